@@ -1,0 +1,33 @@
+"""Errors the engine raises, split by whose fault they are.
+
+`BadInput` is the user's (a wrong file, a number out of range): the CLI exits 2 with its message, the bot
+shows the message as it is. `EngineFailure` is ours (ffmpeg crashed, the GPU ran out of memory): the CLI
+exits 1, the bot apologises and names the job. Messages are written for the person, one sentence, no
+traceback.
+"""
+
+from __future__ import annotations
+
+
+class RiffcutError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.__class__.__name__
+
+
+class BadInput(RiffcutError):
+    """The input cannot be used; the message says what is wrong and, where it can, what would work."""
+
+
+class EngineFailure(RiffcutError):
+    """Something failed on our side; the message is still fit for a person to read."""
+
+
+class OutOfGpuMemory(EngineFailure):
+    """The GPU ran out of memory; the process stays usable."""
+
+
+class JobCancelled(RiffcutError):
+    """The job was cancelled by its user or an admin."""

@@ -1,0 +1,5 @@
+import sys
+
+from riffcut.cli import main
+
+sys.exit(main())

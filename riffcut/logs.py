@@ -1,0 +1,21 @@
+"""Logging is configured here, once, by the entry points."""
+
+from __future__ import annotations
+
+import logging
+
+_configured = False
+
+
+def configure_logging(level: str = "INFO") -> None:
+    global _configured
+    if _configured:
+        return
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Request URLs carry the bot token: keep the HTTP clients quiet.
+    for noisy in ("httpx", "httpcore", "telegram.request", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _configured = True

@@ -1,0 +1,135 @@
+"""Configuration from the environment and `.env`, in one place.
+
+The original demo's variables (TEMPORARY_DIRECTORY, THREADS_ON_SPLITING, DEVICE, MAX_IMAGE_WIDTH) keep their
+names and meaning. Every field here is listed, with its default, in `.env.example`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+IdList = Annotated[list[int], NoDecode]
+
+
+def _split_ids(value: object) -> object:
+    """`1, 2,3` -> [1, 2, 3]; an empty string is an empty list."""
+    if isinstance(value, str):
+        return [int(item) for item in value.replace(";", ",").split(",") if item.strip()]
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- the original demo's variables -------------------------------------------------------------
+    temporary_directory: Path = Field(
+        default_factory=lambda: Path(tempfile.gettempdir()) / "riffcut",
+        description="Where each job's working files go (one folder per job).",
+    )
+    threads_on_spliting: int = Field(default=0, ge=0, le=64, description="ffmpeg threads; 0 lets ffmpeg choose.")
+    device: Literal["cuda", "cpu", "mps"] | str = Field(
+        default="cuda", description="Torch device for diffusion; falls back to cpu with a warning."
+    )
+    max_image_width: int = Field(default=512, ge=64, le=4096, description="Widest spectrogram window, in px.")
+
+    # --- media -----------------------------------------------------------------------------------
+    data_dir: Path = Field(default=Path("data"), description="Database and results kept for delivery.")
+    min_part_seconds: float = Field(default=1.0, gt=0)
+    max_part_seconds: float = Field(default=60.0, gt=0)
+    ffmpeg_timeout_seconds: float = Field(default=600.0, gt=0)
+    loudness_lufs: float = Field(default=-14.0, ge=-40, le=-5)
+
+    # --- music -----------------------------------------------------------------------------------
+    riffusion_model: str = Field(default="riffusion/riffusion-model-v1")
+
+    # --- storage and the job runner --------------------------------------------------------------
+    database_url: str | None = Field(default=None, description="Default: SQLite file in DATA_DIR.")
+    result_retention_hours: float = Field(default=24.0, ge=0)
+    max_jobs_per_user: int = Field(default=2, ge=1)
+    max_queue: int = Field(default=50, ge=1)
+    concurrent_jobs: int = Field(default=3, ge=1, description="Jobs whose CPU stages may run at once.")
+    job_time_limit_seconds: float = Field(default=1800.0, gt=0)
+    min_free_disk_mb: int = Field(default=500, ge=0)
+
+    # --- Telegram --------------------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    telegram_local_mode: bool = False
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    allowed_user_ids: IdList = Field(default_factory=list)
+    allowed_chat_ids: IdList = Field(default_factory=list)
+    admin_user_ids: IdList = Field(default_factory=list)
+    daily_job_quota: int = Field(default=0, ge=0, description="Jobs per user per day; 0: no quota.")
+
+    log_level: str = "INFO"
+
+    _split = field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")(
+        _split_ids
+    )
+
+    @field_validator("max_image_width")
+    @classmethod
+    def _divisible_by_8(cls, value: int) -> int:
+        if value % 8:
+            raise ValueError(f"MAX_IMAGE_WIDTH must be divisible by 8 (got {value}; try {value - value % 8})")
+        return value
+
+    @field_validator("webhook_url", "database_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _part_range(self) -> Settings:
+        if self.min_part_seconds > self.max_part_seconds:
+            raise ValueError(
+                f"MIN_PART_SECONDS ({self.min_part_seconds}) is above MAX_PART_SECONDS ({self.max_part_seconds})"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'riffcut.db').resolve()}"
+
+    @property
+    def ffmpeg_threads(self) -> int | None:
+        return self.threads_on_spliting or None
+
+
+class SettingsError(Exception):
+    """A setting has a value that cannot work; the message names it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line per bad variable."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
+            lines.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("; ".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
