@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from engine.media_config import MediaConfig
+
 IdList = Annotated[list[int], NoDecode]
 
 
@@ -110,6 +112,16 @@ class Settings(BaseSettings):
     @property
     def ffmpeg_threads(self) -> int | None:
         return self.threads_on_spliting or None
+
+    def media_config(self) -> MediaConfig:
+        """The media settings the engine's callers pass on."""
+        return MediaConfig(
+            threads=self.ffmpeg_threads,
+            timeout=self.ffmpeg_timeout_seconds,
+            min_part_seconds=self.min_part_seconds,
+            max_part_seconds=self.max_part_seconds,
+            loudness_lufs=self.loudness_lufs,
+        )
 
 
 class SettingsError(Exception):

@@ -1,0 +1,14 @@
+"""The media settings engine functions' callers pass on (built from `Settings.media_config()`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    threads: int | None = None  # ffmpeg threads; None lets ffmpeg choose
+    timeout: float = 600.0  # seconds for one ffmpeg command
+    min_part_seconds: float = 1.0
+    max_part_seconds: float = 60.0
+    loudness_lufs: float = -14.0  # integrated loudness of the new music (EBU R128)

@@ -1,0 +1,116 @@
+"""The part length rule and the plan of a split: one place, used by the CLI, the render summary and the bot.
+
+A video of duration D cut into N parts gives parts of D / N seconds; that must lie between the minimum and the
+maximum part length (MIN_PART_SECONDS, MAX_PART_SECONDS). So N may go from ceil(D / max) to floor(D / min).
+A refusal names that range, or says the video is too short or too long for any N. Pure arithmetic: no ffmpeg.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from engine.errors import BadInput
+
+# Durations are measured to the millisecond; a part exactly at a limit must not be refused by rounding noise.
+_EPS = 1e-6
+
+
+def format_time(seconds: float) -> str:
+    """`HH:MM:SS`, with hundredths when they are not zero: 75.5 -> `00:01:15.50`, 3600 -> `01:00:00`."""
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"not a time: {seconds!r}")
+    hundredths = round(seconds * 100)
+    whole, frac = divmod(hundredths, 100)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"{text}.{frac:02d}" if frac else text
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s" if value < 60 else f"{value:g} s ({format_time(value)})"
+
+
+def valid_part_counts(duration: float, min_s: float, max_s: float) -> range:
+    """Every N whose parts last between `min_s` and `max_s` seconds; empty when there is none."""
+    if duration <= 0 or min_s <= 0 or max_s < min_s:
+        return range(0)
+    low = max(1, math.ceil(duration / max_s - _EPS))
+    high = math.floor(duration / min_s + _EPS)
+    return range(low, high + 1) if high >= low else range(0)
+
+
+def _range_words(counts: range) -> str:
+    if len(counts) == 1:
+        return f"exactly {counts.start}"
+    return f"{counts.start} to {counts.stop - 1}"
+
+
+def check_part_count(duration: float, parts: object, min_s: float, max_s: float) -> int:
+    """Return `parts` as an int if it obeys the rule; otherwise raise BadInput saying what would work."""
+    if isinstance(parts, bool) or not isinstance(parts, int | float) or float(parts) != int(parts):
+        raise BadInput(f"The number of parts must be a whole number; {parts!r} is not.")
+    count = int(parts)
+    counts = valid_part_counts(duration, min_s, max_s)
+    if not counts:
+        if duration < min_s:
+            raise BadInput(
+                f"The video lasts {duration:.2f} s, too short to split: every part must last at least "
+                f"{_seconds(min_s)}."
+            )
+        raise BadInput(
+            f"The video lasts {format_time(duration)}, too long for any number of parts between "
+            f"{_seconds(min_s)} and {_seconds(max_s)} each."
+        )
+    if count < 1:
+        raise BadInput(f"The number of parts must be at least 1; for this video use {_range_words(counts)}.")
+    if count not in counts:
+        each = duration / count
+        side = "short" if each < min_s else "long"
+        raise BadInput(
+            f"{count} parts of {each:.2f} s each would be too {side} (parts must last {min_s:g} to {max_s:g} s); "
+            f"for this {duration:.2f} s video use {_range_words(counts)} parts."
+        )
+    return count
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """How a video of `duration` seconds is cut into `parts` equal parts, and which one gets new music."""
+
+    duration: float
+    parts: int
+    chosen: int  # from 1
+    part_duration: float
+    ranges: tuple[tuple[float, float], ...]  # every part's (start, end), in seconds
+
+    @property
+    def chosen_range(self) -> tuple[float, float]:
+        return self.ranges[self.chosen - 1]
+
+    @property
+    def split_times(self) -> tuple[float, ...]:
+        """Where the cuts go: the start of every part but the first."""
+        return tuple(start for start, _ in self.ranges[1:])
+
+    def chosen_range_text(self) -> str:
+        start, end = self.chosen_range
+        return f"{format_time(start)} - {format_time(end)}"
+
+
+def split_points(duration: float, parts: int) -> tuple[tuple[float, float], ...]:
+    """(start, end) of each of `parts` equal parts of `duration`; the last ends exactly at `duration`."""
+    step = duration / parts
+    return tuple((index * step, duration if index == parts - 1 else (index + 1) * step) for index in range(parts))
+
+
+def plan(duration: float, parts: object, chosen: object, min_s: float, max_s: float) -> PartPlan:
+    """Check the part count and the chosen part (1..N) and lay out the parts; BadInput when either is wrong."""
+    count = check_part_count(duration, parts, min_s, max_s)
+    if isinstance(chosen, bool) or not isinstance(chosen, int | float) or float(chosen) != int(chosen):
+        raise BadInput(f"The chosen part must be a whole number from 1 to {count}; {chosen!r} is not.")
+    pick = int(chosen)
+    if not 1 <= pick <= count:
+        raise BadInput(f"The chosen part must be from 1 to {count}; there is no part {pick}.")
+    return PartPlan(duration, count, pick, duration / count, split_points(duration, count))
