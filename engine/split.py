@@ -1,0 +1,239 @@
+"""Cutting a video into N parts of equal duration, in one ffmpeg pass (the segment muxer).
+
+The split times come from the measured video duration (`VideoInfo.duration`), i * D / N.
+
+- *fast*: stream copy into a container that can hold the codecs (H.264/HEVC/AAC -> MP4, VP8/VP9/Opus/Vorbis
+  -> WebM, anything else -> MOV for QuickTime sources, Matroska otherwise). Cuts land on keyframes, so every
+  part is measured afterwards; when there are fewer than N parts or one is off its target by more than
+  max(0.5 s, 10 %), the split is done again exactly and the result says so (`fell_back`).
+- *exact*: one decode and one encode to H.264 (yuv420p, even dimensions, at least 2x2) + AAC in MP4, with
+  keyframes forced at the split times and the source's frame time stamps kept (VFR stays VFR, no frame is
+  dropped or repeated): every source frame lands in exactly one part, each lasting the target within a frame.
+
+Only the first video stream and the first audio stream (if any) are kept: subtitles and font attachments
+break a plain `-map 0`. Parts are named `part-01-of-04.mp4`, padded to the width of N.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import ffmpeg
+
+from engine.errors import EngineFailure
+from engine.ffmpeg_process import DEFAULT_TIMEOUT, ffmpeg_args, open_input, run
+from engine.parts import split_points
+from engine.probe import VideoInfo, probe
+
+log = logging.getLogger(__name__)
+
+SplitMode = Literal["fast", "exact"]
+
+# The encoder settings of the exact split (and of every re-encode in the engine).
+X264_PRESET = "veryfast"
+X264_CRF = 22
+AAC_BITRATE = "160k"
+# Even dimensions, at least 2x2, as H.264 in yuv420p needs.
+EVEN_SCALE = "scale=w='max(2,trunc(iw/2)*2)':h='max(2,trunc(ih/2)*2)'"
+
+MP4_VIDEO = {"h264", "hevc", "mpeg4", "av1"}
+MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "alac"}
+WEBM_VIDEO = {"vp8", "vp9", "av1"}
+WEBM_AUDIO = {"vorbis", "opus"}
+MUXERS = {".mp4": "mp4", ".webm": "webm", ".mov": "mov", ".mkv": "matroska"}
+
+
+@dataclass(frozen=True)
+class SplitPart:
+    index: int  # from 1
+    path: Path
+    start: float  # where the part begins in the source, seconds
+    duration: float  # its video's measured duration
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    parts: list[SplitPart]
+    mode: SplitMode  # how the parts were actually made
+    fell_back: bool  # fast was asked, exact was used
+
+    def lines(self) -> list[dict[str, Any]]:
+        """One JSON-ready object per part, as `riffcut split` prints them."""
+        return [
+            {
+                "index": part.index,
+                "path": str(part.path),
+                "start": round(part.start, 3),
+                "duration": round(part.duration, 3),
+                "mode": self.mode,
+                "fell_back": self.fell_back,
+            }
+            for part in self.parts
+        ]
+
+
+def part_name(index: int, parts: int, suffix: str, extra: str = "") -> str:
+    """`part-02-of-04.webm`; with `extra="new-music"`: `part-02-of-04-new-music.webm`."""
+    width = len(str(parts))
+    tail = f"-{extra}" if extra else ""
+    return f"part-{index:0{width}d}-of-{parts:0{width}d}{tail}{suffix}"
+
+
+def copy_container(info: VideoInfo) -> str:
+    """The file suffix of a container that can hold the source's codecs as they are."""
+    audio = info.audio_codec
+    if info.video_codec in MP4_VIDEO and (audio is None or audio in MP4_AUDIO):
+        return ".mp4"
+    if info.video_codec in WEBM_VIDEO and (audio is None or audio in WEBM_AUDIO):
+        return ".webm"
+    if info.format_name.startswith("mov"):
+        return ".mov"
+    return ".mkv"
+
+
+def tolerance(target: float) -> float:
+    """How far a fast part may be off its target before the split is redone exactly."""
+    return max(0.5, 0.1 * target)
+
+
+def _times(points: tuple[tuple[float, float], ...]) -> str:
+    return ",".join(f"{start:.6f}" for start, _ in points[1:])
+
+
+def _maps(source: Any, info: VideoInfo) -> list[Any]:
+    streams = [source[str(info.video_index)]]
+    if info.audio_index is not None:
+        streams.append(source[str(info.audio_index)])
+    return streams
+
+
+def _segment_options(parts: int, suffix: str, times: str) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "f": "segment",
+        "segment_format": MUXERS[suffix],
+        "segment_start_number": 1,
+        "reset_timestamps": 1,
+    }
+    if parts > 1:
+        options["segment_times"] = times
+    if suffix in (".mp4", ".mov"):
+        options["segment_format_options"] = "movflags=+faststart"
+    return options
+
+
+def _pattern(out_dir: Path, parts: int, suffix: str) -> str:
+    width = len(str(parts))
+    folder = str(out_dir.resolve()).replace("%", "%%")
+    return f"{folder}/part-%0{width}d-of-{parts:0{width}d}{suffix}"
+
+
+def fast_args(src: Path, info: VideoInfo, parts: int, out_dir: Path) -> tuple[list[str], str]:
+    suffix = copy_container(info)
+    source = open_input(src)
+    options = _segment_options(parts, suffix, _times(split_points(info.duration, parts)))
+    if info.video_codec == "hevc" and suffix == ".mp4":
+        options["tag:v"] = "hvc1"  # the tag Apple players want
+    out = ffmpeg.output(*_maps(source, info), _pattern(out_dir, parts, suffix), c="copy", **options)
+    return ffmpeg_args(out), suffix
+
+
+def exact_args(src: Path, info: VideoInfo, parts: int, out_dir: Path, threads: int | None) -> list[str]:
+    times = _times(split_points(info.duration, parts))
+    source = open_input(src)
+    options = _segment_options(parts, ".mp4", times)
+    options.update(
+        {
+            "c:v": "libx264",
+            "preset": X264_PRESET,
+            "crf": X264_CRF,
+            "pix_fmt": "yuv420p",
+            "vf": EVEN_SCALE,
+            "fps_mode": "passthrough",  # every frame, at its own time: VFR stays VFR
+            "enc_time_base:v": -1,  # the source's time base, so no time stamp is rounded onto another
+        }
+    )
+    if parts > 1:
+        options["force_key_frames"] = times
+    if info.audio_index is not None:
+        options.update({"c:a": "aac", "b:a": AAC_BITRATE})
+    if threads:
+        options["threads"] = threads
+    out = ffmpeg.output(*_maps(source, info), _pattern(out_dir, parts, ".mp4"), **options)
+    return ffmpeg_args(out)
+
+
+async def _measure(paths: list[Path], limit: float) -> list[float]:
+    infos = await asyncio.gather(*(probe(path, limit, allow_truncated=True) for path in paths))
+    return [info.duration for info in infos]
+
+
+def _outputs(out_dir: Path, parts: int) -> list[Path]:
+    width = len(str(parts))
+    prefix = "part-"
+    suffix_of = f"-of-{parts:0{width}d}"
+    found = [p for p in out_dir.iterdir() if p.name.startswith(prefix) and p.stem.endswith(suffix_of)]
+    return sorted(found)
+
+
+def _prepare(folder: Path, parts: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    _clear(_outputs(folder, parts))
+    return folder
+
+
+def _clear(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+async def split_video(
+    src: str | Path,
+    info: VideoInfo,
+    parts: int,
+    out_dir: str | Path,
+    *,
+    exact: bool = False,
+    threads: int | None = None,
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
+) -> SplitResult:
+    """Split `src` (probed as `info`) into `parts` equal parts in `out_dir`.
+
+    The part count must already satisfy the length rule (`engine.parts.check_part_count`).
+    """
+    if parts < 1:
+        raise ValueError("parts must be at least 1")
+    folder = _prepare(Path(out_dir), parts)
+    target = info.duration / parts
+    if not exact:
+        args, _ = fast_args(Path(src), info, parts, folder)
+        await run(args, timeout)
+        paths = _outputs(folder, parts)
+        durations = await _measure(paths, timeout) if paths else []
+        worst = max((abs(d - target) for d in durations), default=0.0)
+        if len(paths) == parts and worst <= tolerance(target):
+            return _result(paths, durations, "fast", fell_back=False)
+        log.info(
+            "fast split of %s gave %d of %d parts, worst %.2f s off a %.2f s target: splitting exactly",
+            Path(src).name, len(paths), parts, worst, target,
+        )  # fmt: skip
+        _clear(paths)
+    await run(exact_args(Path(src), info, parts, folder, threads), timeout)
+    paths = _outputs(folder, parts)
+    if len(paths) != parts:
+        _clear(paths)
+        raise EngineFailure(f"The exact split made {len(paths)} parts instead of {parts}.")
+    return _result(paths, await _measure(paths, timeout), "exact", fell_back=not exact)
+
+
+def _result(paths: list[Path], durations: list[float], mode: SplitMode, *, fell_back: bool) -> SplitResult:
+    parts = []
+    start = 0.0
+    for index, (path, duration) in enumerate(zip(paths, durations, strict=True), start=1):
+        parts.append(SplitPart(index, path, start, duration))
+        start += duration
+    return SplitResult(parts, mode, fell_back)
+
