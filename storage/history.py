@@ -1,0 +1,42 @@
+"""What was done: a user's last jobs, and totals for an admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from storage.database import Database
+from storage.models import Job, JobStageTime, JobState, User
+
+
+@dataclass(frozen=True)
+class Totals:
+    jobs_per_state: dict[str, int]  # every state, 0 where none
+    average_stage_seconds: dict[str, float]  # per stage, over every attempt that reached it
+    users: int
+
+
+async def user_history(db: Database, user_id: int, limit: int = 10) -> list[Job]:
+    """The user's last `limit` jobs, newest first."""
+    async with db.sessions() as session:
+        rows = await session.execute(
+            select(Job).where(Job.user_id == user_id).order_by(Job.id.desc()).limit(limit)
+        )
+        return list(rows.scalars())
+
+
+async def admin_totals(db: Database) -> Totals:
+    async with db.sessions() as session:
+        per_state = dict((await session.execute(select(Job.state, func.count()).group_by(Job.state))).all())
+        stages = (
+            await session.execute(
+                select(JobStageTime.stage, func.avg(JobStageTime.seconds)).group_by(JobStageTime.stage)
+            )
+        ).all()
+        users = int(await session.scalar(select(func.count()).select_from(User)) or 0)
+    return Totals(
+        jobs_per_state={state.value: int(per_state.get(state.value, 0)) for state in JobState},
+        average_stage_seconds={stage: float(avg) for stage, avg in stages},
+        users=users,
+    )

@@ -1,0 +1,307 @@
+"""Jobs: made from a request (one per double tap, within the queue limits), moved through their states.
+
+States: queued -> running -> done | failed | cancelled; running -> queued again when the process stops or
+restarts mid-job. Every change is one short transaction; a change that no longer applies (the job was
+cancelled or forgotten meanwhile) changes nothing and says so by returning False/None.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine.options import UserOptions
+from storage.database import Database
+from storage.errors import QueueFull, TooManyJobs
+from storage.models import UNFINISHED, Job, JobFile, JobStageTime, JobState, utcnow
+from storage.options_repo import options_from_json, options_to_json
+from storage.users import user_row
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What the bot asks for: whose, where to reply, which video, and the settings to use (copied)."""
+
+    user_id: int
+    chat_id: int
+    video_file_id: str
+    prompt: str
+    parts: int
+    part: int
+    options: UserOptions
+    reply_to_message_id: int | None = None
+    video_file_unique_id: str | None = None
+    video_file_name: str | None = None
+    video_size_bytes: int | None = None
+    video_duration: float | None = None
+
+    def key(self) -> str:
+        """Equal for two requests that would make the same result (same user, video, prompt, split, settings)."""
+        identity = {
+            "user": self.user_id,
+            "video": self.video_file_unique_id or self.video_file_id,
+            "prompt": self.prompt,
+            "parts": self.parts,
+            "part": self.part,
+            "options": options_to_json(self.options),
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class QueueLimits:
+    max_jobs_per_user: int = 2
+    max_queue: int = 50
+
+
+@dataclass(frozen=True)
+class Submitted:
+    job: Job
+    created: bool  # False: the same request was already waiting or running, and this is that job
+
+
+@dataclass(frozen=True)
+class NewJobFile:
+    """A result file already moved into the job's results folder."""
+
+    kind: str
+    path: str
+    part: int | None = None
+    size_bytes: int = 0
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+def job_options(job: Job) -> UserOptions:
+    """The settings the job was made with."""
+    return options_from_json(job.options)
+
+
+async def _active_duplicate(session: Any, user_id: int, key: str) -> Job | None:
+    query = select(Job).where(Job.user_id == user_id, Job.request_key == key, Job.state.in_(UNFINISHED))
+    result: Job | None = (await session.execute(query)).scalar_one_or_none()
+    return result
+
+
+async def create_job(db: Database, request: JobRequest, limits: QueueLimits) -> Submitted:
+    """A new queued job, or the one already waiting for the same request.
+
+    Raises TooManyJobs or QueueFull (both BadInput) when the limits are reached; nothing is written then.
+    """
+    key = request.key()
+    for _ in range(3):
+        try:
+            async with db.transaction() as session:
+                await user_row(session, request.user_id)
+                existing = await _active_duplicate(session, request.user_id, key)
+                if existing is not None:
+                    return Submitted(existing, created=False)
+                mine = await session.scalar(
+                    select(func.count()).where(Job.user_id == request.user_id, Job.state.in_(UNFINISHED))
+                )
+                if (mine or 0) >= limits.max_jobs_per_user:
+                    raise TooManyJobs(limits.max_jobs_per_user)
+                everyone = await session.scalar(select(func.count()).where(Job.state.in_(UNFINISHED)))
+                if (everyone or 0) >= limits.max_queue:
+                    raise QueueFull(limits.max_queue)
+                job = Job(
+                    user_id=request.user_id,
+                    chat_id=request.chat_id,
+                    reply_to_message_id=request.reply_to_message_id,
+                    video_file_id=request.video_file_id,
+                    video_file_unique_id=request.video_file_unique_id,
+                    video_file_name=request.video_file_name,
+                    video_size_bytes=request.video_size_bytes,
+                    video_duration=request.video_duration,
+                    prompt=request.prompt,
+                    parts=request.parts,
+                    part=request.part,
+                    options=options_to_json(request.options),
+                    request_key=key,
+                    state=JobState.QUEUED,
+                    progress=0.0,
+                    attempts=0,
+                    created_at=utcnow(),
+                )
+                session.add(job)
+                await session.flush()
+                await session.refresh(job, ["files"])
+            return Submitted(job, created=True)
+        except IntegrityError:  # the same request inserted at the same moment (databases without a write lock)
+            continue
+    async with db.sessions() as session:
+        existing = await _active_duplicate(session, request.user_id, key)
+    if existing is None:
+        raise RuntimeError("could not create the job nor find its duplicate")
+    return Submitted(existing, created=False)
+
+
+async def get_job(db: Database, job_id: int) -> Job | None:
+    async with db.sessions() as session:
+        return await session.get(Job, job_id)
+
+
+async def jobs_in_state(db: Database, *states: str) -> list[Job]:
+    """Jobs in any of `states`, oldest first (the queue's order)."""
+    async with db.sessions() as session:
+        rows = await session.execute(select(Job).where(Job.state.in_(states)).order_by(Job.id))
+        return list(rows.scalars())
+
+
+async def unfinished_count(db: Database, user_id: int | None = None) -> int:
+    query = select(func.count()).where(Job.state.in_(UNFINISHED))
+    if user_id is not None:
+        query = query.where(Job.user_id == user_id)
+    async with db.sessions() as session:
+        return int(await session.scalar(query) or 0)
+
+
+async def mark_running(db: Database, job_id: int) -> Job | None:
+    """queued -> running, counting the attempt; None when the job is no longer queued (cancelled, forgotten)."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state != JobState.QUEUED:
+            return None
+        job.state = JobState.RUNNING
+        job.attempts += 1
+        job.started_at = utcnow()
+        job.stage = None
+        job.progress = 0.0
+        job.error = None
+    return job
+
+
+async def set_progress(db: Database, job_id: int, stage: str | None, progress: float) -> bool:
+    """Record a running job's stage and progress (0..1)."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == JobState.RUNNING)
+            .values(stage=stage, progress=max(0.0, min(1.0, progress)))
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_progress_message(db: Database, job_id: int, message_id: int | None) -> bool:
+    """Remember the message the bot keeps editing with this job's progress."""
+    async with db.transaction() as session:
+        result = await session.execute(update(Job).where(Job.id == job_id).values(progress_message_id=message_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _stage_rows(job_id: int, stage_seconds: Mapping[str, float]) -> list[JobStageTime]:
+    return [JobStageTime(job_id=job_id, stage=stage, seconds=float(s)) for stage, s in stage_seconds.items()]
+
+
+async def finish_done(
+    db: Database,
+    job_id: int,
+    *,
+    result_dir: str,
+    files: Iterable[NewJobFile],
+    stage_seconds: Mapping[str, float] | None = None,
+    seed: int | None = None,
+) -> bool:
+    """running -> done with its result files; False (nothing written) when the job is no longer running."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state != JobState.RUNNING:
+            return False
+        job.state = JobState.DONE
+        job.stage = None
+        job.progress = 1.0
+        job.finished_at = utcnow()
+        job.result_dir = result_dir
+        job.seed = seed
+        for item in files:
+            session.add(
+                JobFile(
+                    job_id=job_id, kind=item.kind, path=item.path, part=item.part,
+                    size_bytes=item.size_bytes, meta=dict(item.meta),
+                )
+            )
+        session.add_all(_stage_rows(job_id, stage_seconds or {}))
+    return True
+
+
+async def finish_failed(
+    db: Database, job_id: int, error: str, stage_seconds: Mapping[str, float] | None = None
+) -> bool:
+    """queued or running -> failed with a message for the user."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state not in UNFINISHED:
+            return False
+        job.state = JobState.FAILED
+        job.error = error
+        job.finished_at = utcnow()
+        session.add_all(_stage_rows(job_id, stage_seconds or {}))
+    return True
+
+
+async def finish_cancelled(db: Database, job_id: int, stage_seconds: Mapping[str, float] | None = None) -> bool:
+    """queued or running -> cancelled; False when it had already ended (or never existed)."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state not in UNFINISHED:
+            return False
+        job.state = JobState.CANCELLED
+        job.finished_at = utcnow()
+        session.add_all(_stage_rows(job_id, stage_seconds or {}))
+    return True
+
+
+async def requeue(db: Database, job_id: int, *, forgive_attempt: bool = False) -> bool:
+    """running -> queued (the process stopped mid-job); `forgive_attempt` when the stop was ours, not the job's."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state != JobState.RUNNING:
+            return False
+        job.state = JobState.QUEUED
+        job.stage = None
+        job.progress = 0.0
+        job.started_at = None
+        if forgive_attempt and job.attempts > 0:
+            job.attempts -= 1
+    return True
+
+
+async def record_sent(
+    db: Database, file_id: int, *, telegram_file_id: str | None, message_id: int | None, sent_at: datetime | None = None
+) -> bool:
+    """Note that one result file was sent (Telegram's file id lets it be sent again without uploading)."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(JobFile)
+            .where(JobFile.id == file_id)
+            .values(telegram_file_id=telegram_file_id, message_id=message_id, sent_at=sent_at or utcnow())
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_delivered(db: Database, job_id: int, when: datetime | None = None) -> bool:
+    """The job's results reached the user; they are removed RESULT_RETENTION_HOURS after `when`."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == JobState.DONE, Job.delivered_at.is_(None))
+            .values(delivered_at=when or utcnow())
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def undelivered_jobs(db: Database) -> list[Job]:
+    """Finished jobs whose results were not delivered yet (to be offered again after a restart)."""
+    async with db.sessions() as session:
+        rows = await session.execute(
+            select(Job)
+            .where(Job.state == JobState.DONE, Job.delivered_at.is_(None), Job.results_removed_at.is_(None))
+            .order_by(Job.id)
+        )
+        return list(rows.scalars())

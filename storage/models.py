@@ -1,0 +1,193 @@
+"""The tables: users with their settings, the current video per (chat, user), jobs with their files.
+
+Times are stored in UTC and read back timezone-aware on every database. Telegram ids (users, chats, messages)
+are 64-bit. A job keeps a copy of the settings it was made with, so that changing /settings later does not
+change a job already waiting.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back with tzinfo=UTC (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use storage.models.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
+FINISHED = (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+_UNFINISHED_SQL = "state IN ('queued', 'running')"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # Telegram user id
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # UserOptions, validated on read
+    telegram_language: Mapped[str | None] = mapped_column(String(16))  # Telegram's language_code
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CurrentVideo(Base):
+    """The video a user last sent in a chat, with the prompt and parts chosen for it."""
+
+    __tablename__ = "current_videos"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str | None] = mapped_column(String(255))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    duration: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    prompt: Mapped[str | None] = mapped_column(Text)
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    part: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_state_id", "state", "id"),
+        Index("ix_jobs_user_id_id", "user_id", "id"),
+        # A double tap finds the job already waiting instead of making a second one (see jobs_repo).
+        Index(
+            "uq_jobs_active_request",
+            "user_id",
+            "request_key",
+            unique=True,
+            sqlite_where=text(_UNFINISHED_SQL),
+            postgresql_where=text(_UNFINISHED_SQL),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    video_file_id: Mapped[str] = mapped_column(String(255))
+    video_file_unique_id: Mapped[str | None] = mapped_column(String(255))
+    video_file_name: Mapped[str | None] = mapped_column(String(255))
+    video_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    video_duration: Mapped[float | None] = mapped_column(Float)
+    prompt: Mapped[str] = mapped_column(Text)
+    parts: Mapped[int] = mapped_column(Integer)
+    part: Mapped[int] = mapped_column(Integer)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)  # the UserOptions this job was made with
+    request_key: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default=JobState.QUEUED)
+    stage: Mapped[str | None] = mapped_column(String(32))
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1 within the whole job
+    error: Mapped[str | None] = mapped_column(Text)  # for the user, one sentence
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    seed: Mapped[int | None] = mapped_column(BigInteger)  # the seed actually used
+    result_dir: Mapped[str | None] = mapped_column(Text)  # DATA_DIR/results/<id> until removed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    results_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    files: Mapped[list[JobFile]] = relationship(
+        back_populates="job", cascade="all, delete-orphan", passive_deletes=True, order_by="JobFile.id",
+        lazy="selectin",
+    )
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED
+
+
+class JobFile(Base):
+    """One result file of a job and, once sent, how it was delivered (Telegram's file id, message, time)."""
+
+    __tablename__ = "job_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(Integer, ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # zip, part, preview, music, full_cut, ...
+    path: Mapped[str] = mapped_column(Text)
+    part: Mapped[int | None] = mapped_column(Integer)  # 1-based part number, where the file is one part's
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # width, height, duration, thumbnail...
+    telegram_file_id: Mapped[str | None] = mapped_column(String(255))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    job: Mapped[Job] = relationship(back_populates="files")
+
+
+class JobStageTime(Base):
+    """How long one stage of one job attempt took; the admin's averages come from here."""
+
+    __tablename__ = "job_stage_times"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(Integer, ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    seconds: Mapped[float] = mapped_column(Float)

@@ -1,0 +1,35 @@
+"""Results are kept until delivered and RESULT_RETENTION_HOURS after; then their files go, the job row stays."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from storage.database import Database
+from storage.models import Job, JobState, utcnow
+from storage.results import remove_tree
+
+
+async def remove_expired_results(db: Database, retention_hours: float, now: datetime | None = None) -> list[int]:
+    """Remove the result files of jobs delivered more than `retention_hours` ago; returns those jobs' ids."""
+    cutoff = (now or utcnow()) - timedelta(hours=retention_hours)
+    async with db.sessions() as session:
+        rows = await session.execute(
+            select(Job.id, Job.result_dir).where(
+                Job.state == JobState.DONE,
+                Job.delivered_at.is_not(None),
+                Job.delivered_at <= cutoff,
+                Job.results_removed_at.is_(None),
+            )
+        )
+        expired = rows.all()
+    removed: list[int] = []
+    for job_id, result_dir in expired:
+        remove_tree(result_dir)
+        async with db.transaction() as session:
+            job = await session.get(Job, job_id)
+            if job is not None:
+                job.results_removed_at = utcnow()
+                removed.append(job_id)
+    return removed
