@@ -14,10 +14,12 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import aiohttp
 from aiohttp import BodyPartReader, web
 
 from .models import JSON, ApiError, Call, FakeChat, StoredFile, bad_request
@@ -134,6 +136,8 @@ class FakeTelegram(TelegramWorld):
         self._upload_numbers = itertools.count(1)
         self._downloadable: set[str] = set()
         self._webhook_task: asyncio.Task[None] | None = None
+        self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status or 0) per webhook POST
+        self.webhook_retry_delay = 0.2
         self._methods: dict[str, tuple[str, Handler]] = {}
         for name, handler in self._handlers().items():
             self._methods[name.lower()] = (name, handler)
@@ -157,6 +161,8 @@ class FakeTelegram(TelegramWorld):
         self._notify()
         if self._webhook_task is not None:
             self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -827,8 +833,47 @@ class FakeTelegram(TelegramWorld):
             else {}
         )
         self._poll_generation += 1  # a waiting getUpdates ends
+        if url and (self._webhook_task is None or self._webhook_task.done()):
+            self._webhook_task = asyncio.create_task(self._deliver_webhooks(), name="fake-telegram-webhook")
         self._notify()
         return True
+
+    async def _deliver_webhooks(self) -> None:
+        """POSTs pending updates one at a time to the webhook, in order, with the secret token header.
+
+        An update counts as delivered on a 2xx answer; otherwise (or on a connection error) it is retried after
+        ``webhook_retry_delay`` seconds and getWebhookInfo reports the last error, as Telegram does.
+        """
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            while not self._closing and self.webhook.get("url"):
+                event = self._changed
+                ready = [u for u in self.pending_updates() if self._wanted(u.kind)]
+                if not ready:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), 1.0)
+                    continue
+                update = ready[0]
+                headers = {}
+                if self.webhook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = str(self.webhook["secret_token"])
+                update.delivered = update.delivered or time.monotonic()
+                try:
+                    async with session.post(self.webhook["url"], json=update.payload, headers=headers) as response:
+                        status = response.status
+                        await response.read()
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    status, error = 0, f"Connection failed: {exc!r}"
+                else:
+                    error = f"Wrong response from the webhook: {status} {HTTPStatus(status).phrase}"
+                self.webhook_deliveries.append((update.update_id, status))
+                if 200 <= status < 300:
+                    update.confirmed = True
+                    self._notify()
+                    continue
+                self.webhook["last_error_date"] = int(time.time())
+                self.webhook["last_error_message"] = error
+                self._notify()
+                await asyncio.sleep(self.webhook_retry_delay)
 
     async def _delete_webhook(self, params: JSON, files: dict[str, StoredFile]) -> bool:
         if params.get("drop_pending_updates"):
@@ -845,6 +890,9 @@ class FakeTelegram(TelegramWorld):
         }
         if self.webhook:
             info["max_connections"] = self.webhook["max_connections"]
+            for key in ("last_error_date", "last_error_message"):
+                if key in self.webhook:
+                    info[key] = self.webhook[key]
             if self.allowed_updates:
                 info["allowed_updates"] = self.allowed_updates
         return info

@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaVideo, Message, Update
-from telegram.error import BadRequest, EndPointNotFound, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
 from fake_telegram import FakeTelegram, FakeUser, fake_telegram
@@ -252,3 +253,89 @@ async def _press_and_check(tg: FakeTelegram, bot: Bot, ann: FakeUser) -> None:
     assert edited.message_id == card.message_id and edited.reply_markup is None
     with pytest.raises(LookupError):
         tg.press(ann, edited, "Generate")  # the edit removed the keyboard
+
+
+async def test_user_media_arrive_as_telegram_sends_them(fake_telegram: FakeTelegram, bot: Bot, media: Path) -> None:
+    tg = fake_telegram
+    ann = tg.add_user("Ann")
+    tg.send_document(ann, media / "mjpeg-pcm-1.5s.mov", mime_type="video/quicktime", caption="as a file")
+    note = tg.send_video_note(ann, media / "h264-no-audio-2s.mp4")
+    tg.send_animation(ann, media / "h264-no-audio-2s.mp4")
+    tg.send_video(ann, media / "h264-aac-rotated-vertical-10s.mp4")
+    document, video_note, animation, video = [u.message for u in await bot.get_updates()]
+    assert document and document.document and document.document.mime_type == "video/quicktime"
+    assert document.caption == "as a file" and document.document.file_name == "mjpeg-pcm-1.5s.mov"
+    assert video_note and video_note.video_note and video_note.video_note.length == 480
+    assert animation and animation.animation and animation.document  # Telegram sets both
+    assert video and video.video and (video.video.width, video.video.height) == (544, 1280)  # display size
+
+    telegram_file = await bot.get_file(video_note.video_note.file_id)
+    assert bytes(await telegram_file.download_as_bytearray()) == (media / "h264-no-audio-2s.mp4").read_bytes()
+    assert tg.file(video_note.video_note.file_id).path == (media / "h264-no-audio-2s.mp4").resolve()
+    assert note.media_type == "video_note"
+
+
+async def test_two_pollers_conflict_and_reply_latency(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    tg = fake_telegram
+    ann = tg.add_user("Ann")
+    first = asyncio.create_task(bot.get_updates(timeout=5))
+    await tg.wait_until(lambda: tg.calls_of("getUpdates"), what="the first long poll")
+    async with Bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url) as second_bot:
+        second = asyncio.create_task(second_bot.get_updates(timeout=5))
+        with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+            await first
+        message = tg.send_text(ann, "/status")
+        (update,) = await second
+    assert update.message is not None and update.message.text == "/status"
+    await bot.send_message(ann.id, "Job 3: generating")
+    call, latency = await tg.wait_for_reply(message)
+    assert call.params["text"] == "Job 3: generating" and latency > 0
+
+
+async def test_commands_delete_and_webhook_delivery(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    tg = fake_telegram
+    ann = tg.add_user("Ann")
+    await bot.set_my_commands([("start", "What this bot does"), ("parts", "Number of parts")])
+    assert tg.default_commands() == ["start", "parts"]
+    with pytest.raises(BadRequest, match="Bot_command_invalid"):
+        await bot.set_my_commands([("Bad-Name", "nope")])
+
+    message = tg.send_text(ann, "hello")
+    await bot.delete_message(ann.id, message.message_id)
+    assert tg.chat_view(ann) == []
+    with pytest.raises(BadRequest, match="Message to delete not found"):
+        await bot.delete_message(ann.id, message.message_id)
+    (hello,) = await bot.get_updates(offset=-1)  # the last update; those before it are forgotten
+    await bot.get_updates(offset=hello.update_id + 1)  # confirms it
+
+    received: list[tuple[str | None, dict[str, object]]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json()))
+        return web.Response(status=500 if len(received) == 1 else 200)  # the first post fails: retried
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        assert await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
+        with pytest.raises(Conflict, match="webhook is active"):
+            await bot.get_updates()
+        tg.send_text(ann, "/start")
+        tg.send_text(ann, "/help")
+        await tg.wait_until(lambda: len(received) == 3, what="three webhook posts")
+        assert [(secret, body["message"]["text"]) for secret, body in received] == [  # type: ignore[index]
+            ("s3cret", "/start"),
+            ("s3cret", "/start"),
+            ("s3cret", "/help"),
+        ]
+        info = await bot.get_webhook_info()
+        assert info.pending_update_count == 0 and "500" in (info.last_error_message or "")
+        assert await bot.delete_webhook()
+        assert await bot.get_updates() == ()
+    finally:
+        await runner.cleanup()

@@ -519,6 +519,35 @@ class TelegramWorld:
 
         return await self.wait_until(find, timeout, what=f"a bot message in {chat} matching {where}")
 
+    def sent_at(self, message: ViewMessage) -> float:
+        """time.monotonic() when the user's message was handed to the bot's queue (for reply latencies)."""
+        for update in self.updates:
+            body = update.payload.get("message") or {}
+            if body.get("message_id") == message.message_id and body.get("chat", {}).get("id") == message.chat_id:
+                return update.enqueued
+        raise LookupError(f"message {message.message_id} in chat {message.chat_id} was not sent to the bot")
+
+    async def wait_for_reply(
+        self,
+        message: ViewMessage,
+        methods: Iterable[str] = ("sendMessage", "editMessageText", "sendVideo", "sendDocument", "sendAudio"),
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> tuple[Call, float]:
+        """The bot's first successful answer in the message's chat after it was sent, and the seconds it took
+        (from the update entering the queue to the end of the answering request)."""
+        sent = self.sent_at(message)
+        wanted = {m.lower() for m in methods}
+
+        def answered(call: Call) -> bool:
+            return (
+                call.ok and call.method.lower() in wanted and call.chat_id == message.chat_id and call.started >= sent
+            )
+
+        answered.__name__ = f"a reply to message {message.message_id} in chat {message.chat_id}"
+        call = await self.wait_for(answered, timeout)
+        assert call.finished is not None
+        return call, call.finished - sent
+
     def callback_answer(self, query_id: str) -> JSON | None:
         """What answerCallbackQuery said to this press (None while unanswered)."""
         return self.callback_answers.get(query_id)
