@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import json
 import logging
+import mimetypes
 import re
 import secrets
 import shutil
@@ -18,6 +19,8 @@ from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import aiohttp
 from aiohttp import BodyPartReader, web
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile on the cloud Bot API
 UPLOAD_LIMIT = 50 * 1024 * 1024  # sendVideo/sendDocument/... on the cloud Bot API
+LOCAL_UPLOAD_LIMIT = 2000 * 1024 * 1024  # a local Bot API server (--local)
 
 _JSON_FIELDS = {
     "reply_markup", "reply_parameters", "media", "entities", "caption_entities", "commands", "scope",
@@ -121,7 +125,7 @@ class FakeTelegram(TelegramWorld):
         super().__init__(token, bot_username, Path(tempfile.mkdtemp(prefix="fake-telegram-")) if root is None else root)
         self.local_mode = local_mode  # getFile answers absolute paths and has no size limit, like --local
         self.download_limit = DOWNLOAD_LIMIT
-        self.upload_limit = UPLOAD_LIMIT
+        self.upload_limit = LOCAL_UPLOAD_LIMIT if local_mode else UPLOAD_LIMIT
         self.faults: list[Fault] = []
         self.unknown_methods: list[str] = []
         self.downloads: list[str] = []  # file_path of every download served
@@ -432,11 +436,35 @@ class FakeTelegram(TelegramWorld):
                 raise bad_request(f"file {name!r} must be uploaded as a part of the request (attach://{name})")
             if value in self.files:
                 return self.files[value]
+            if value.startswith("file://") and self.local_mode:
+                files[field] = self._local_upload(value, field)
+                return files[field]
             if value.startswith(("http://", "https://")):
                 raise bad_request("failed to get HTTP URL content")
         if value is None:
             raise bad_request(f"there is no {field} in the request")
         raise bad_request("wrong file identifier/HTTP URL specified")
+
+    def _local_upload(self, uri: str, field: str) -> StoredFile:
+        """A local Bot API server reads a file:// path itself; the fake copies it, as the bot may delete it."""
+        source = Path(url2pathname(urlparse(uri).path))
+        if not source.is_file():
+            raise bad_request(f"file not found: {source}")
+        number = next(self._upload_numbers)
+        path = self.root / "uploads" / f"{number}_{source.name}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, path)
+        return StoredFile(
+            file_id=f"FAKE-up-{number}-{secrets.token_hex(6)}",
+            file_unique_id=f"B{number:06d}",
+            path=path,
+            file_size=path.stat().st_size,
+            file_path="",
+            file_name=source.name,
+            mime_type=mimetypes.guess_type(source.name)[0] or "application/octet-stream",
+            origin="bot",
+            field_name=field,
+        )
 
     def _adopt(self, stored: StoredFile, kind: str) -> StoredFile:
         if stored.file_id not in self.files or not stored.file_path:

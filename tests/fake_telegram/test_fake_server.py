@@ -339,3 +339,22 @@ async def test_commands_delete_and_webhook_delivery(fake_telegram: FakeTelegram,
         assert await bot.get_updates() == ()
     finally:
         await runner.cleanup()
+
+
+async def test_local_mode_exchanges_files_by_path(tmp_path: Path, media: Path) -> None:
+    async with FakeTelegram(local_mode=True) as tg:
+        ann = tg.add_user("Ann")
+        tg.private_chat(ann)
+        big = tg.register_file(media / VIDEO, kind="video", file_size=300 * 1024 * 1024)
+        async with Bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url, local_mode=True) as bot:
+            telegram_file = await bot.get_file(big.file_id)  # no 20 MB limit
+            assert telegram_file.file_path == str((media / VIDEO).resolve())
+            assert bytes(await telegram_file.download_as_bytearray()) == (media / VIDEO).read_bytes()
+
+            result = tmp_path / "result.mp4"
+            result.write_bytes(b"result bytes")
+            await bot.send_video(ann.id, result, duration=1)
+            call = tg.calls_of("sendVideo")[0]
+            assert call.params["video"] == result.as_uri()  # PTB sends the path, not the bytes
+            result.unlink()  # the bot cleans up: what Telegram took is kept
+            assert call.files["video"].data == b"result bytes"

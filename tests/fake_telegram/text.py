@@ -43,6 +43,7 @@ class _TelegramHTML(HTMLParser):
 
 
 _MD2_ESCAPE = re.compile(r"\\([_*\[\]()~`>#+\-=|{}.!\\])")
+_MD2_LINK = re.compile(r"(?<!\\)\[(.*?)(?<!\\)\]\((?:[^)\\]|\\.)*\)")
 _MD2_RESERVED = re.compile(r"(?<!\\)[.!#+\-=|{}>()]")
 
 
@@ -61,7 +62,8 @@ def visible_text(text: str, parse_mode: str | None) -> str:
             raise bad_request(f"can't parse entities: {parser.problem}")
         return "".join(parser.parts)
     if mode == "markdownv2":
-        match = _MD2_RESERVED.search(re.sub(r"`[^`]*`", "", text))
+        text = _MD2_LINK.sub(r"\1", text)  # [shown text](url): the user sees the text
+        match = _MD2_RESERVED.search(re.sub(r"```.*?```|`[^`]*`", "", text, flags=re.DOTALL))
         if match:
             raise bad_request(
                 f"can't parse entities: Character '{match.group()}' is reserved and must be escaped "
