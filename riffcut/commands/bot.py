@@ -1,4 +1,4 @@
-"""`riffcut bot`: runs the Telegram bot."""
+"""`riffcut bot`: runs the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import sys
 
 from riffcut.settings import Settings
 
+NO_TOKEN = (
+    "riffcut: set TELEGRAM_BOT_TOKEN (in the environment or .env); get a token from @BotFather in Telegram."
+)
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("bot", help="run the Telegram bot")
@@ -14,5 +18,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
-    print("riffcut: the Telegram bot is not built yet (issue 5); `riffcut --help` lists what works.", file=sys.stderr)
-    return 1
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value().strip():
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    from bot.app import run
+
+    run(settings)
+    return 0

@@ -1,0 +1,58 @@
+"""Who may use the bot: allow lists, admins, and the daily job quota.
+
+ALLOWED_USER_IDS and ALLOWED_CHAT_IDS: both empty, the bot is open to all; otherwise a user is let in when they
+are on the user list or write in a chat on the chat list. ADMIN_USER_IDS are always let in, get /queue and
+/stats, and have no quota. DAILY_JOB_QUOTA counts the jobs a user made since midnight UTC (0: no quota).
+A gate handler runs before every other handler and answers everyone else with one polite sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.texts import language_of, tr
+from riffcut.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def is_admin(settings: Settings, user_id: int | None) -> bool:
+    return user_id is not None and user_id in settings.admin_user_ids
+
+
+def is_allowed(settings: Settings, user_id: int | None, chat_id: int | None) -> bool:
+    if is_admin(settings, user_id):
+        return True
+    if not settings.allowed_user_ids and not settings.allowed_chat_ids:
+        return True
+    return (user_id is not None and user_id in settings.allowed_user_ids) or (
+        chat_id is not None and chat_id in settings.allowed_chat_ids
+    )
+
+
+def quota_left(settings: Settings, user_id: int, jobs_today: int) -> int | None:
+    """Jobs the user may still start today; None when there is no quota for them."""
+    if settings.daily_job_quota <= 0 or is_admin(settings, user_id):
+        return None
+    return max(0, settings.daily_job_quota - jobs_today)
+
+
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stops every update from someone not let in, after one polite answer."""
+    from bot.services import services
+
+    settings = services(context).settings
+    user = update.effective_user
+    chat = update.effective_chat
+    if is_allowed(settings, user.id if user else None, chat.id if chat else None):
+        return
+    lang = language_of(None, user.language_code if user else None)
+    log.info("refused user %s in chat %s", user.id if user else None, chat.id if chat else None)
+    if update.callback_query is not None:
+        await update.callback_query.answer(tr(lang, "not_allowed"), show_alert=True)
+    elif (update.effective_message is not None and chat is not None and chat.type == "private") or (update.effective_message is not None and (update.effective_message.text or "").startswith("/")):
+        await update.effective_message.reply_text(tr(lang, "not_allowed"))
+    raise ApplicationHandlerStop

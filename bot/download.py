@@ -1,0 +1,36 @@
+"""Bringing a video from Telegram to disk: getFile, then the file download path (or a copy in local mode)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from telegram import Bot
+from telegram.error import BadRequest
+
+from engine.errors import BadInput
+
+log = logging.getLogger(__name__)
+
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str | None, default: str = "video.mp4") -> str:
+    """A plain file name from what the user's client called the file (no folders, no leading dash)."""
+    cleaned = SAFE_NAME.sub("_", Path(name or "").name).strip("._-")[:80]
+    return cleaned or default
+
+
+async def download(bot: Bot, file_id: str, dest: Path) -> Path:
+    """Download one file to `dest`; BadInput when Telegram refuses it (too big for a bot, gone)."""
+    try:
+        telegram_file = await bot.get_file(file_id)
+    except BadRequest as exc:
+        if "too big" in exc.message.lower():
+            raise BadInput("This video is over the 20 MB a bot can download from Telegram.") from None
+        raise BadInput(f"Telegram would not give me this video ({exc.message}); please send it again.") from None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    await telegram_file.download_to_drive(dest)
+    log.debug("downloaded %s (%s bytes) to %s", file_id, dest.stat().st_size, dest)
+    return dest

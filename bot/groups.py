@@ -1,0 +1,75 @@
+"""Groups: `/riff PROMPT` as a reply to a video (or `/riff@ThisBot`), or a video captioned `/riff PROMPT`.
+
+Privacy mode is on by default, so the bot sees only commands and replies to its own messages; a caption is
+not a command entity, so captioned videos have their own handler. Each member works with their own current
+video and settings (everything is keyed by chat and user), the progress message and the results are replies
+in the group, and only the job's starter or a chat admin can cancel it (see handlers.jobs.may_cancel).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.handlers.choices import command_text
+from bot.handlers.generate import remember_video_message, submit
+from bot.handlers.video import accept_video, store_prompt
+from bot.intake import attachment, is_video
+from bot.screens import current_choice
+from bot.services import services
+from bot.texts import tr
+from bot.who import Who, who
+from engine.errors import BadInput
+
+log = logging.getLogger(__name__)
+
+
+async def riff(context: ContextTypes.DEFAULT_TYPE, me: Who, command: Message, video_message: Message, prompt: str) -> None:
+    """Take the video, set the prompt, start the job; every refusal is said in the status message."""
+    incoming = attachment(video_message)
+    if incoming is None or not is_video(video_message):
+        await command.reply_text(tr(me.lang, "not_video"))
+        return
+    status = await command.reply_text(tr(me.lang, "checking"))
+    try:
+        await accept_video(context, me, video_message, incoming, status)
+        remember_video_message(context, me.user_id, video_message.message_id)
+        if prompt:
+            await store_prompt(context, me, prompt)
+        video = await current_choice(services(context), me)
+        if video is None:
+            raise BadInput(tr(me.lang, "no_video"))
+        submitted = await submit(context, me, video, reply_to=video_message.message_id, progress=status)
+    except BadInput as exc:
+        await status.edit_text(exc.message)
+        return
+    if not submitted.created:
+        await status.edit_text(tr(me.lang, "job_exists", job=submitted.job.id))
+
+
+async def riff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/riff PROMPT` in reply to a video (any chat)."""
+    message = update.effective_message
+    assert message is not None
+    me = await who(update, context)
+    target = message.reply_to_message
+    if target is None or attachment(target) is None:
+        await message.reply_text(tr(me.lang, "riff_usage"), parse_mode=ParseMode.HTML)
+        return
+    await riff(context, me, message, target, command_text(message))
+
+
+async def riff_caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A video whose caption starts with `/riff`: the rest of the caption is the prompt."""
+    message = update.effective_message
+    assert message is not None
+    me = await who(update, context)
+    caption = message.caption or ""
+    bot_name = context.bot.username or ""
+    head = caption.split(maxsplit=1)[0] if caption.split() else ""
+    if "@" in head and head.split("@", 1)[1].lower() != bot_name.lower():
+        return  # meant for another bot
+    await riff(context, me, message, message, command_text(message))

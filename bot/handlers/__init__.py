@@ -1,0 +1,1 @@
+"""Telegram update handlers, one module per part of the conversation; `register` adds them all."""

@@ -1,0 +1,56 @@
+"""The application's error handler: nothing fails silently.
+
+Bad input (`BadInput`, raised anywhere in a handler) is answered with its own sentence and no traceback.
+Anything else is logged with its traceback and answered with an apology that names the job, when there is
+one, so the operator can find it in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ContextTypes
+
+from bot.texts import language_of, tr
+from engine.errors import BadInput
+
+log = logging.getLogger(__name__)
+
+ALERT_CHARS = 200  # answerCallbackQuery's limit
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    if not isinstance(update, Update):  # an error in the update fetcher or a job: the log is the place
+        if isinstance(error, NetworkError | TimedOut | RetryAfter):
+            log.warning("telegram: %s", error)
+        else:
+            log.error("error outside an update", exc_info=error)
+        return
+    user = update.effective_user
+    lang = language_of(None, user.language_code if user else None)
+    if isinstance(error, BadInput):
+        text = error.message
+        log.info("bad input from user %s: %s", user.id if user else None, text)
+    elif isinstance(error, Forbidden):
+        log.info("user %s blocked the bot or left: %s", user.id if user else None, error)
+        return
+    else:
+        job_id = getattr(error, "job_id", None)
+        log.error("error while handling update %s", update.update_id, exc_info=error)
+        job = tr(lang, "internal_error_job", job=job_id) if job_id else ""
+        text = tr(lang, "internal_error", job=job)
+    try:
+        if update.callback_query is not None:
+            if len(text) <= ALERT_CHARS:
+                await update.callback_query.answer(text, show_alert=True)
+                return
+            await update.callback_query.answer()
+        if update.effective_message is not None:
+            await update.effective_message.reply_text(text)
+        elif update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except Exception:  # the apology itself failed (blocked, network): the log already has the cause
+        log.warning("could not tell user %s about an error", user.id if user else None, exc_info=True)

@@ -1,0 +1,113 @@
+"""A video arrives: recognise it, check its size before downloading, probe it, apply the part length rule.
+
+Accepted: a video, a file with a video type, a round video note, and an animation (a sound-less MP4 that
+Telegram turned into a GIF). The size is checked against the 20 MB download limit before anything is
+downloaded (unless a local Bot API server lifts it). The file is downloaded into a folder of its own under
+TEMPORARY_DIRECTORY, probed, and removed: the job downloads it again when it runs, so nothing is kept.
+A video that no number of parts fits is refused with the rule's own sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from telegram import Bot, Message
+
+from bot.download import download, safe_name
+from bot.texts import tr
+from engine.errors import BadInput
+from engine.parts import check_part_count, valid_part_counts
+from engine.probe import VideoInfo, probe
+from storage.videos_repo import VideoRecord
+
+log = logging.getLogger(__name__)
+
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".3gp", ".ts", ".flv", ".ogv", ".mpg", ".mpeg"}
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A video-like attachment of a message, as Telegram describes it."""
+
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    size: int | None
+    kind: str  # video, document, video_note, animation
+
+
+def attachment(message: Message) -> Incoming | None:
+    """The message's video-like attachment; None when it has none (a document is checked by `is_video`)."""
+    if message.video is not None:
+        v = message.video
+        return Incoming(v.file_id, v.file_unique_id, v.file_name or "video.mp4", v.file_size, "video")
+    if message.video_note is not None:
+        n = message.video_note
+        return Incoming(n.file_id, n.file_unique_id, "video-note.mp4", n.file_size, "video_note")
+    if message.animation is not None:
+        a = message.animation
+        return Incoming(a.file_id, a.file_unique_id, a.file_name or "animation.mp4", a.file_size, "animation")
+    if message.document is not None:
+        d = message.document
+        return Incoming(d.file_id, d.file_unique_id, d.file_name, d.file_size, "document")
+    return None
+
+
+def is_video(message: Message) -> bool:
+    if message.document is None:
+        return attachment(message) is not None
+    mime = (message.document.mime_type or "").lower()
+    if mime.startswith("video/"):
+        return True
+    suffix = Path(message.document.file_name or "").suffix.lower()
+    return mime in ("", "application/octet-stream") and suffix in VIDEO_SUFFIXES
+
+
+def human_limit(limit: int) -> str:
+    return f"{limit >> 20} MB"
+
+
+def check_size(incoming: Incoming, limit: int | None, lang: str) -> None:
+    """Refuse, before downloading, a file over the download limit (None: no limit, a local Bot API server)."""
+    if limit is not None and incoming.size is not None and incoming.size > limit:
+        raise BadInput(
+            tr(lang, "too_big", size=f"{incoming.size / (1 << 20):.1f} MB", limit=human_limit(limit))
+        )
+
+
+async def fetch_and_probe(bot: Bot, incoming: Incoming, temp_root: Path) -> VideoInfo:
+    """Download into a fresh folder, probe, remove the folder; BadInput for anything that is not a usable video."""
+    temp_root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="intake-", dir=temp_root))
+    try:
+        path = await download(bot, incoming.file_id, folder / safe_name(incoming.file_name))
+        return await probe(path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def first_parts(info: VideoInfo, wanted: int, min_s: float, max_s: float) -> int:
+    """The number of parts a new video starts with: `wanted` when it fits, else the smallest that does.
+
+    BadInput (the rule's sentence) when no number of parts fits this video at all.
+    """
+    counts = valid_part_counts(info.duration, min_s, max_s)
+    if not counts:
+        check_part_count(info.duration, 1, min_s, max_s)  # raises with the right words
+    return wanted if wanted in counts else counts.start
+
+
+def record_of(incoming: Incoming, info: VideoInfo) -> VideoRecord:
+    return VideoRecord(
+        file_id=incoming.file_id,
+        file_unique_id=incoming.file_unique_id,
+        file_name=incoming.file_name,
+        size_bytes=incoming.size or info.size_bytes,
+        duration=info.duration,
+        width=info.width,
+        height=info.height,
+    )

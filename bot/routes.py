@@ -1,0 +1,46 @@
+"""Which handler answers which update; the order matters (first match wins within a group)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.handlers import choices, start, video
+from bot.settings_menu import menu_button, open_menu, set_command
+
+VIDEO_LIKE = filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.ALL
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    from bot import groups
+    from bot.handlers import admin, generate, jobs, privacy
+
+    add = application.add_handler
+    # Buttons
+    add(CallbackQueryHandler(choices.card_button, pattern=r"^k\|"))
+    add(CallbackQueryHandler(menu_button, pattern=r"^s\|"))
+    add(CallbackQueryHandler(jobs.job_button, pattern=r"^j\|"))
+    add(CallbackQueryHandler(privacy.forget_button, pattern=r"^f\|"))
+    # Commands (also `/cmd@ThisBot` in groups)
+    add(CommandHandler("start", start.start))
+    add(CommandHandler("help", start.help_command))
+    add(CommandHandler("prompt", choices.prompt_command))
+    add(CommandHandler("parts", choices.parts_command))
+    add(CommandHandler("part", choices.part_command))
+    add(CommandHandler("generate", generate.generate_command))
+    add(CommandHandler("status", choices.status_command))
+    add(CommandHandler("cancel", jobs.cancel_command))
+    add(CommandHandler("history", jobs.history_command))
+    add(CommandHandler("settings", open_menu))
+    add(CommandHandler("set", set_command))
+    add(CommandHandler("forget", privacy.forget_command))
+    add(CommandHandler("queue", admin.queue_command))
+    add(CommandHandler("stats", admin.stats_command))
+    add(CommandHandler("riff", groups.riff_command))
+    # A video whose caption starts with /riff (captions carry no command entities for CommandHandler)
+    add(MessageHandler(filters.ChatType.GROUPS & VIDEO_LIKE & filters.CaptionRegex(r"^/riff(@\w+)?(\s|$)"), groups.riff_caption))
+    # Private chats: any video-like attachment; the answer to "what music?"
+    add(MessageHandler(filters.ChatType.PRIVATE & VIDEO_LIKE, video.on_video))
+    add(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, choices.prompt_reply))
+    add(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, privacy.unknown_command))

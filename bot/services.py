@@ -1,0 +1,84 @@
+"""What the handlers share for the life of the application: settings, database, model, runner, progress.
+
+One `Services` lives in `application.bot_data["services"]`; handlers reach it with `services(context)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext
+
+from riffcut.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.progress import ProgressBoard
+    from engine.generator import Generator
+    from engine.runner import JobRunner
+    from storage.database import Database
+
+KEY = "services"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database | None = None
+    generator: Generator | None = None
+    runner: JobRunner | None = None
+    progress: ProgressBoard | None = None
+    has_audio: dict[str, bool] = field(default_factory=dict)  # file_unique_id -> the video has a sound track
+    languages: dict[int, str] = field(default_factory=dict)  # job id -> the language of its starter
+    _locks: dict[tuple[int, int], asyncio.Lock] = field(default_factory=dict)
+
+    @asynccontextmanager
+    async def user_lock(self, chat_id: int, user_id: int) -> AsyncIterator[None]:
+        """One state change at a time per (chat, user): a double tap waits for the first tap's answer."""
+        lock = self._locks.setdefault((chat_id, user_id), asyncio.Lock())
+        async with lock:
+            yield
+
+    @property
+    def db(self) -> Database:
+        if self.database is None:
+            raise RuntimeError("the database is not open yet")
+        return self.database
+
+    @property
+    def jobs(self) -> JobRunner:
+        if self.runner is None:
+            raise RuntimeError("the job runner is not started yet")
+        return self.runner
+
+    @property
+    def board(self) -> ProgressBoard:
+        if self.progress is None:
+            raise RuntimeError("the progress board is not started yet")
+        return self.progress
+
+    @property
+    def download_limit(self) -> int | None:
+        """Bytes a bot may download with getFile; None with a local Bot API server."""
+        return None if self.settings.telegram_local_mode else DOWNLOAD_LIMIT_BYTES
+
+    @property
+    def upload_limit(self) -> int:
+        return LOCAL_UPLOAD_LIMIT_BYTES if self.settings.telegram_local_mode else UPLOAD_LIMIT_BYTES
+
+
+# The Bot API server's own constants (telegram-bot-api: 20 << 20, 50 << 20, 2000 << 20).
+DOWNLOAD_LIMIT_BYTES = 20 << 20
+UPLOAD_LIMIT_BYTES = 50 << 20
+LOCAL_UPLOAD_LIMIT_BYTES = 2000 << 20
+
+
+def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    return context.application.bot_data[KEY]  # type: ignore[no-any-return]
+
+
+def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    return application.bot_data[KEY]  # type: ignore[no-any-return]

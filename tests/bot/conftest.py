@@ -1,0 +1,93 @@
+"""The real bot (bot.app.build_application) against the fake Telegram server, over real HTTP, with the tiny model."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_telegram import FakeTelegram, FakeUser, ViewMessage
+
+from bot import app as bot_app
+from riffcut.settings import load_settings
+
+SHORT_VIDEO = "h264-aac-320x240-7s.mp4"
+
+
+class BotUnderTest:
+    """Starts, stops and restarts the bot on the same database; sends and waits as a user would."""
+
+    def __init__(self, tg: FakeTelegram, overrides: dict[str, Any]) -> None:
+        self.tg = tg
+        self.overrides = overrides
+        self.application: Any = None
+
+    def settings(self) -> Any:
+        return load_settings(
+            telegram_bot_token=self.tg.token,
+            telegram_api_base_url=self.tg.base_url,
+            telegram_file_base_url=self.tg.base_file_url,
+            **self.overrides,
+        )
+
+    async def start(self) -> None:
+        self.application = bot_app.build_application(self.settings(), poll_timeout=1)
+        await bot_app.start(self.application)
+
+    async def stop(self) -> None:
+        if self.application is not None:
+            await bot_app.stop(self.application)
+            self.application = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    @property
+    def services(self) -> Any:
+        from bot.services import services_of
+
+        return services_of(self.application)
+
+    async def say(self, user: FakeUser, text: str, *, chat: Any = None, reply_to: Any = None) -> ViewMessage:
+        """Send a text and return the first bot message that answers it."""
+        sent = self.tg.send_text(user, text, chat=chat, reply_to=reply_to)
+        return await self.tg.wait_for_bot_message(chat or user, after=sent)
+
+    async def answer_to(
+        self, sent: ViewMessage, where: Callable[[ViewMessage], Any] = lambda m: True, timeout: float = 30.0
+    ) -> ViewMessage:
+        return await self.tg.wait_for_bot_message(sent.chat_id, where, timeout=timeout, after=sent)
+
+
+@pytest.fixture
+async def tg(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(root=tmp_path_factory.mktemp("fake-telegram")) as server:
+        yield server
+
+
+@pytest.fixture
+def bot_settings(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("RIFFUSION_MODEL", str(tiny_model))
+    monkeypatch.setenv("DEVICE", "cpu")
+    return {}
+
+
+@pytest.fixture
+async def bot(tg: FakeTelegram, bot_settings: dict[str, Any]) -> AsyncIterator[BotUnderTest]:
+    under_test = BotUnderTest(tg, bot_settings)
+    await under_test.start()
+    try:
+        yield under_test
+    finally:
+        await under_test.stop()
+        await asyncio.sleep(0)
+        logging.getLogger(__name__).debug("bot stopped")
+
+
+@pytest.fixture
+def video(media: Path) -> Path:
+    return media / SHORT_VIDEO
