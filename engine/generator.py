@@ -1,0 +1,539 @@
+"""Music from a prompt with Riffusion: Stable Diffusion on spectrogram images, through diffusers.
+
+`Generator.load(model, device, max_image_width)` loads the pipeline once per process (a Hugging Face id, by
+default `riffusion/riffusion-model-v1`, downloaded into the Hugging Face cache on first use, or a local folder
+such as the one `riffcut tiny-model` writes), without a safety checker, in fp16 on CUDA and fp32 on CPU. The
+img2img pipeline shares its weights (`from_pipe`).
+
+`await generator.generate(request, on_progress)` returns mono float32 audio at 44.1 kHz of exactly the
+requested duration:
+- the sound is made in windows no wider than `max_image_width` columns (10 ms each), joined by a 0.2 s
+  equal-power crossfade; independent windows (seeds seed, seed + 1, ...) run as one batch, or, in chained mode
+  (the original demo's way), each window is img2img from the one before at strength 0.9;
+- remix mode starts each window from the spectrogram of the part's own sound (img2img at the given strength);
+- the same seed and settings give the same audio (Griffin-Lim's random phase is seeded too);
+- a guidance scale of 1 or less turns classifier-free guidance off, and with it the negative prompt: diffusers
+  ignores the negative prompt then (`negative_prompt_ignored` says when, for the bot and the CLI to show).
+
+Blocking work (diffusion and Griffin-Lim) runs in a worker thread; one asyncio lock keeps two jobs off the
+accelerator at once. Cancelling the task that awaits `generate` stops the diffusion at the next step, waits for
+the worker thread, frees the GPU memory and lets `CancelledError` through. Running out of GPU memory raises
+`OutOfGpuMemory` and leaves the generator usable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import importlib.util
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine import spectrogram as sp
+from engine.errors import BadInput, EngineFailure, OutOfGpuMemory
+from engine.options import (
+    GUIDANCE_DEFAULT,
+    SCHEDULERS,
+    STEPS_DEFAULT,
+    UserOptions,
+    WindowMode,
+    min_steps_for_strength,
+)
+
+log = logging.getLogger(__name__)
+
+CROSSFADE_SECONDS = 0.2
+CHAIN_STRENGTH = 0.9  # the original demo's img2img strength from one window to the next
+BATCH_WINDOWS = 8  # windows diffused together at most (memory grows with the batch)
+DEFAULT_MODEL = "riffusion/riffusion-model-v1"
+
+
+def negative_prompt_ignored(guidance: float, negative: str) -> bool:
+    """True when a negative prompt is set but has no effect: guidance 1 or less turns guidance (and it) off."""
+    return bool(negative.strip()) and guidance <= 1.0
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """What to make. `source_audio` (mono float32 at 44.1 kHz) is the part's own sound, for remix mode."""
+
+    prompt: str
+    duration: float  # seconds of audio wanted
+    negative: str = ""
+    steps: int = STEPS_DEFAULT
+    guidance: float = GUIDANCE_DEFAULT
+    seed: int = 0
+    scheduler: str = "dpm"
+    windows: WindowMode = "batch"
+    remix: float | None = None
+    source_audio: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_options(
+        cls,
+        prompt: str,
+        duration: float,
+        options: UserOptions,
+        seed: int,
+        source_audio: np.ndarray | None = None,
+    ) -> GenerationRequest:
+        return cls(
+            prompt=prompt,
+            duration=duration,
+            negative=options.negative,
+            steps=options.steps,
+            guidance=options.guidance,
+            seed=seed,
+            scheduler=options.scheduler,
+            windows=options.windows,
+            remix=options.remix,
+            source_audio=source_audio,
+        )
+
+    @property
+    def samples(self) -> int:
+        return sp.samples_for_seconds(self.duration)
+
+
+@dataclass(frozen=True)
+class GenerationProgress:
+    """Reported after every diffusion step.
+
+    `step` of `total` (the scheduler's actual timesteps for this pass), while making `window` of `windows`
+    (in a batch pass, `window` is the last window of the batch: they are all made together); `done` and
+    `planned` count steps over the whole request, for one progress bar.
+    """
+
+    step: int
+    total: int
+    window: int
+    windows: int
+    done: int
+    planned: int
+
+    @property
+    def fraction(self) -> float:
+        return min(self.done / self.planned, 1.0) if self.planned else 0.0
+
+
+ProgressCallback = Callable[[GenerationProgress], None]
+
+
+@dataclass(frozen=True)
+class WindowPlan:
+    """How a duration is cut into windows: `count` windows of `width` columns, overlapping by `overlap` samples."""
+
+    count: int
+    width: int
+    overlap: int
+    samples: int  # the requested length
+
+    @property
+    def window_samples(self) -> int:
+        return sp.samples_for_columns(self.width)
+
+    @property
+    def hop(self) -> int:
+        return self.window_samples - self.overlap
+
+    def start(self, index: int) -> int:
+        return index * self.hop
+
+
+def plan_windows(duration: float, max_image_width: int) -> WindowPlan:
+    """The fewest equal windows, each at most `max_image_width` columns, covering `duration` with crossfades."""
+    if not duration > 0:
+        raise BadInput("The music must last more than 0 seconds.")
+    samples = sp.samples_for_seconds(duration)
+    width = sp.columns_for_seconds(duration)
+    if width <= max_image_width:
+        return WindowPlan(1, width, 0, samples)
+    overlap = round(CROSSFADE_SECONDS * sp.SAMPLE_RATE)
+    longest = sp.samples_for_columns(max_image_width)
+    if longest <= 2 * overlap:
+        raise BadInput(f"MAX_IMAGE_WIDTH {max_image_width} is too narrow to join windows; use at least 64.")
+    count = math.ceil((samples - overlap) / (longest - overlap))
+    while True:
+        each = math.ceil((samples + (count - 1) * overlap) / count)
+        width = sp.columns_for_seconds(each / sp.SAMPLE_RATE)
+        if width <= max_image_width:
+            return WindowPlan(count, width, overlap, samples)
+        count += 1
+
+
+def join_windows(pieces: list[np.ndarray], plan: WindowPlan) -> np.ndarray:
+    """Overlap-add the windows with an equal-power crossfade, trimmed or padded to the exact sample count."""
+    out = np.zeros(plan.start(len(pieces) - 1) + plan.window_samples, dtype=np.float32)
+    n = plan.overlap
+    ramp = np.linspace(0.0, np.pi / 2, n, dtype=np.float32) if n else np.zeros(0, np.float32)
+    fade_in, fade_out = np.sin(ramp), np.cos(ramp)
+    for index, piece in enumerate(pieces):
+        piece = np.asarray(piece, dtype=np.float32)[: plan.window_samples].copy()
+        if n and index > 0:
+            piece[:n] *= fade_in
+        if n and index < len(pieces) - 1:
+            piece[-n:] *= fade_out
+        start = plan.start(index)
+        out[start : start + len(piece)] += piece
+    if len(out) >= plan.samples:
+        return out[: plan.samples]
+    return np.pad(out, (0, plan.samples - len(out)))
+
+
+# --- schedulers -----------------------------------------------------------------------------------
+
+
+def _scheduler(name: str, config: Any) -> Any:
+    import diffusers
+
+    classes = {
+        "dpm": "DPMSolverMultistepScheduler",
+        "ddim": "DDIMScheduler",
+        "euler": "EulerDiscreteScheduler",
+        "euler_a": "EulerAncestralDiscreteScheduler",
+        "pndm": "PNDMScheduler",
+        "lms": "LMSDiscreteScheduler",
+    }
+    if name not in classes:
+        raise BadInput(f"Scheduler must be one of {', '.join(SCHEDULERS)}.")
+    if name == "lms" and importlib.util.find_spec("scipy") is None:
+        raise BadInput("The lms scheduler needs scipy, which is not installed here; choose another.")
+    return getattr(diffusers, classes[name]).from_config(config)
+
+
+# --- the generator --------------------------------------------------------------------------------
+
+
+class _Stopped(Exception):
+    """Raised from the step callback to stop the diffusion when the job is cancelled."""
+
+
+def _is_oom(exc: BaseException) -> bool:
+    oom = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", None)
+    if oom is not None and isinstance(exc, oom):
+        return True
+    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+def resolve_device(wanted: str) -> torch.device:
+    """The device to run on: `wanted` when it is there, else the CPU (with a warning in the log)."""
+    name = (wanted or "cpu").strip().lower()
+    if name.startswith("cuda"):
+        if torch.cuda.is_available():
+            return torch.device(name)
+        log.warning("DEVICE is %s but no CUDA device is available: running on the CPU (slow)", wanted)
+        return torch.device("cpu")
+    if name == "mps":
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        log.warning("DEVICE is mps but MPS is not available: running on the CPU (slow)")
+        return torch.device("cpu")
+    if name != "cpu":
+        log.warning("DEVICE %r is not known: running on the CPU", wanted)
+    return torch.device("cpu")
+
+
+def _dtype_kwargs(dtype: torch.dtype) -> dict[str, Any]:
+    import diffusers
+
+    major, minor = (int(part) for part in diffusers.__version__.split(".")[:2])
+    return {"dtype": dtype} if (major, minor) >= (0, 40) else {"torch_dtype": dtype}
+
+
+def load_pipeline(model: str, device: torch.device) -> Any:
+    """The text-to-image pipeline of `model` (hub id or folder) on `device`, without a safety checker."""
+    from diffusers import StableDiffusionPipeline
+
+    dtype = torch.float16 if device.type == "cuda" else torch.float32
+    local = Path(model).expanduser()
+    started = time.monotonic()
+    if local.is_dir():
+        source = str(local)
+        log.info("loading the model from %s", local)
+    else:
+        source = model
+        try:
+            from huggingface_hub.utils import enable_progress_bars
+
+            enable_progress_bars()
+        except ImportError:  # pragma: no cover - huggingface_hub always comes with diffusers
+            pass
+        log.info(
+            "loading the model %s from the Hugging Face hub: the first use downloads it (a few GB) into the "
+            "Hugging Face cache; download progress follows",
+            model,
+        )
+    try:
+        pipe = StableDiffusionPipeline.from_pretrained(
+            source,
+            safety_checker=None,
+            feature_extractor=None,
+            requires_safety_checker=False,
+            **_dtype_kwargs(dtype),
+        )
+    except (OSError, ValueError) as exc:
+        raise EngineFailure(f"The music model {model} could not be loaded: {exc}") from exc
+    pipe = pipe.to(device)
+    pipe.set_progress_bar_config(disable=True)
+    log.info("model %s ready on %s (%s) in %.1f s", model, device, dtype, time.monotonic() - started)
+    return pipe
+
+
+class Generator:
+    """One Riffusion pipeline per process; `generate` is safe to call from many tasks (they take turns)."""
+
+    _loaded: dict[tuple[str, str, int], Generator] = {}  # noqa: RUF012 - a process-wide cache on purpose
+
+    def __init__(self, pipe: Any, device: torch.device, max_image_width: int = 512, model: str = "") -> None:
+        from diffusers import StableDiffusionImg2ImgPipeline
+
+        self.model = model
+        self.device = device
+        self.max_image_width = max_image_width
+        self.pipe = pipe
+        self.img2img = StableDiffusionImg2ImgPipeline.from_pipe(pipe)  # shares every weight, no second copy
+        self.img2img.set_progress_bar_config(disable=True)
+        self._scheduler_config = pipe.scheduler.config
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def load(cls, model: str = DEFAULT_MODEL, device: str = "cuda", max_image_width: int = 512) -> Generator:
+        """The process's generator for this model and device, loaded on first use (blocking: call it in a thread)."""
+        resolved = resolve_device(device)
+        key = (model, str(resolved), max_image_width)
+        generator = cls._loaded.get(key)
+        if generator is None:
+            generator = cls(load_pipeline(model, resolved), resolved, max_image_width, model)
+            cls._loaded[key] = generator
+        return generator
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.pipe.tokenizer
+
+    @property
+    def max_prompt_tokens(self) -> int:
+        return int(self.tokenizer.model_max_length)
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    def prompt_tokens(self, text: str) -> int:
+        """Tokens the model's own tokenizer makes of `text`, with the start and end tokens."""
+        return len(self.tokenizer(text, truncation=False).input_ids)
+
+    def check_prompt(self, text: str, what: str = "prompt") -> str:
+        """The prompt, stripped; BadInput when empty or longer than the text encoder takes (never truncated)."""
+        stripped = " ".join(text.split())
+        if not stripped:
+            raise BadInput(f"The {what} is empty: describe the music in a few words.")
+        count = self.prompt_tokens(stripped)
+        if count > self.max_prompt_tokens:
+            raise BadInput(
+                f"The {what} is too long: it makes {count} tokens and the model takes at most "
+                f"{self.max_prompt_tokens} (start and end included); shorten it."
+            )
+        return stripped
+
+    def check_request(self, request: GenerationRequest) -> WindowPlan:
+        """Every refusal `generate` would make, made up front: returns the window plan."""
+        self.check_prompt(request.prompt)
+        if request.negative.strip():
+            self.check_prompt(request.negative, "negative prompt")
+        plan = plan_windows(request.duration, self.max_image_width)
+        if request.remix is not None:
+            if request.source_audio is None or request.source_audio.size == 0:
+                raise BadInput("This part has no sound, so it cannot be remixed; turn remix off.")
+            if float(np.max(np.abs(request.source_audio))) < 1e-6:
+                raise BadInput("This part is silent, so it cannot be remixed; turn remix off.")
+            if int(request.steps * request.remix) < 1:
+                raise BadInput(
+                    f"Remix strength {request.remix:g} with {request.steps} steps runs no diffusion step "
+                    f"(img2img runs steps x strength of them): use at least "
+                    f"{min_steps_for_strength(request.remix)} steps."
+                )
+        elif request.windows == "chained" and plan.count > 1 and int(request.steps * CHAIN_STRENGTH) < 1:
+            raise BadInput(
+                f"Chained windows run img2img at strength {CHAIN_STRENGTH:g}: use at least "
+                f"{min_steps_for_strength(CHAIN_STRENGTH)} steps."
+            )
+        _scheduler(request.scheduler, self._scheduler_config)
+        return plan
+
+    async def generate(self, request: GenerationRequest, on_progress: ProgressCallback | None = None) -> np.ndarray:
+        """Mono float32 audio at 44.1 kHz, exactly `request.duration` long (in samples).
+
+        `on_progress` is called on the event loop after every diffusion step. Cancelling the awaiting task stops
+        the diffusion at the next step; the worker thread is waited for and the GPU memory freed before
+        `CancelledError` goes on.
+        """
+        plan = self.check_request(request)
+        loop = asyncio.get_running_loop()
+        stop = threading.Event()
+
+        def report(progress: GenerationProgress) -> None:
+            if on_progress is not None and not stop.is_set():
+                loop.call_soon_threadsafe(on_progress, progress)
+
+        async with self._lock:
+            future = loop.run_in_executor(None, self._generate_blocking, request, plan, report, stop)
+            try:
+                return await asyncio.shield(future)
+            except asyncio.CancelledError:
+                stop.set()
+                await _wait_through_cancellation(future)
+                self._free_memory()
+                raise
+
+    # --- worker thread ---------------------------------------------------------------------------
+
+    def _generate_blocking(
+        self,
+        request: GenerationRequest,
+        plan: WindowPlan,
+        report: Callable[[GenerationProgress], None],
+        stop: threading.Event,
+    ) -> np.ndarray:
+        try:
+            with torch.inference_mode():
+                images = self._diffuse(request, plan, report, stop)
+                if stop.is_set():
+                    raise _Stopped
+                pieces = [
+                    sp.image_to_audio(image, seed=request.seed + index, device=self.device, stereo=False)[0]
+                    for index, image in enumerate(images)
+                ]
+            return join_windows(pieces, plan)
+        except Exception as exc:
+            if _is_oom(exc):
+                self._free_memory()
+                raise OutOfGpuMemory(
+                    "The GPU ran out of memory making this music; try a shorter part or try again later."
+                ) from exc
+            raise
+        finally:
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+
+    def _diffuse(
+        self,
+        request: GenerationRequest,
+        plan: WindowPlan,
+        report: Callable[[GenerationProgress], None],
+        stop: threading.Event,
+    ) -> list[np.ndarray]:
+        """The windows' images (512 x width x 3, uint8), in order."""
+        common: dict[str, Any] = {
+            "prompt": request.prompt,
+            "negative_prompt": request.negative.strip() or None,
+            "num_inference_steps": request.steps,
+            "guidance_scale": request.guidance,
+            "output_type": "np",
+        }
+        if request.remix is not None:
+            sources = self._remix_sources(request, plan)
+            passes = [list(range(i, min(i + BATCH_WINDOWS, plan.count))) for i in range(0, plan.count, BATCH_WINDOWS)]
+            per_pass = int(request.steps * request.remix)
+        elif request.windows == "chained":
+            passes = [[i] for i in range(plan.count)]
+            per_pass = request.steps
+        else:
+            passes = [list(range(i, min(i + BATCH_WINDOWS, plan.count))) for i in range(0, plan.count, BATCH_WINDOWS)]
+            per_pass = request.steps
+        planned = per_pass * len(passes)  # an estimate until each pass knows its real timesteps
+        images: list[np.ndarray] = []
+        done = 0
+        for number, windows in enumerate(passes):
+            generators = [torch.Generator(device="cpu").manual_seed(request.seed + i) for i in windows]
+            last = windows[-1] + 1
+
+            def on_step(
+                pipe: Any, step: int, timestep: Any, tensors: dict[str, Any], last: int = last, number: int = number
+            ) -> Any:
+                nonlocal done, planned
+                if stop.is_set():
+                    raise _Stopped
+                total = int(getattr(pipe, "num_timesteps", 0) or getattr(pipe, "_num_timesteps", 0) or per_pass)
+                if step == 0:
+                    planned = done + total * (len(passes) - number)
+                done += 1
+                report(GenerationProgress(step + 1, total, last, plan.count, done, planned))
+                return tensors
+
+            kwargs = dict(common, generator=generators, callback_on_step_end=on_step)
+            self._set_scheduler(request.scheduler)
+            if request.remix is not None:
+                result = self.img2img(
+                    image=[sources[i] for i in windows],
+                    strength=request.remix,
+                    num_images_per_prompt=1,
+                    **_batched(kwargs, len(windows)),
+                )
+            elif request.windows == "chained" and number > 0:
+                previous = _to_pil(images[-1])
+                result = self.img2img(image=previous, strength=CHAIN_STRENGTH, **_batched(kwargs, 1))
+            else:
+                result = self.pipe(height=sp.N_MELS, width=plan.width, **_batched(kwargs, len(windows)))
+            for array in result.images:
+                images.append(np.clip(np.round(np.asarray(array) * 255.0), 0, 255).astype(np.uint8))
+            if stop.is_set():
+                raise _Stopped
+        return images
+
+    def _remix_sources(self, request: GenerationRequest, plan: WindowPlan) -> list[Any]:
+        assert request.source_audio is not None
+        audio = np.asarray(request.source_audio, dtype=np.float32).reshape(-1)
+        sources = []
+        for index in range(plan.count):
+            start = plan.start(index)
+            segment = audio[start : start + plan.window_samples]
+            if len(segment) < plan.window_samples:
+                segment = np.pad(segment, (0, plan.window_samples - len(segment)))
+            sources.append(sp.audio_to_image(segment, device=self.device))
+        return sources
+
+    def _set_scheduler(self, name: str) -> None:
+        scheduler = _scheduler(name, self._scheduler_config)
+        self.pipe.scheduler = scheduler
+        self.img2img.scheduler = scheduler
+
+    def _free_memory(self) -> None:
+        gc.collect()
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+
+
+def _batched(kwargs: dict[str, Any], count: int) -> dict[str, Any]:
+    """Prompts repeated once per window (one generator each)."""
+    out = dict(kwargs)
+    out["prompt"] = [kwargs["prompt"]] * count
+    if kwargs.get("negative_prompt"):
+        out["negative_prompt"] = [kwargs["negative_prompt"]] * count
+    out["generator"] = kwargs["generator"][:count] if count > 1 else kwargs["generator"][0]
+    return out
+
+
+def _to_pil(image: np.ndarray) -> Any:
+    from PIL import Image
+
+    return Image.fromarray(image, mode="RGB")
+
+
+async def _wait_through_cancellation(future: asyncio.Future[Any]) -> None:
+    """Wait for a worker thread's future to finish, even if the waiting task is cancelled again meanwhile."""
+    while not future.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait([future])
+    with contextlib.suppress(BaseException):
+        future.result()
