@@ -161,7 +161,7 @@ MEDIA_KINDS = ("video", "animation", "video_note", "audio", "voice", "document",
 
 @dataclass(frozen=True)
 class ViewMessage:
-    """A message as the user sees it in the chat now (after edits)."""
+    """A message as the user sees it in the chat (after edits), a snapshot: call ``tg.message()`` again for later."""
 
     chat_id: int
     message_id: int
@@ -198,7 +198,7 @@ class ViewMessage:
             reply_to_message_id=reply["message_id"] if reply else None,
             media_group_id=message.get("media_group_id"),
             edits=edits,
-            raw=message,
+            raw=dict(message),
         )
 
     @property

@@ -142,6 +142,14 @@ async def test_media_group_with_attach_references(fake_telegram: FakeTelegram, b
     with pytest.raises(BadRequest, match="2 to 10"):
         await bot.send_media_group(ann.id, [InputMediaVideo(first)])
 
+    audio = await bot.send_audio(ann.id, b"ID3fake", filename="music.mp3", title="calm piano", duration=3)
+    assert audio.audio is not None and (audio.audio.title, audio.audio.mime_type) == ("calm piano", "audio/mpeg")
+    document = await bot.send_document(ann.id, b"PK\x05\x06" + bytes(18), filename="parts.zip", caption="all parts")
+    assert document.document is not None and document.document.file_name == "parts.zip"
+    zip_call = await tg.wait_for_call("sendDocument", chat=ann.id)
+    assert zip_call.files["document"].data.startswith(b"PK") and zip_call.params["caption"] == "all parts"
+    assert [m.media_type for m in tg.bot_messages(ann)] == ["video", "video", "audio", "document"]
+
 
 async def test_get_file_download_and_the_20_mb_limit(fake_telegram: FakeTelegram, bot: Bot, media: Path) -> None:
     tg = fake_telegram

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import mimetypes
@@ -29,6 +30,12 @@ _KIND_DIRS = {
 
 def probe_video(path: Path) -> tuple[int, int, int]:
     """(duration in whole seconds, display width, display height) as Telegram's clients report; zeros if unknown."""
+    stat = path.stat()
+    return _probe_cached(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _probe_cached(path: Path, size: int, mtime_ns: int) -> tuple[int, int, int]:
     try:
         out = subprocess.run(
             ["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", str(path)],
@@ -397,7 +404,7 @@ class TelegramWorld:
         query: JSON = {
             "id": query_id,
             "from": user.to_dict(),
-            "message": raw,
+            "message": dict(raw),  # as it was when pressed
             "chat_instance": str(abs(chat_obj.id) * 7919 + 13),
             "data": button["callback_data"],
         }
