@@ -1,0 +1,56 @@
+"""Settings through the inline menu and through /set, read back after a restart of the bot."""
+
+from __future__ import annotations
+
+from fake_telegram import FakeTelegram
+
+from tests.bot.conftest import BotUnderTest
+
+
+async def test_settings_by_buttons_and_set_survive_restart(bot: BotUnderTest, tg: FakeTelegram) -> None:
+    ann = tg.add_user("Ann")
+    menu = await bot.say(ann, "/settings")
+    assert "Diffusion steps: 50" in (menu.text or "") and "Seed: random" in menu.text
+    # buttons: steps -> 20
+    tg.press(ann, menu, "Diffusion steps: 50")
+    await tg.wait_until(lambda: "Allowed" in (tg.message(ann, menu.message_id).text or ""))
+    tg.press(ann, menu, "20")
+    await tg.wait_until(lambda: "Diffusion steps: 20" in (tg.message(ann, menu.message_id).text or ""))
+    # buttons: full cut -> on
+    tg.press(ann, menu, "Full cut: off")
+    await tg.wait_until(lambda: "Allowed" in (tg.message(ann, menu.message_id).text or ""))
+    tg.press(ann, menu, "on")
+    await tg.wait_until(lambda: "Full cut: on" in (tg.message(ann, menu.message_id).text or ""))
+    # /set, with refusals that name the allowed values and change nothing
+    assert "Seed: 1234" in ((await bot.say(ann, "/set seed 1234")).text or "")
+    assert "Guidance scale: 3" in ((await bot.say(ann, "/set cfg 3")).text or "")
+    refused = await bot.say(ann, "/set steps 500")
+    assert "1 to 100" in (refused.text or "")
+    refused = await bot.say(ann, "/set previews lots")
+    assert "0 (none)" in (refused.text or "")
+    refused = await bot.say(ann, "/set colour red")
+    assert "no setting 'colour'" in (refused.text or "")
+    assert "Язык: ru" in ((await bot.say(ann, "/set language ru")).text or "")
+
+    await bot.restart()
+
+    menu = await bot.say(ann, "/settings")
+    text = menu.text or ""
+    assert "20" in text and "1234" in text
+    # Russian menu after /set language ru, with the values kept
+    assert "Настройки" in text
+    back = await bot.say(ann, "/set language en")
+    assert "Language: en" in (back.text or "")
+    menu = await bot.say(ann, "/settings")
+    for line in ("Diffusion steps: 20", "Full cut: on", "Seed: 1234", "Guidance scale: 3"):
+        assert line in (menu.text or "")
+
+
+async def test_menu_answers_only_its_owner(bot: BotUnderTest, tg: FakeTelegram) -> None:
+    ann, bob = tg.add_user("Ann"), tg.add_user("Bob")
+    group = tg.add_group(members=[ann, bob])
+    menu = await bot.say(ann, "/settings", chat=group)
+    query = tg.press(bob, menu, "Diffusion steps: 50")
+    answer = await tg.wait_until(lambda: tg.callback_answer(query))
+    assert "belongs to the member who opened it" in answer.get("text", "")
+    assert "Allowed" not in (tg.message(group, menu.message_id).text or "")
