@@ -24,7 +24,9 @@ reads what the users would see. Import it as ``fake_telegram`` (tests/ is on sys
             zip_bytes = zip_call.files["document"].data         # the multipart upload as received
             tg.chat_view(ann)                                   # [ViewMessage(...)] as Ann sees the chat now
 
-Users and chats: ``add_user``, ``private_chat``, ``add_group(title, members=, admins=, creator=, privacy=True)``;
+Users and chats: ``add_user``, ``private_chat`` (as on Telegram, the bot cannot write first: until the user
+has sent something or the test calls ``private_chat(user)``, sends answer 403 "bot can't initiate conversation"),
+``add_group(title, members=, admins=, creator=, privacy=True)``;
 ``send_text``, ``send_video``, ``send_document`` (a video "as a file": mime_type), ``send_video_note``,
 ``send_animation`` (each takes ``chat=`` for a group and ``reply_to=``); ``press``; ``register_file`` (bytes or
 a path served in place; ``file_size=`` declares a bigger size, e.g. to hit the 20 MB getFile limit).
@@ -35,13 +37,17 @@ Looking: ``calls`` (every request: method, params decoded, files, started/finish
 ``calls_of``, ``mark``, ``wait_for(predicate, timeout, since)``, ``wait_for_call``, ``wait_until(fn)``,
 ``chat_view``, ``bot_messages``, ``last_bot_message``, ``message``, ``wait_for_bot_message``,
 ``callback_answers``, ``chat_actions``, ``downloads``, ``default_commands()``, ``unknown_methods``,
-``updates`` (each with enqueued/delivered times, for latency figures), ``file(file_id)``.
+``updates`` (each with enqueued/delivered times), ``sent_at(message)`` and
+``wait_for_reply(message) -> (call, seconds)`` for reply latencies, ``file(file_id)``; ``webhook_deliveries``
+after ``setWebhook`` (updates are POSTed with the secret header, retried until a 2xx). getUpdates follows
+Telegram: an update comes back until an ``offset`` above it confirms it; a second poller gets the first a 409.
 
 Faults: ``flood(method, times=, retry_after=, seconds=, chat=)`` (429 with parameters.retry_after),
 ``slow(method, delay=, times=, seconds=)``, ``fail(method, error_code=, description=, ...)``, ``block_bot(user)``
 (403 "Forbidden: bot was blocked by the user"), ``clear_faults()``; limits ``download_limit`` (20 MB) and
 ``upload_limit`` (50 MB, 413) can be lowered for a test; ``FakeTelegram(local_mode=True)`` answers getFile
-with absolute paths and no limit, like a local Bot API server.
+with absolute paths and no limit and takes ``file://`` uploads (copied), like a local Bot API server.
+A bug in the fake answers 500 and logs "fake Telegram failed on ..." (look for calls with status 500).
 """
 
 from __future__ import annotations

@@ -331,9 +331,7 @@ class FakeTelegram(TelegramWorld):
                 if part.filename is None:
                     raw[part.name] = (await part.read()).decode("utf-8")
                     continue
-                number = next(self._upload_numbers)
-                path = self.root / "uploads" / f"{number}_{Path(part.filename).name or 'file'}"
-                path.parent.mkdir(parents=True, exist_ok=True)
+                number, path = self._upload_slot(part.filename)
                 size = 0
                 with path.open("wb") as out:
                     while chunk := await part.read_chunk(1 << 20):
@@ -344,17 +342,8 @@ class FakeTelegram(TelegramWorld):
                     too_big = True
                     path.unlink(missing_ok=True)
                     continue
-                stored = StoredFile(
-                    file_id=f"FAKE-up-{number}-{secrets.token_hex(6)}",
-                    file_unique_id=f"B{number:06d}",
-                    path=path,
-                    file_size=size,
-                    file_path="",
-                    file_name=part.filename,
-                    mime_type=part.headers.get("Content-Type", "application/octet-stream"),
-                    origin="bot",
-                    field_name=part.name,
-                )
+                mime_type = part.headers.get("Content-Type", "application/octet-stream")
+                stored = self._uploaded(number, path, part.filename, mime_type, part.name)
                 call.files[part.name] = stored
         elif request.content_type == "application/json":
             body = await request.json() if request.can_read_body else {}
@@ -450,18 +439,27 @@ class FakeTelegram(TelegramWorld):
         source = Path(url2pathname(urlparse(uri).path))
         if not source.is_file():
             raise bad_request(f"file not found: {source}")
-        number = next(self._upload_numbers)
-        path = self.root / "uploads" / f"{number}_{source.name}"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        number, path = self._upload_slot(source.name)
         shutil.copyfile(source, path)
+        mime_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        return self._uploaded(number, path, source.name, mime_type, field)
+
+    def _upload_slot(self, file_name: str) -> tuple[int, Path]:
+        number = next(self._upload_numbers)
+        path = self.root / "uploads" / f"{number}_{Path(file_name).name or 'file'}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return number, path
+
+    @staticmethod
+    def _uploaded(number: int, path: Path, file_name: str, mime_type: str, field: str) -> StoredFile:
         return StoredFile(
             file_id=f"FAKE-up-{number}-{secrets.token_hex(6)}",
             file_unique_id=f"B{number:06d}",
             path=path,
             file_size=path.stat().st_size,
             file_path="",
-            file_name=source.name,
-            mime_type=mimetypes.guess_type(source.name)[0] or "application/octet-stream",
+            file_name=file_name,
+            mime_type=mime_type,
             origin="bot",
             field_name=field,
         )
