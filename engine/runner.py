@@ -1,0 +1,584 @@
+"""The job runner: one per process, it feeds queued jobs through the engine, sharing one GPU fairly.
+
+It knows nothing of Telegram. Its owner gives it the database, a `fetch(job, dest_dir) -> Path` coroutine that
+brings a job's video into the job's folder (the bot downloads it from Telegram), and the work to do with it
+(`render_work(generator, media_config)`: the whole render pipeline; tests may pass their own).
+
+- The queue is the job table: `start()` queues again the jobs left queued, retries the jobs left running by a
+  process that died (attempts counted; a job interrupted twice ends failed with a message for its user), and
+  offers finished, undelivered jobs for delivery again (DELIVER events, and the ids it returns).
+- Up to CONCURRENT_JOBS jobs run at once, so their CPU stages (fetch, probe, split, remux, previews, zip)
+  overlap; the generator's own lock lets one job at a time on the GPU, in the order they ask.
+- First come, first served, except that a user's jobs never run at the same time: a user's second job waits
+  for the first without holding anyone else up. `position(job_id)` is the number of jobs that will start
+  before a waiting one. The limits (MAX_JOBS_PER_USER, MAX_QUEUE) are checked when a job is made
+  (`storage.jobs_repo.create_job(db, request, runner.limits)`), so a refused request writes nothing.
+- Cancelling a waiting job takes it out at once; a running job's task is cancelled, which stops it at the
+  next diffusion step or ffmpeg call; its folder is removed and the next job starts.
+- A failure (bad video, ffmpeg error, out of GPU memory, the time limit, a bug) ends that job only, with a
+  reason for its user; the job's folder is removed in every case; free disk space is checked before a job
+  starts. Results move to DATA_DIR/results/<job id>/ and are recorded in the job's row until delivered.
+- Events (state, stage, position, diffusion step, deliver) go to `subscribe()`rs without ever waiting.
+
+`JobQueue` is the interface the bot uses, so a pool of workers elsewhere can replace this class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from engine.errors import BadInput, EngineFailure, JobCancelled
+from engine.queue_order import Waiting, next_to_start, positions
+from engine.runner_events import EventHub, EventKind, RunnerEvent, Subscription
+from engine.workspace import JobWorkspace
+from riffcut.settings import Settings
+from storage import jobs_repo
+from storage.database import Database
+from storage.jobs_repo import NewJobFile, QueueLimits
+from storage.models import Job, JobState
+from storage.results import remove_tree, results_dir
+from storage.retention import remove_expired_results
+
+log = logging.getLogger(__name__)
+
+FAILED_TWICE = "This job was interrupted twice while it ran, so it was stopped; please ask for it again."
+NO_DISK = "The server is short of disk space right now, so this job could not start; please try again later."
+INTERNAL = "Something went wrong on our side while making this job; please try again."
+FETCH_STAGE = "fetch"
+KEEP_STAGE = "keep"
+PROGRESS_WRITE_SECONDS = 1.0  # a running job's progress is written to the database at most this often
+
+
+def time_limit_message(seconds: float) -> str:
+    minutes = seconds / 60
+    limit = f"{minutes:g} minute" if minutes >= 1 else f"{seconds:g} second"
+    return f"This job took longer than the {limit} limit and was stopped; try fewer steps or a shorter part."
+
+
+# --- what the runner is given ---------------------------------------------------------------------------
+
+
+FetchVideo = Callable[[Job, Path], Awaitable[Path]]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A job's progress as its work reports it."""
+
+    stage: str
+    fraction: float | None = None  # of the whole job, 0..1
+    step: int | None = None  # diffusion step, when this report is one
+    total_steps: int | None = None
+
+
+ProgressReport = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A result to keep. Paths among `meta`'s values (a preview's thumbnail) are kept along with it."""
+
+    kind: str  # zip, part, preview, music, full_cut, ...
+    path: Path
+    part: int | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobOutput:
+    files: Sequence[OutputFile]
+    seed: int | None = None
+
+
+class JobWork(Protocol):
+    """The work on one job once its video is in `workdir`; raises BadInput/EngineFailure for a clear failure."""
+
+    async def __call__(self, job: Job, video: Path, workdir: Path, report: ProgressReport) -> JobOutput: ...
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    temporary_directory: Path
+    data_dir: Path
+    concurrent_jobs: int = 3
+    job_time_limit_seconds: float = 1800.0
+    min_free_disk_mb: int = 500
+    result_retention_hours: float = 24.0
+    limits: QueueLimits = field(default_factory=QueueLimits)
+    max_attempts: int = 2  # a job interrupted this many times while running ends failed
+    retention_check_seconds: float = 900.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RunnerConfig:
+        return cls(
+            temporary_directory=settings.temporary_directory,
+            data_dir=settings.data_dir,
+            concurrent_jobs=settings.concurrent_jobs,
+            job_time_limit_seconds=settings.job_time_limit_seconds,
+            min_free_disk_mb=settings.min_free_disk_mb,
+            result_retention_hours=settings.result_retention_hours,
+            limits=QueueLimits(settings.max_jobs_per_user, settings.max_queue),
+        )
+
+
+class JobQueue(Protocol):
+    """What the bot needs of a runner; jobs report back through the database and `subscribe()`'s events."""
+
+    @property
+    def limits(self) -> QueueLimits: ...
+
+    async def start(self) -> list[int]: ...
+
+    async def stop(self) -> None: ...
+
+    async def submit(self, job_id: int) -> int | None: ...
+
+    async def cancel(self, job_id: int) -> bool: ...
+
+    def position(self, job_id: int) -> int | None: ...
+
+    def subscribe(self) -> Subscription: ...
+
+
+# --- the runner ----------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Entry:
+    job_id: int
+    user_id: int
+    chat_id: int
+    task: asyncio.Task[None] | None = None
+    inner: asyncio.Task[JobOutput] | None = None
+    cancel_requested: bool = False
+    timed_out: bool = False
+    stage: str | None = None
+    stage_since: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    progress: float = 0.0
+    last_write: float = 0.0
+    ended: bool = False
+
+    def enter_stage(self, stage: str | None) -> None:
+        now = time.monotonic()
+        if self.stage is not None:
+            self.stage_seconds[self.stage] = self.stage_seconds.get(self.stage, 0.0) + now - self.stage_since
+        self.stage, self.stage_since = stage, now
+
+
+class JobRunner:
+    """The in-process `JobQueue`. Call `await start()` once, `await stop()` at shutdown."""
+
+    def __init__(self, db: Database, fetch: FetchVideo, work: JobWork, config: RunnerConfig) -> None:
+        self._db = db
+        self._fetch = fetch
+        self._work = work
+        self._config = config
+        self._hub = EventHub()
+        self._queue: list[_Entry] = []  # waiting, oldest first
+        self._running: dict[int, _Entry] = {}  # in the order they started
+        self._positions: dict[int, int] = {}
+        self._dirty: dict[int, tuple[str | None, float]] = {}
+        self._dirty_event = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._background: list[asyncio.Task[None]] = []
+        self._started = False
+        self._stopping = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+
+    @classmethod
+    def from_settings(
+        cls, db: Database, settings: Settings, fetch: FetchVideo, work: JobWork
+    ) -> JobRunner:
+        return cls(db, fetch, work, RunnerConfig.from_settings(settings))
+
+    # --- the interface -------------------------------------------------------------------------------
+
+    @property
+    def limits(self) -> QueueLimits:
+        return self._config.limits
+
+    @property
+    def config(self) -> RunnerConfig:
+        return self._config
+
+    def subscribe(self) -> Subscription:
+        """Events from now on; subscribe before `start()` to receive the re-offered deliveries too."""
+        return self._hub.subscribe()
+
+    async def start(self) -> list[int]:
+        """Take up the queue left in the database; returns the ids of finished jobs waiting for delivery."""
+        if self._started:
+            raise RuntimeError("the job runner is already started")
+        self._started = True
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        await asyncio.to_thread(self._remove_stale_workspaces)
+        for job in await jobs_repo.jobs_in_state(self._db, JobState.RUNNING):
+            if job.attempts >= self._config.max_attempts:
+                log.warning("job %s: interrupted %d times while running; failing it", job.id, job.attempts)
+                if await jobs_repo.finish_failed(self._db, job.id, FAILED_TWICE):
+                    self._publish(_entry_of(job), EventKind.STATE, state=JobState.FAILED, message=FAILED_TWICE)
+            else:
+                log.info("job %s: interrupted while running (attempt %d); queued again", job.id, job.attempts)
+                await jobs_repo.requeue(self._db, job.id)
+        known = {entry.job_id for entry in self._queue}  # submitted before start()
+        for job in await jobs_repo.jobs_in_state(self._db, JobState.QUEUED):
+            if job.id not in known:
+                self._queue.append(_entry_of(job))
+        self._queue.sort(key=lambda item: item.job_id)
+        undelivered = await jobs_repo.undelivered_jobs(self._db)
+        for job in undelivered:
+            self._publish(_entry_of(job), EventKind.DELIVER, state=JobState.DONE)
+        self._background = [
+            asyncio.create_task(self._write_progress(), name="runner-progress-writer"),
+            asyncio.create_task(self._keep_retention(), name="runner-retention"),
+        ]
+        log.info(
+            "job runner: %d queued, %d finished awaiting delivery, %d at once", len(self._queue), len(undelivered),
+            self._config.concurrent_jobs,
+        )
+        self._dispatch()
+        return [job.id for job in undelivered]
+
+    async def stop(self) -> None:
+        """Stop every running job (each is queued again for the next start) and the background tasks."""
+        self._stopping = True
+        running = list(self._running.values())
+        for entry in running:
+            if entry.inner is not None:
+                entry.inner.cancel()
+        await asyncio.gather(*(e.task for e in running if e.task is not None), return_exceptions=True)
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._hub.close()
+
+    async def submit(self, job_id: int) -> int | None:
+        """Queue a job made by `create_job` (again: no harm); returns its position, None if it is not queued."""
+        if job_id in self._running:
+            return None
+        if any(entry.job_id == job_id for entry in self._queue):
+            return self._positions.get(job_id)
+        if self._stopping:
+            return None
+        job = await jobs_repo.get_job(self._db, job_id)
+        if job is None or job.state != JobState.QUEUED:
+            return None
+        if job_id in self._running or any(entry.job_id == job_id for entry in self._queue):
+            return self._positions.get(job_id)
+        entry = _entry_of(job)
+        self._queue.append(entry)
+        self._queue.sort(key=lambda item: item.job_id)
+        self._idle.clear()
+        self._publish(entry, EventKind.STATE, state=JobState.QUEUED)
+        self._dispatch()
+        return self._positions.get(job_id)
+
+    async def cancel(self, job_id: int) -> bool:
+        """Cancel a job; returns once it has ended. False when it had already ended."""
+        for entry in self._queue:
+            if entry.job_id == job_id:
+                self._queue.remove(entry)
+                self._positions.pop(job_id, None)
+                cancelled = await jobs_repo.finish_cancelled(self._db, job_id)
+                self._publish(entry, EventKind.STATE, state=JobState.CANCELLED)
+                self._dispatch()
+                return cancelled
+        entry_running = self._running.get(job_id)
+        if entry_running is not None:
+            entry_running.cancel_requested = True
+            if entry_running.inner is not None:
+                entry_running.inner.cancel()
+            if entry_running.task is not None:
+                await asyncio.shield(asyncio.wait([entry_running.task]))
+            return True
+        return await jobs_repo.finish_cancelled(self._db, job_id)  # queued in the database, never submitted
+
+    def position(self, job_id: int) -> int | None:
+        """How many jobs will start before this waiting one; None when it is not waiting."""
+        return self._positions.get(job_id)
+
+    def queued_ids(self) -> list[int]:
+        return [entry.job_id for entry in self._queue]
+
+    def running_ids(self) -> list[int]:
+        return list(self._running)
+
+    async def wait_idle(self) -> None:
+        """Until nothing is waiting or running (tests, benchmarks, a graceful drain)."""
+        await self._idle.wait()
+
+    # --- scheduling ----------------------------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        """Start waiting jobs while a slot is free (no await in here: nothing can change halfway)."""
+        if self._stopping:
+            return
+        while self._started and len(self._running) < self._config.concurrent_jobs:
+            busy = {entry.user_id for entry in self._running.values()}
+            pick = next_to_start([Waiting(e.job_id, e.user_id) for e in self._queue], busy)
+            if pick is None:
+                break
+            entry = next(e for e in self._queue if e.job_id == pick.job_id)
+            self._queue.remove(entry)
+            self._running[entry.job_id] = entry
+            self._positions.pop(entry.job_id, None)
+            self._publish(entry, EventKind.STATE, state=JobState.RUNNING)
+            entry.task = asyncio.create_task(self._supervise(entry), name=f"job-{entry.job_id}-supervisor")
+        self._publish_positions()
+        if not self._queue and not self._running and self._started:
+            self._idle.set()
+        else:
+            self._idle.clear()
+
+    def _publish_positions(self) -> None:
+        now = positions(
+            [Waiting(e.job_id, e.user_id) for e in self._queue],
+            [e.user_id for e in self._running.values()],
+            self._config.concurrent_jobs,
+        )
+        for entry in self._queue:
+            if self._positions.get(entry.job_id) != now[entry.job_id]:
+                self._publish(entry, EventKind.POSITION, state=JobState.QUEUED, position=now[entry.job_id])
+        self._positions = now
+
+    # --- one job -------------------------------------------------------------------------------------
+
+    async def _supervise(self, entry: _Entry) -> None:
+        workspace: JobWorkspace | None = None
+        try:
+            if not await asyncio.to_thread(self._disk_ok):
+                await self._end_failed(entry, NO_DISK)
+                return
+            job = await jobs_repo.mark_running(self._db, entry.job_id)
+            if job is None:  # cancelled or forgotten while it waited
+                self._publish(entry, EventKind.STATE, state=JobState.CANCELLED)
+                return
+            if entry.cancel_requested:
+                await self._end_cancelled(entry)
+                return
+            if self._stopping:
+                await jobs_repo.requeue(self._db, entry.job_id, forgive_attempt=True)
+                return
+            workspace = await asyncio.to_thread(JobWorkspace.create, self._config.temporary_directory, entry.job_id)
+            entry.inner = asyncio.create_task(self._attempt(entry, job, workspace.path), name=f"job-{entry.job_id}")
+            done, _ = await asyncio.wait({entry.inner}, timeout=self._config.job_time_limit_seconds)
+            if not done:
+                entry.timed_out = True
+                entry.inner.cancel()
+                await _settle(entry.inner)
+            await self._conclude(entry, job, entry.inner)
+        except asyncio.CancelledError:
+            if entry.inner is not None and not entry.inner.done():
+                entry.inner.cancel()
+                await _settle(entry.inner)
+            raise
+        except Exception:
+            log.exception("job %s: the runner failed while handling it", entry.job_id)
+            with contextlib.suppress(Exception):
+                await self._end_failed(entry, INTERNAL)
+        finally:
+            entry.ended = True
+            if workspace is not None:
+                await asyncio.to_thread(workspace.remove)
+            self._running.pop(entry.job_id, None)
+            self._dirty.pop(entry.job_id, None)
+            self._dispatch()
+
+    async def _attempt(self, entry: _Entry, job: Job, workdir: Path) -> JobOutput:
+        self._on_progress(entry, Progress(FETCH_STAGE, 0.0))
+        video = await self._fetch(job, workdir)
+        return await self._work(job, video, workdir, lambda progress: self._report(entry, progress))
+
+    async def _conclude(self, entry: _Entry, job: Job, inner: asyncio.Task[JobOutput]) -> None:
+        try:
+            output = inner.result()
+        except (asyncio.CancelledError, JobCancelled):
+            if entry.timed_out:
+                await self._end_failed(entry, time_limit_message(self._config.job_time_limit_seconds))
+            elif self._stopping and not entry.cancel_requested:
+                entry.enter_stage(None)
+                await jobs_repo.requeue(self._db, entry.job_id, forgive_attempt=True)
+                log.info("job %s: stopped by shutdown; queued for the next start", entry.job_id)
+            else:
+                await self._end_cancelled(entry)
+            return
+        except BadInput as exc:
+            await self._end_failed(entry, exc.message)
+            return
+        except EngineFailure as exc:
+            log.warning("job %s failed: %s", entry.job_id, exc.message, exc_info=exc.__cause__ is not None)
+            await self._end_failed(entry, exc.message)
+            return
+        except Exception:
+            log.exception("job %s: unexpected error", entry.job_id)
+            await self._end_failed(entry, INTERNAL)
+            return
+        if entry.cancel_requested:
+            await self._end_cancelled(entry)
+            return
+        self._on_progress(entry, Progress(KEEP_STAGE, 1.0))
+        folder = results_dir(self._config.data_dir, entry.job_id)
+        try:
+            files = await asyncio.to_thread(_keep_results, folder, output.files)
+        except OSError as exc:
+            log.exception("job %s: could not keep its results", entry.job_id)
+            await asyncio.to_thread(remove_tree, folder)
+            await self._end_failed(entry, f"The results could not be saved on the server ({exc.strerror}).")
+            return
+        entry.enter_stage(None)
+        done = await jobs_repo.finish_done(
+            self._db, entry.job_id, result_dir=str(folder), files=files, stage_seconds=entry.stage_seconds,
+            seed=output.seed,
+        )
+        if not done:  # cancelled or forgotten at the last moment: nothing to deliver
+            await asyncio.to_thread(remove_tree, folder)
+            return
+        log.info("job %s: done (%s)", entry.job_id, _seconds_text(entry.stage_seconds))
+        self._publish(entry, EventKind.STATE, state=JobState.DONE, progress=1.0)
+        self._publish(entry, EventKind.DELIVER, state=JobState.DONE)
+
+    async def _end_failed(self, entry: _Entry, message: str) -> None:
+        entry.enter_stage(None)
+        if await jobs_repo.finish_failed(self._db, entry.job_id, message, entry.stage_seconds):
+            log.info("job %s: failed: %s", entry.job_id, message)
+            self._publish(entry, EventKind.STATE, state=JobState.FAILED, message=message)
+
+    async def _end_cancelled(self, entry: _Entry) -> None:
+        entry.enter_stage(None)
+        if await jobs_repo.finish_cancelled(self._db, entry.job_id, entry.stage_seconds):
+            log.info("job %s: cancelled", entry.job_id)
+        self._publish(entry, EventKind.STATE, state=JobState.CANCELLED)
+
+    # --- progress ------------------------------------------------------------------------------------
+
+    def _report(self, entry: _Entry, progress: Progress) -> None:
+        """The work's progress callback: safe to call from a worker thread too."""
+        if threading.get_ident() != self._loop_thread and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._on_progress, entry, progress)
+        else:
+            self._on_progress(entry, progress)
+
+    def _on_progress(self, entry: _Entry, progress: Progress) -> None:
+        if entry.ended:
+            return
+        stage_changed = progress.stage != entry.stage
+        if stage_changed:
+            entry.enter_stage(progress.stage)
+        if progress.fraction is not None:
+            entry.progress = max(0.0, min(1.0, progress.fraction))
+        if stage_changed:
+            self._publish(entry, EventKind.STAGE, state=JobState.RUNNING, stage=progress.stage,
+                          progress=entry.progress)
+        if progress.step is not None:
+            self._publish(entry, EventKind.STEP, state=JobState.RUNNING, stage=entry.stage, step=progress.step,
+                          total_steps=progress.total_steps, progress=entry.progress)
+        now = time.monotonic()
+        if stage_changed or now - entry.last_write >= PROGRESS_WRITE_SECONDS:
+            entry.last_write = now
+            self._dirty[entry.job_id] = (entry.stage, entry.progress)
+            self._dirty_event.set()
+
+    async def _write_progress(self) -> None:
+        """Writes running jobs' stage and progress to the database, coalesced, off the jobs' own path."""
+        while True:
+            await self._dirty_event.wait()
+            self._dirty_event.clear()
+            batch, self._dirty = self._dirty, {}
+            for job_id, (stage, fraction) in batch.items():
+                try:
+                    await jobs_repo.set_progress(self._db, job_id, stage, fraction)
+                except Exception:
+                    log.exception("job %s: could not record its progress", job_id)
+
+    def _publish(self, entry: _Entry, kind: EventKind, **fields: Any) -> None:
+        self._hub.publish(RunnerEvent(kind=kind, job_id=entry.job_id, user_id=entry.user_id, chat_id=entry.chat_id,
+                                      **fields))
+
+    # --- housekeeping --------------------------------------------------------------------------------
+
+    def _disk_ok(self) -> bool:
+        need = self._config.min_free_disk_mb * 1024 * 1024
+        for folder in (self._config.temporary_directory, self._config.data_dir):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            free = shutil.disk_usage(folder).free
+            if free < need:
+                log.error("only %d MB free in %s (MIN_FREE_DISK_MB=%d)", free // 2**20, folder,
+                          self._config.min_free_disk_mb)
+                return False
+        return True
+
+    def _remove_stale_workspaces(self) -> None:
+        """Job folders a dead process left behind (older than any job may run)."""
+        root = Path(self._config.temporary_directory)
+        if not root.is_dir():
+            return
+        cutoff = time.time() - self._config.job_time_limit_seconds - 60
+        for folder in root.glob("job-*"):
+            with contextlib.suppress(OSError):
+                if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    log.info("removed %s, left by an earlier run", folder)
+
+    async def _keep_retention(self) -> None:
+        while True:
+            try:
+                removed = await remove_expired_results(self._db, self._config.result_retention_hours)
+                if removed:
+                    log.info("removed the delivered results of %d job(s) past retention", len(removed))
+            except Exception:
+                log.exception("removing expired results failed")
+            await asyncio.sleep(self._config.retention_check_seconds)
+
+
+def _entry_of(job: Job) -> _Entry:
+    return _Entry(job_id=job.id, user_id=job.user_id, chat_id=job.chat_id)
+
+
+async def _settle(task: asyncio.Task[Any]) -> None:
+    """Wait for a cancelled task to finish, even if the waiter is cancelled meanwhile."""
+    while not task.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait([task])
+
+
+def _keep_results(folder: Path, files: Sequence[OutputFile]) -> list[NewJobFile]:
+    """Move the results out of the job's folder into `folder` (which outlives it); blocking."""
+    remove_tree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    kept: list[NewJobFile] = []
+    for item in files:
+        target = _move_into(folder / item.kind, Path(item.path))
+        meta = {
+            key: str(_move_into(folder / item.kind, value)) if isinstance(value, Path) else value
+            for key, value in item.meta.items()
+        }
+        kept.append(NewJobFile(item.kind, str(target), item.part, target.stat().st_size, meta))
+    return kept
+
+
+def _move_into(folder: Path, source: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = folder / f"{source.stem}-{counter}{source.suffix}"
+    shutil.move(str(source), target)
+    return target
+
+
+def _seconds_text(stage_seconds: Mapping[str, float]) -> str:
+    return ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in stage_seconds.items())
