@@ -304,7 +304,8 @@ class Generator:
         self.img2img = StableDiffusionImg2ImgPipeline.from_pipe(pipe)  # shares every weight, no second copy
         self.img2img.set_progress_bar_config(disable=True)
         self._scheduler_config = pipe.scheduler.config
-        self._lock = asyncio.Lock()
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
     def load(cls, model: str = DEFAULT_MODEL, device: str = "cuda", max_image_width: int = 512) -> Generator:
@@ -327,7 +328,15 @@ class Generator:
 
     @property
     def busy(self) -> bool:
-        return self._lock.locked()
+        """True while a generation holds the accelerator."""
+        return self._lock is not None and self._lock.locked()
+
+    def _gpu_lock(self) -> asyncio.Lock:
+        """The lock for the running event loop (a process normally has one; tests make one per test)."""
+        loop = asyncio.get_running_loop()
+        if self._lock is None or (self._lock_loop is not loop and not self._lock.locked()):
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        return self._lock
 
     def prompt_tokens(self, text: str) -> int:
         """Tokens the model's own tokenizer makes of `text`, with the start and end tokens."""
@@ -386,7 +395,7 @@ class Generator:
             if on_progress is not None and not stop.is_set():
                 loop.call_soon_threadsafe(on_progress, progress)
 
-        async with self._lock:
+        async with self._gpu_lock():
             future = loop.run_in_executor(None, self._generate_blocking, request, plan, report, stop)
             try:
                 return await asyncio.shield(future)
