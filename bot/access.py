@@ -53,6 +53,8 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("refused user %s in chat %s", user.id if user else None, chat.id if chat else None)
     if update.callback_query is not None:
         await update.callback_query.answer(tr(lang, "not_allowed"), show_alert=True)
-    elif (update.effective_message is not None and chat is not None and chat.type == "private") or (update.effective_message is not None and (update.effective_message.text or "").startswith("/")):
+    elif (update.effective_message is not None and chat is not None and chat.type == "private") or (
+        update.effective_message is not None and (update.effective_message.text or "").startswith("/")
+    ):
         await update.effective_message.reply_text(tr(lang, "not_allowed"))
     raise ApplicationHandlerStop

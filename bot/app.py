@@ -34,6 +34,7 @@ RATE_LIMIT_RETRIES = 5
 UPLOAD_WRITE_TIMEOUT_S = 300.0  # 50 MB over a slow link
 READ_TIMEOUT_S = 60.0
 POLL_TIMEOUT_S = 30
+ALLOWED_UPDATES = ("message", "callback_query")  # not edited messages: an edited /generate is not a new one
 
 PRIVATE_COMMANDS = (
     ("start", "what this bot does"),
@@ -58,7 +59,9 @@ GROUP_COMMANDS = (
 )
 
 
-def build_application(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(
+    settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S
+) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready to start; nothing is loaded or contacted until it starts."""
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -141,7 +144,9 @@ async def start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await post_init(application)
     await application.start()
     assert application.updater is not None
-    await application.updater.start_polling(timeout=application.bot_data.get("poll_timeout", POLL_TIMEOUT_S))
+    await application.updater.start_polling(
+        timeout=application.bot_data.get("poll_timeout", POLL_TIMEOUT_S), allowed_updates=list(ALLOWED_UPDATES)
+    )
 
 
 async def stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -165,15 +170,17 @@ def run(settings: Settings) -> None:
     if settings.webhook_url:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         path = urlsplit(settings.webhook_url).path.strip("/")
-        log.info("webhook on %s:%d, public URL %s", settings.webhook_listen, settings.webhook_port, settings.webhook_url)
+        log.info(
+            "webhook on %s:%d, public URL %s", settings.webhook_listen, settings.webhook_port, settings.webhook_url
+        )
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
             url_path=path,
             webhook_url=settings.webhook_url,
             secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
+            allowed_updates=list(ALLOWED_UPDATES),
         )
     else:
         log.info("long polling %s", settings.telegram_api_base_url.split("/bot")[0])
-        application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT_S)
+        application.run_polling(allowed_updates=list(ALLOWED_UPDATES), timeout=POLL_TIMEOUT_S)

@@ -105,7 +105,14 @@ def build_card(
         start, end = the_plan.chosen_range
         lines.append(tr(lang, "card_parts", parts=the_plan.parts, part_length=seconds_text(the_plan.part_duration)))
         lines.append(
-            tr(lang, "card_part", part=the_plan.chosen, parts=the_plan.parts, start=format_time(start), end=format_time(end))
+            tr(
+                lang,
+                "card_part",
+                part=the_plan.chosen,
+                parts=the_plan.parts,
+                start=format_time(start),
+                end=format_time(end),
+            )
         )
     lines.append("")
     if problems:

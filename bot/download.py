@@ -32,5 +32,5 @@ async def download(bot: Bot, file_id: str, dest: Path) -> Path:
         raise BadInput(f"Telegram would not give me this video ({exc.message}); please send it again.") from None
     dest.parent.mkdir(parents=True, exist_ok=True)
     await telegram_file.download_to_drive(dest)
-    log.debug("downloaded %s (%s bytes) to %s", file_id, dest.stat().st_size, dest)
+    log.debug("downloaded %s to %s", file_id, dest)
     return dest

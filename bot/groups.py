@@ -27,7 +27,9 @@ from engine.errors import BadInput
 log = logging.getLogger(__name__)
 
 
-async def riff(context: ContextTypes.DEFAULT_TYPE, me: Who, command: Message, video_message: Message, prompt: str) -> None:
+async def riff(
+    context: ContextTypes.DEFAULT_TYPE, me: Who, command: Message, video_message: Message, prompt: str
+) -> None:
     """Take the video, set the prompt, start the job; every refusal is said in the status message."""
     incoming = attachment(video_message)
     if incoming is None or not is_video(video_message):

@@ -74,15 +74,17 @@ def human_limit(limit: int) -> str:
 def check_size(incoming: Incoming, limit: int | None, lang: str) -> None:
     """Refuse, before downloading, a file over the download limit (None: no limit, a local Bot API server)."""
     if limit is not None and incoming.size is not None and incoming.size > limit:
-        raise BadInput(
-            tr(lang, "too_big", size=f"{incoming.size / (1 << 20):.1f} MB", limit=human_limit(limit))
-        )
+        raise BadInput(tr(lang, "too_big", size=f"{incoming.size / (1 << 20):.1f} MB", limit=human_limit(limit)))
+
+
+def fresh_folder(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="intake-", dir=root))
 
 
 async def fetch_and_probe(bot: Bot, incoming: Incoming, temp_root: Path) -> VideoInfo:
     """Download into a fresh folder, probe, remove the folder; BadInput for anything that is not a usable video."""
-    temp_root.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="intake-", dir=temp_root))
+    folder = fresh_folder(temp_root)
     try:
         path = await download(bot, incoming.file_id, folder / safe_name(incoming.file_name))
         return await probe(path)

@@ -20,7 +20,7 @@ class ProgressView:
     part: int = 1
     step: int = 0
     steps: int = 0
-    window: int = 0
+    window: int = 0  # 0: every window in one batch
     windows: int = 0
     eta_s: int | None = None
     seconds: int = 0
@@ -45,9 +45,23 @@ def progress_text(lang: str, job_id: int, view: ProgressView) -> str:
     if stage == "generating":
         fraction = view.step / view.steps if view.steps else 0.0
         eta = tr(lang, "progress_eta", seconds=view.eta_s) if view.eta_s else ""
+        windows = ""
+        if view.windows > 1:
+            windows = (
+                tr(lang, "progress_window", window=view.window, windows=view.windows)
+                if view.window
+                else tr(lang, "progress_windows_batch", windows=view.windows)
+            )
         return tr(
-            lang, "progress_generating", job=job_id, bar=bar(fraction), percent=round(fraction * 100),
-            step=view.step, steps=view.steps, window=view.window, windows=view.windows, eta=eta,
+            lang,
+            "progress_generating",
+            job=job_id,
+            bar=bar(fraction),
+            percent=round(fraction * 100),
+            step=view.step,
+            steps=view.steps,
+            windows=windows,
+            eta=eta,
         )
     if stage == "failed":
         return tr(lang, "progress_failed", job=job_id, reason=html.escape(view.reason))

@@ -95,6 +95,12 @@ class ProgressBoard:
         await entry.idle.wait()
         self._entries.pop(job_id, None)
 
+    def drop(self, job_id: int) -> None:
+        """Stop editing a job's message (its chat cannot be reached)."""
+        entry = self._entries.pop(job_id, None)
+        if entry is not None and entry.task is not None and not entry.task.done():
+            entry.task.cancel()
+
     async def close(self) -> None:
         for entry in list(self._entries.values()):
             if entry.task is not None and not entry.task.done():
@@ -125,7 +131,10 @@ class ProgressBoard:
     async def _edit(self, entry: _Entry, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
         try:
             await self.bot.edit_message_text(
-                text, chat_id=entry.chat_id, message_id=entry.message_id, parse_mode=ParseMode.HTML,
+                text,
+                chat_id=entry.chat_id,
+                message_id=entry.message_id,
+                parse_mode=ParseMode.HTML,
                 reply_markup=keyboard,
             )
             entry.edits += 1

@@ -10,6 +10,7 @@ from bot.handlers import choices, start, video
 from bot.settings_menu import menu_button, open_menu, set_command
 
 VIDEO_LIKE = filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.ALL
+NOT_VIDEO = filters.PHOTO | filters.AUDIO | filters.VOICE | filters.Sticker.ALL | filters.CONTACT | filters.LOCATION
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -39,8 +40,14 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(CommandHandler("stats", admin.stats_command))
     add(CommandHandler("riff", groups.riff_command))
     # A video whose caption starts with /riff (captions carry no command entities for CommandHandler)
-    add(MessageHandler(filters.ChatType.GROUPS & VIDEO_LIKE & filters.CaptionRegex(r"^/riff(@\w+)?(\s|$)"), groups.riff_caption))
+    add(
+        MessageHandler(
+            filters.ChatType.GROUPS & VIDEO_LIKE & filters.CaptionRegex(r"^/riff(@\w+)?(\s|$)"), groups.riff_caption
+        )
+    )
     # Private chats: any video-like attachment; the answer to "what music?"
     add(MessageHandler(filters.ChatType.PRIVATE & VIDEO_LIKE, video.on_video))
     add(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, choices.prompt_reply))
+    add(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, choices.prompt_text))
+    add(MessageHandler(filters.ChatType.PRIVATE & NOT_VIDEO, video.not_a_video))
     add(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, privacy.unknown_command))

@@ -77,8 +77,8 @@ LOCAL_UPLOAD_LIMIT_BYTES = 2000 << 20
 
 
 def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
-    return context.application.bot_data[KEY]  # type: ignore[no-any-return]
+    return context.application.bot_data[KEY]
 
 
 def services_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Services:
-    return application.bot_data[KEY]  # type: ignore[no-any-return]
+    return application.bot_data[KEY]

@@ -102,7 +102,9 @@ def setting_screen(me: Who, spec: SettingSpec) -> tuple[str, InlineKeyboardMarku
     buttons = []
     for value in menu_values(spec):
         mark = "• " if value == current else ""
-        buttons.append(button(f"{mark}{spec.show(value)}"[:40], data("s", me.user_id, "v", spec.name, value_word(spec, value))))
+        buttons.append(
+            button(f"{mark}{spec.show(value)}"[:40], data("s", me.user_id, "v", spec.name, value_word(spec, value)))
+        )
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     rows.append([button(tr(me.lang, "btn_back"), data("s", me.user_id, "home"))])
     return text, InlineKeyboardMarkup(rows)

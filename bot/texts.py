@@ -27,7 +27,7 @@ EN: dict[str, str] = {
         "that gets the music.\n"
         "3. /generate (or the button) makes it; I send the part with new music, the music, previews and a zip.\n\n"
         "<b>Commands</b>\n"
-        "/prompt TEXT – the music you want\n"
+        "/prompt TEXT – the music you want (or just send the text)\n"
         "/parts N – number of parts\n"
         "/part K – the part that gets new music\n"
         "/generate – split and generate\n"
@@ -57,10 +57,10 @@ EN: dict[str, str] = {
     "card_ready": "Ready: press Split-n-Generate.",
     "card_none": "You have no video here yet: send me one.",
     "missing_prompt": "What music? Send /prompt TEXT or reply to my question with a prompt.",
-    "missing_remix_audio": (
-        "Remix is on but this video has no sound to remix: turn it off with /set remix off."
+    "missing_remix_audio": ("Remix is on but this video has no sound to remix: turn it off with /set remix off."),
+    "ask_prompt": (
+        "What music should the part get? Reply to this message with a prompt, e.g. <i>lo-fi beat with soft piano</i>."
     ),
-    "ask_prompt": "What music should the part get? Reply to this message with a prompt, e.g. <i>lo-fi beat with soft piano</i>.",
     "btn_parts_minus": "✂️ −",
     "btn_parts_plus": "✂️ +",
     "btn_parts_now": "{parts} parts",
@@ -93,7 +93,10 @@ EN: dict[str, str] = {
     # --- settings ---------------------------------------------------------------------------------
     "settings_title": "<b>Settings</b> (each one also works as <code>/set NAME VALUE</code>)",
     "settings_line": "{title}: <b>{value}</b>",
-    "settings_pick": "<b>{title}</b>: now <b>{value}</b>\n{help}\nAllowed: {allowed}.\nPick a value, or send <code>/set {name} VALUE</code>.",
+    "settings_pick": (
+        "<b>{title}</b>: now <b>{value}</b>\n{help}\nAllowed: {allowed}.\n"
+        "Pick a value, or send <code>/set {name} VALUE</code>."
+    ),
     "settings_saved": "{title}: {value}.",
     "btn_back": "« Back",
     "btn_close": "Close",
@@ -110,7 +113,9 @@ EN: dict[str, str] = {
     "progress_queued_next": "⏳ Job #{job}: queued, you are next.",
     "progress_downloading": "⬇️ Job #{job}: downloading the video…",
     "progress_splitting": "✂️ Job #{job}: splitting into {parts} parts…",
-    "progress_generating": "🎹 Job #{job}: generating music\n{bar} {percent}%\nstep {step}/{steps}, window {window}/{windows}{eta}",
+    "progress_generating": "🎹 Job #{job}: generating music\n{bar} {percent}%\nstep {step}/{steps}{windows}{eta}",
+    "progress_window": ", window {window}/{windows}",
+    "progress_windows_batch": ", {windows} windows at once",
     "progress_eta": ", about {seconds} s left",
     "progress_remuxing": "🎚 Job #{job}: putting the music on part {part}…",
     "progress_packing": "📦 Job #{job}: making previews and the zip…",
@@ -185,7 +190,7 @@ RU: dict[str, str] = {
         "часть получит музыку.\n"
         "3. /generate (или кнопка) — я пришлю часть с новой музыкой, музыку, превью и zip.\n\n"
         "<b>Команды</b>\n"
-        "/prompt ТЕКСТ — описание музыки\n"
+        "/prompt ТЕКСТ — описание музыки (или просто пришлите текст)\n"
         "/parts N — число частей\n"
         "/part K — часть для новой музыки\n"
         "/generate — разрезать и сгенерировать\n"
@@ -213,7 +218,9 @@ RU: dict[str, str] = {
     "card_none": "Здесь пока нет вашего видео: пришлите его.",
     "missing_prompt": "Какая музыка? Пришлите /prompt ТЕКСТ или ответьте на мой вопрос описанием.",
     "missing_remix_audio": "Ремикс включён, но в видео нет звука: выключите его командой /set remix off.",
-    "ask_prompt": "Какую музыку дать части? Ответьте на это сообщение описанием, напр. <i>lo-fi beat with soft piano</i>.",
+    "ask_prompt": (
+        "Какую музыку дать части? Ответьте на это сообщение описанием, напр. <i>lo-fi beat with soft piano</i>."
+    ),
     "btn_parts_now": "{parts} частей",
     "btn_part_now": "часть {part}",
     "btn_settings": "⚙️ Настройки",
@@ -238,7 +245,10 @@ RU: dict[str, str] = {
     "checking": "Проверяю видео…",
     "download_failed": "Не удалось скачать видео из Telegram; пришлите его ещё раз.",
     "settings_title": "<b>Настройки</b> (каждая также работает как <code>/set ИМЯ ЗНАЧЕНИЕ</code>)",
-    "settings_pick": "<b>{title}</b>: сейчас <b>{value}</b>\n{help}\nДопустимо: {allowed}.\nВыберите значение или пришлите <code>/set {name} ЗНАЧЕНИЕ</code>.",
+    "settings_pick": (
+        "<b>{title}</b>: сейчас <b>{value}</b>\n{help}\nДопустимо: {allowed}.\n"
+        "Выберите значение или пришлите <code>/set {name} ЗНАЧЕНИЕ</code>."
+    ),
     "btn_back": "« Назад",
     "btn_close": "Закрыть",
     "btn_custom": "Другое значение: /set {name} ЗНАЧЕНИЕ",
@@ -252,7 +262,9 @@ RU: dict[str, str] = {
     "progress_queued_next": "⏳ Задание #{job}: в очереди, вы следующий.",
     "progress_downloading": "⬇️ Задание #{job}: скачиваю видео…",
     "progress_splitting": "✂️ Задание #{job}: режу на {parts} частей…",
-    "progress_generating": "🎹 Задание #{job}: генерирую музыку\n{bar} {percent}%\nшаг {step}/{steps}, окно {window}/{windows}{eta}",
+    "progress_generating": "🎹 Задание #{job}: генерирую музыку\n{bar} {percent}%\nшаг {step}/{steps}{windows}{eta}",
+    "progress_window": ", окно {window}/{windows}",
+    "progress_windows_batch": ", {windows} окон сразу",
     "progress_eta": ", осталось около {seconds} с",
     "progress_remuxing": "🎚 Задание #{job}: накладываю музыку на часть {part}…",
     "progress_packing": "📦 Задание #{job}: делаю превью и zip…",

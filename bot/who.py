@@ -46,6 +46,10 @@ async def who_again(svc: Services, me: Who) -> Who:
     """The same person after a settings change (their language may have changed)."""
     options = await get_options(svc.db, me.user_id)
     return Who(
-        me.chat_id, me.user_id, language_of(options.language, me.telegram_language), options, me.in_group,
+        me.chat_id,
+        me.user_id,
+        language_of(options.language, me.telegram_language),
+        options,
+        me.in_group,
         me.telegram_language,
     )

@@ -56,6 +56,8 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     lines += [f"{state}: {count}" for state, count in totals.jobs_per_state.items()]
     if totals.average_stage_seconds:
         lines.append("")
-        lines += [f"{stage}: {seconds:.1f} s average" for stage, seconds in sorted(totals.average_stage_seconds.items())]
+        lines += [
+            f"{stage}: {seconds:.1f} s average" for stage, seconds in sorted(totals.average_stage_seconds.items())
+        ]
     assert update.effective_message is not None
     await update.effective_message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)

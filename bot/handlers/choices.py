@@ -76,10 +76,24 @@ async def prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     assert message is not None
     asked: set[int] = (context.chat_data or {}).get("prompt_questions", set())
     if not is_prompt_answer(message, context.bot.id, asked):
+        if message.chat.type == "private":
+            await prompt_text(update, context)
         return
     me = await who(update, context)
     svc = services(context)
     if await current_choice(svc, me) is None:
+        await message.reply_text(tr(me.lang, "no_video"))
+        return
+    await store_prompt(context, me, (message.text or "").strip())
+    await show_card(context, me, reply_to=message, notice=tr(me.lang, "prompt_set"))
+
+
+async def prompt_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat, plain text is the prompt for the current video (never silently ignored)."""
+    message = update.effective_message
+    assert message is not None
+    me = await who(update, context)
+    if await current_choice(services(context), me) is None:
         await message.reply_text(tr(me.lang, "no_video"))
         return
     await store_prompt(context, me, (message.text or "").strip())

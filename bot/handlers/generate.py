@@ -70,8 +70,12 @@ async def submit(
     chosen = video if part is None else VideoChoice(**{**video.__dict__, "part": part})
     use = options or me.options
     _, problems = problems_of(
-        chosen, use, lambda text: check_prompt(svc, text), svc.settings.min_part_seconds,
-        svc.settings.max_part_seconds, me.lang,
+        chosen,
+        use,
+        lambda text: check_prompt(svc, text),
+        svc.settings.min_part_seconds,
+        svc.settings.max_part_seconds,
+        me.lang,
     )
     if problems:
         raise BadInput(problems[0])
@@ -113,7 +117,9 @@ async def open_progress(
     svc = services(context)
     text = queued_text(me.lang, job.id, None)
     if existing is not None:
-        edited = await existing.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=cancel_keyboard(me.lang, job.id))
+        edited = await existing.edit_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=cancel_keyboard(me.lang, job.id)
+        )
         message = edited if isinstance(edited, Message) else existing
     else:
         message = await context.bot.send_message(
@@ -148,9 +154,7 @@ async def generate_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await message.reply_text(await answer_submitted(me, submitted))
 
 
-async def generate_from_card(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, me: Who, card: Message
-) -> None:
+async def generate_from_card(update: Update, context: ContextTypes.DEFAULT_TYPE, me: Who, card: Message) -> None:
     query = update.callback_query
     assert query is not None
     video = await current_choice(services(context), me)

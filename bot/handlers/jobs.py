@@ -96,8 +96,13 @@ async def history_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     for job in jobs:
         prompt = job.prompt if len(job.prompt) <= 60 else job.prompt[:60] + "…"
         line = tr(
-            me.lang, "history_line", job=job.id, state=tr(me.lang, f"state_{job.state}"),
-            when=job.created_at.strftime("%Y-%m-%d %H:%M UTC"), part=job.part, parts=job.parts,
+            me.lang,
+            "history_line",
+            job=job.id,
+            state=tr(me.lang, f"state_{job.state}"),
+            when=job.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            part=job.part,
+            parts=job.parts,
             prompt=html.escape(prompt),
         )
         if job.seed is not None:
@@ -111,10 +116,19 @@ async def history_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 def choice_of(job: Job) -> VideoChoice:
     """The job's video and choices, to run it again without the video being sent again."""
     return VideoChoice(
-        chat_id=job.chat_id, user_id=job.user_id, file_id=job.video_file_id,
-        file_unique_id=job.video_file_unique_id, file_name=job.video_file_name, size_bytes=job.video_size_bytes,
-        duration=float(job.video_duration or 0.0), width=0, height=0, prompt=job.prompt, parts=job.parts,
-        part=job.part, has_audio=None,
+        chat_id=job.chat_id,
+        user_id=job.user_id,
+        file_id=job.video_file_id,
+        file_unique_id=job.video_file_unique_id,
+        file_name=job.video_file_name,
+        size_bytes=job.video_size_bytes,
+        duration=float(job.video_duration or 0.0),
+        width=0,
+        height=0,
+        prompt=job.prompt,
+        parts=job.parts,
+        part=job.part,
+        has_audio=None,
     )
 
 
@@ -137,7 +151,9 @@ async def job_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     if action == "parts":
         await query.answer()
-        await query.message.reply_text(tr(me.lang, "pick_part"), reply_markup=pick_part_keyboard(job.id, job.parts, job.part))
+        await query.message.reply_text(
+            tr(me.lang, "pick_part"), reply_markup=pick_part_keyboard(job.id, job.parts, job.part)
+        )
         return
     options = job_options(job)
     part = None

@@ -44,7 +44,9 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             await svc.jobs.cancel(job.id)
     forgotten = await forget_user(svc.db, me.user_id)
     svc.has_audio.clear()
-    log.info("forgot user %s: %d job(s), %d result folder(s)", me.user_id, forgotten.jobs, forgotten.result_folders_removed)
+    log.info(
+        "forgot user %s: %d job(s), %d result folder(s)", me.user_id, forgotten.jobs, forgotten.result_folders_removed
+    )
     await query.answer()
     await query.message.edit_text(tr(me.lang, "forget_done"))
 

@@ -36,7 +36,13 @@ async def accept_video(
             await set_split(svc.db, me.chat_id, me.user_id, parts, 1)
     log.info(
         "user %s in chat %s sent a %s: %.2f s %dx%d, %s bytes",
-        me.user_id, me.chat_id, incoming.kind, info.duration, info.width, info.height, info.size_bytes,
+        me.user_id,
+        me.chat_id,
+        incoming.kind,
+        info.duration,
+        info.width,
+        info.height,
+        info.size_bytes,
     )
 
 
@@ -80,6 +86,14 @@ async def on_video(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         except BadInput as exc:
             notice = exc.message
     await show_card(context, me, edit=status, notice=notice)
+
+
+async def not_a_video(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo, a voice message, a sticker...: one sentence saying what the bot takes."""
+    message = update.effective_message
+    assert message is not None
+    me = await who(update, context)
+    await message.reply_text(tr(me.lang, "not_video"))
 
 
 async def ask_prompt(context: ContextTypes.DEFAULT_TYPE, me: Who, reply_to: Message | None) -> Message:

@@ -7,9 +7,7 @@ import sys
 
 from riffcut.settings import Settings
 
-NO_TOKEN = (
-    "riffcut: set TELEGRAM_BOT_TOKEN (in the environment or .env); get a token from @BotFather in Telegram."
-)
+NO_TOKEN = "riffcut: set TELEGRAM_BOT_TOKEN (in the environment or .env); get a token from @BotFather in Telegram."
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

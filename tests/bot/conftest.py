@@ -58,9 +58,9 @@ class BotUnderTest:
         return await self.tg.wait_for_bot_message(chat or user, after=sent)
 
     async def answer_to(
-        self, sent: ViewMessage, where: Callable[[ViewMessage], Any] = lambda m: True, timeout: float = 30.0
+        self, sent: ViewMessage, where: Callable[[ViewMessage], Any] = lambda m: True, wait_s: float = 30.0
     ) -> ViewMessage:
-        return await self.tg.wait_for_bot_message(sent.chat_id, where, timeout=timeout, after=sent)
+        return await self.tg.wait_for_bot_message(sent.chat_id, where, timeout=wait_s, after=sent)
 
 
 @pytest.fixture

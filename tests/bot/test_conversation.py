@@ -13,6 +13,7 @@ from tests.bot.conftest import BotUnderTest
 
 async def test_start_help_and_commands_registered(bot: BotUnderTest, tg: FakeTelegram) -> None:
     ann = tg.add_user("Ann")
+    assert "Send me a video first" in ((await bot.say(ann, "hello")).text or "")
     answer = await bot.say(ann, "/start")
     assert "Send me a video" in (answer.text or "")
     help_answer = await bot.say(ann, "/help")
@@ -41,7 +42,9 @@ async def test_video_card_buttons_and_commands(bot: BotUnderTest, tg: FakeTelegr
     card2 = await tg.wait_until(lambda: (m := tg.message(ann, card2.message_id)) and "2 × " in m.text and m)
     assert f"{half:.2f} s" in card2.text and f"00:00:00 – {format_time(half)}" in card2.text
     answer = await bot.say(ann, "/part 2")
-    assert "Chosen part: 2 of 2" in (answer.text or "") and f"{format_time(half)} – {format_time(length)}" in answer.text
+    assert (
+        "Chosen part: 2 of 2" in (answer.text or "") and f"{format_time(half)} – {format_time(length)}" in answer.text
+    )
     answer = await bot.say(ann, "/parts 99")
     assert "too short" in (answer.text or "") and "1 to 6" in answer.text
     answer = await bot.say(ann, "/part 3")
@@ -50,3 +53,5 @@ async def test_video_card_buttons_and_commands(bot: BotUnderTest, tg: FakeTelegr
     assert "token" in (answer.text or "").lower()
     answer = await bot.say(ann, "/status")
     assert "calm piano" in (answer.text or "") and "Chosen part: 2 of 2" in answer.text
+    answer = await bot.say(ann, "warm analog synth")  # plain text in a private chat is the prompt
+    assert "Prompt set" in (answer.text or "") and "warm analog synth" in answer.text

@@ -1,0 +1,289 @@
+"""Sending a finished job's results as replies to the member's video, each file once.
+
+Order: the chosen part with its new music (a playable video: width, height, duration, thumbnail, streaming;
+the caption holds the prompt, seed and settings, so the result can be made again, within 1024 characters,
+and the "new seed" / "another part" buttons), the music alone as audio, the parts' previews as the previews
+setting says (0 none, 1 each on its own, 2 to 10 per album), the full cut when asked, and the zip as a document.
+
+Each file sent is recorded in storage with Telegram's file id, so a restart in the middle of a delivery sends
+only what is missing. A file over the upload limit is not sent: the member gets a sentence naming the limit
+and what to do, and the rest is still sent. An upload is retried only when nothing can have reached Telegram
+(a 429, a refused connection); a timeout after the upload began is not retried, as it may have arrived.
+A member who blocked the bot ends the delivery quietly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from telegram import Bot, InputMediaVideo, Message
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.keyboards import result_keyboard
+from bot.texts import tr
+from engine.options import SPECS, UserOptions
+from storage.database import Database
+from storage.jobs_repo import job_options, mark_delivered, record_sent
+from storage.models import Job, JobFile
+
+log = logging.getLogger(__name__)
+
+CAPTION_LIMIT = 1024
+SEND_ATTEMPTS = 4
+# What the caption names besides the prompt and seed: every setting that changes the sound.
+SOUND_SETTINGS = ("steps", "guidance", "scheduler", "windows", "negative", "remix", "keep_original_db", "exact")
+NOTHING_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class DeliveryStopped(Exception):
+    """The member blocked the bot (or the chat is gone): nothing more can be sent."""
+
+
+def settings_words(options: UserOptions) -> str:
+    specs = {spec.name: spec for spec in SPECS}
+    words = []
+    for name in SOUND_SETTINGS:
+        value = getattr(options, name)
+        if name in ("negative", "remix", "keep_original_db") and not value:
+            continue
+        if name == "exact" and not value:
+            continue
+        words.append(f"{name} {specs[name].show(value)}")
+    return " · ".join(words)
+
+
+def result_caption(lang: str, job: Job, options: UserOptions) -> str:
+    """The chosen part's caption: prompt, seed, part, settings; the prompt is shortened to fit 1024 chars."""
+    seed = job.seed if job.seed is not None else options.seed
+
+    def caption(prompt: str) -> str:
+        return tr(
+            lang,
+            "result_caption",
+            prompt=html.escape(prompt),
+            seed=seed,
+            part=job.part,
+            parts=job.parts,
+            settings=html.escape(settings_words(options)),
+        )
+
+    prompt = job.prompt
+    while len(caption(prompt)) > CAPTION_LIMIT and prompt:
+        prompt = prompt[: max(0, len(prompt) - max(1, len(caption(prompt)) - CAPTION_LIMIT) - 1)].rstrip() + "…"
+        if prompt == "…":
+            break
+    return caption(prompt)[:CAPTION_LIMIT]
+
+
+def existing(path: object) -> Path | None:
+    """A thumbnail's path when the file is there (a missing one is simply left out)."""
+    return Path(str(path)) if path and Path(str(path)).is_file() else None
+
+
+def human_size(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB"
+
+
+@dataclass
+class Delivery:
+    """One job's delivery to one chat."""
+
+    bot: Bot
+    db: Database
+    job: Job
+    lang: str
+    upload_limit: int
+    in_group: bool
+
+    @property
+    def chat_id(self) -> int:
+        return self.job.chat_id
+
+    def reply_kwargs(self) -> dict[str, Any]:
+        return {
+            "reply_to_message_id": self.job.reply_to_message_id,
+            "allow_sending_without_reply": True,
+        }
+
+    async def send(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Run one send, retrying only when nothing can have been sent; None when it may have been."""
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await call()
+            except RetryAfter as exc:  # the rate limiter's retries ran out: nothing was sent, wait and go on
+                wait = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+                log.info("job %s: %s flood-limited, waiting %.0f s (attempt %d)", self.job.id, what, wait, attempt)
+                await asyncio.sleep(float(wait))
+            except Forbidden as exc:
+                raise DeliveryStopped(exc.message) from exc
+            except TimedOut as exc:
+                if isinstance(exc.__cause__, NOTHING_SENT_CAUSES) and attempt < SEND_ATTEMPTS:
+                    await asyncio.sleep(attempt)
+                    continue
+                log.warning("job %s: %s timed out after the upload began; not sent again", self.job.id, what)
+                return None
+            except NetworkError as exc:
+                if isinstance(exc, BadRequest):
+                    raise
+                if isinstance(exc.__cause__, NOTHING_SENT_CAUSES) and attempt < SEND_ATTEMPTS:
+                    await asyncio.sleep(attempt)
+                    continue
+                raise
+        raise RuntimeError(f"{what}: still flood-limited after {SEND_ATTEMPTS} attempts")
+
+    async def note(self, file: JobFile, message: Message | None, file_id: str | None) -> None:
+        await record_sent(
+            self.db, file.id, telegram_file_id=file_id, message_id=message.message_id if message else None
+        )
+
+    async def too_big(self, file: JobFile, what: str) -> None:
+        text = tr(
+            self.lang,
+            "too_big_upload",
+            what=what,
+            size=human_size(file.size_bytes),
+            limit=human_size(self.upload_limit).replace(".0 MB", " MB"),
+        )
+        message = await self.send(
+            "a size notice", lambda: self.bot.send_message(self.chat_id, text, **self.reply_kwargs())
+        )
+        await self.note(file, message, None)
+
+    def fits(self, file: JobFile) -> bool:
+        return file.size_bytes <= self.upload_limit
+
+    async def video(self, file: JobFile, caption: str | None, keyboard: Any = None) -> None:
+        meta = file.meta or {}
+        thumb = meta.get("thumbnail")
+        thumbnail = existing(thumb)
+
+        async def call() -> Message:
+            return await self.bot.send_video(
+                self.chat_id,
+                video=Path(file.path),
+                caption=caption,
+                parse_mode=ParseMode.HTML if caption else None,
+                duration=round(float(meta["duration"])) if meta.get("duration") else None,
+                width=int(meta["width"]) if meta.get("width") else None,
+                height=int(meta["height"]) if meta.get("height") else None,
+                thumbnail=thumbnail,
+                supports_streaming=True,
+                reply_markup=keyboard,
+                **self.reply_kwargs(),
+            )
+
+        message = await self.send(f"video {Path(file.path).name}", call)
+        await self.note(file, message, message.video.file_id if message and message.video else None)
+
+    async def audio(self, file: JobFile) -> None:
+        meta = file.meta or {}
+
+        async def call() -> Message:
+            return await self.bot.send_audio(
+                self.chat_id,
+                audio=Path(file.path),
+                title=tr(self.lang, "audio_title", prompt=self.job.prompt[:60]),
+                duration=round(float(meta["duration"])) if meta.get("duration") else None,
+                **self.reply_kwargs(),
+            )
+
+        message = await self.send("music", call)
+        file_id = None
+        if message is not None:
+            media = message.audio or message.document or message.voice
+            file_id = media.file_id if media else None
+        await self.note(file, message, file_id)
+
+    async def document(self, file: JobFile, caption: str) -> None:
+        async def call() -> Message:
+            return await self.bot.send_document(
+                self.chat_id, document=Path(file.path), caption=caption, **self.reply_kwargs()
+            )
+
+        message = await self.send("zip", call)
+        await self.note(file, message, message.document.file_id if message and message.document else None)
+
+    async def album(self, files: Sequence[JobFile]) -> None:
+        media = []
+        for file in files:
+            meta = file.meta or {}
+            thumb = meta.get("thumbnail")
+            media.append(
+                InputMediaVideo(
+                    media=Path(file.path),
+                    caption=f"{file.part}/{self.job.parts}" if file.part else None,
+                    duration=round(float(meta["duration"])) if meta.get("duration") else None,
+                    width=int(meta["width"]) if meta.get("width") else None,
+                    height=int(meta["height"]) if meta.get("height") else None,
+                    thumbnail=existing(thumb),
+                    supports_streaming=True,
+                )
+            )
+
+        async def call() -> tuple[Message, ...]:
+            return await self.bot.send_media_group(self.chat_id, media, **self.reply_kwargs())
+
+        messages = await self.send("album", call)
+        for index, file in enumerate(files):
+            message = messages[index] if messages and index < len(messages) else None
+            await self.note(file, message, message.video.file_id if message and message.video else None)
+
+    async def previews(self, files: Sequence[JobFile], per_album: int) -> None:
+        fitting = []
+        for file in files:
+            if self.fits(file):
+                fitting.append(file)
+            else:
+                await self.too_big(file, tr(self.lang, "what_preview", index=file.part))
+        if per_album <= 1:
+            for file in fitting:
+                await self.video(file, f"{file.part}/{self.job.parts}" if file.part else None)
+            return
+        for start in range(0, len(fitting), per_album):
+            chunk = fitting[start : start + per_album]
+            if len(chunk) == 1:
+                await self.video(chunk[0], f"{chunk[0].part}/{self.job.parts}" if chunk[0].part else None)
+            else:
+                await self.album(chunk)
+
+    async def run(self) -> None:
+        job = self.job
+        options = job_options(job)
+        pending = [f for f in job.files if f.sent_at is None]
+        by_kind: dict[str, list[JobFile]] = {}
+        for file in pending:
+            by_kind.setdefault(file.kind, []).append(file)
+        for file in by_kind.get("part", []) + by_kind.get("result", []):
+            if not self.fits(file):
+                await self.too_big(file, tr(self.lang, "what_video"))
+            else:
+                await self.video(
+                    file, result_caption(self.lang, job, options), result_keyboard(self.lang, job.id, job.parts)
+                )
+        for file in by_kind.get("music", []):
+            if self.fits(file):
+                await self.audio(file)
+            else:
+                await self.too_big(file, tr(self.lang, "what_audio"))
+        previews = sorted(by_kind.get("preview", []), key=lambda f: f.part or 0)
+        if options.previews > 0 and previews:
+            await self.previews(previews, options.previews)
+        for file in by_kind.get("full_cut", []):
+            if self.fits(file):
+                await self.video(file, tr(self.lang, "fullcut_caption", part=job.part))
+            else:
+                await self.too_big(file, tr(self.lang, "what_fullcut"))
+        for file in by_kind.get("zip", []):
+            if self.fits(file):
+                await self.document(file, tr(self.lang, "zip_caption", parts=job.parts, part=job.part))
+            else:
+                await self.too_big(file, tr(self.lang, "what_zip"))
+        await mark_delivered(self.db, job.id)

@@ -1,0 +1,55 @@
+"""Allow lists, admins' /queue and /stats, the daily quota, /history and /forget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fake_telegram import FakeTelegram
+
+from tests.bot.conftest import BotUnderTest
+
+
+async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[str, Any], video: Path) -> None:
+    ann, bob, root = tg.add_user("Ann"), tg.add_user("Bob"), tg.add_user("Root")
+    bot = BotUnderTest(
+        tg, {**bot_settings, "allowed_user_ids": [ann.id], "admin_user_ids": [root.id], "daily_job_quota": 1}
+    )
+    await bot.start()
+    try:
+        assert "private" in ((await bot.say(bob, "/start")).text or "")
+        assert "for the bot's operators" in ((await bot.say(ann, "/queue")).text or "")
+        await bot.say(ann, "/set steps 2")
+        sent = tg.send_video(ann, video, caption="calm piano")
+        await bot.answer_to(sent, lambda m: "Ready" in (m.text or ""))
+        await bot.say(ann, "/generate")
+        queue = await bot.say(root, "/queue")
+        assert "Queue" in (queue.text or "") or "The queue is empty" in (queue.text or "")
+        await bot.say(ann, "/set seed 7")  # another request: the quota of 1 is used up
+        assert "used your 1 jobs for today" in ((await bot.say(ann, "/generate")).text or "")
+        stats = await bot.say(root, "/stats")
+        assert "users:" in (stats.text or "")
+    finally:
+        await bot.stop()
+
+
+async def test_history_and_forget(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
+    ann = tg.add_user("Ann")
+    assert "no jobs yet" in ((await bot.say(ann, "/history")).text or "")
+    await bot.say(ann, "/set steps 2")
+    await bot.say(ann, "/set previews 0")
+    sent = tg.send_video(ann, video, caption="calm piano")
+    await bot.answer_to(sent, lambda m: "Ready" in (m.text or ""))
+    await bot.say(ann, "/generate")
+    await tg.wait_for_call("sendDocument", chat=ann.id, timeout=180)
+    history = await bot.say(ann, "/history")
+    assert "calm piano" in (history.text or "") and "done" in history.text and "seed" in history.text
+    ask = await bot.say(ann, "/forget")
+    tg.press(ann, ask, "Keep it")
+    await tg.wait_until(lambda: "Nothing was deleted" in (tg.message(ann, ask.message_id).text or ""))
+    ask = await bot.say(ann, "/forget")
+    tg.press(ann, ask, "Yes, delete everything")
+    await tg.wait_until(lambda: "kept nothing" in (tg.message(ann, ask.message_id).text or ""))
+    assert "no jobs yet" in ((await bot.say(ann, "/history")).text or "")
+    assert "no video here yet" in ((await bot.say(ann, "/status")).text or "")
+    assert "Diffusion steps: 50" in ((await bot.say(ann, "/settings")).text or "")

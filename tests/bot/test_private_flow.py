@@ -1,0 +1,56 @@
+"""The whole private flow over HTTP: /start to the zip, with the tiny model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fake_telegram import FakeTelegram
+
+from engine.probe import probe
+from tests.bot.conftest import BotUnderTest
+from tests.bot.media_checks import audio_span, pcm_digest, probe_all, unpack
+
+
+async def test_start_to_zip(bot: BotUnderTest, tg: FakeTelegram, video: Path, tmp_path: Path) -> None:
+    source = await probe(video)
+    ann = tg.add_user("Ann")
+    await bot.say(ann, "/start")
+    assert "Diffusion steps: 2" in ((await bot.say(ann, "/set steps 2")).text or "")
+    sent = tg.send_video(ann, video, caption="calm piano")
+    card = await bot.answer_to(sent, lambda m: "Ready" in (m.text or ""))
+    tg.press(ann, card, "✂️ +")
+    await tg.wait_until(lambda: "2 × " in (tg.message(ann, card.message_id).text or ""))
+    tg.press(ann, card, "🎯 +")
+    await tg.wait_until(lambda: "Chosen part: 2 of 2" in (tg.message(ann, card.message_id).text or ""))
+    since = tg.mark()
+    query = tg.press(ann, card, "Split-n-Generate")
+    answer = await tg.wait_until(lambda: tg.callback_answer(query))
+    assert "queued" in answer.get("text", "")
+
+    zip_call = await tg.wait_for_call("sendDocument", chat=ann.id, since=since, timeout=180)
+    files = unpack(zip_call.files["document"].data, tmp_path / "zip")
+    infos = await probe_all(files)
+    assert sorted(infos) == ["part-1-of-2.mp4", "part-2-of-2-new-music.mp4"], sorted(infos)
+    half = source.duration / 2
+    for name, info in infos.items():
+        assert abs(info.duration - half) <= max(0.5, 0.1 * half), (name, info.duration, half)
+    chosen = files["part-2-of-2-new-music.mp4"]
+    assert infos["part-2-of-2-new-music.mp4"].audio_codec == "aac"
+    assert abs(await audio_span(chosen) - infos["part-2-of-2-new-music.mp4"].duration) < 0.1
+    assert await pcm_digest(chosen, 2) != await pcm_digest(files["part-1-of-2.mp4"], 2)
+
+    # the chosen part as a playable video, with what makes it again in its caption and the buttons
+    result = next(c for c in tg.calls_of("sendVideo", chat=ann.id) if c.index > since and "seed" in (c.text or ""))
+    assert result.params["supports_streaming"] is True
+    assert result.params["width"] == 320 and result.params["height"] == 240
+    assert result.params["duration"] == round(infos["part-2-of-2-new-music.mp4"].duration)
+    assert "thumbnail" in result.files and "calm piano" in result.text and "steps 2" in result.text
+    assert (
+        result.params["reply_parameters"]["message_id"] == sent.message_id
+        or result.params.get("reply_to_message_id") == sent.message_id
+    )
+    assert tg.calls_of("sendAudio", chat=ann.id)
+    album = [c for c in tg.calls_of("sendMediaGroup", chat=ann.id) if c.index > since]
+    assert len(album) == 1 and len(album[0].params["media"]) == 2  # previews 3: both parts in one album
+    progress = await tg.wait_for_bot_message(ann, lambda m: "done in" in (m.text or ""), timeout=30)
+    assert progress.reply_markup is None or "Cancel" not in str(progress.reply_markup)

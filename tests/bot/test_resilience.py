@@ -1,0 +1,69 @@
+"""A storm of 429s during a job, the bot stopped mid-job, and a double tap on Generate."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from fake_telegram import FakeTelegram, FakeUser, ViewMessage
+
+from storage.history import user_history
+from tests.bot.conftest import BotUnderTest
+
+
+async def ready_card(bot: BotUnderTest, tg: FakeTelegram, user: FakeUser, video: Path, steps: int) -> ViewMessage:
+    await bot.say(user, f"/set steps {steps}")
+    await bot.say(user, "/set previews 0")
+    sent = tg.send_video(user, video, caption="calm piano")
+    return await bot.answer_to(sent, lambda m: "Ready" in (m.text or ""))
+
+
+def zips(tg: FakeTelegram, user: FakeUser) -> list[object]:
+    return [c for c in tg.calls_of("sendDocument", chat=user.id) if c.ok]
+
+
+async def test_storm_of_429s_during_a_job(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
+    ann = tg.add_user("Ann")
+    card = await ready_card(bot, tg, ann, video, steps=2)
+    tg.flood(seconds=4.0, retry_after=1)  # every method but getUpdates, for 4 s
+    query = tg.press(ann, card, "Split-n-Generate")
+    await tg.wait_until(lambda: tg.callback_answer(query), timeout=30)
+    await tg.wait_until(lambda: zips(tg, ann), timeout=180, what="the zip despite the 429s")
+    assert any(c.status == 429 for c in tg.calls)
+    await tg.wait_for_bot_message(ann, lambda m: "done in" in (m.text or ""), timeout=60)
+    assert "Ready" in ((await bot.say(ann, "/status")).text or "")  # the bot still answers
+
+
+async def test_stopped_mid_job_delivers_once_after_restart(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
+    ann = tg.add_user("Ann")
+    card = await ready_card(bot, tg, ann, video, steps=40)
+    query = tg.press(ann, card, "Split-n-Generate")
+    await tg.wait_until(lambda: tg.callback_answer(query), timeout=30)
+    await tg.wait_until(
+        lambda: any(c.method == "editMessageText" and "generating" in (c.text or "") for c in tg.calls),
+        timeout=120,
+        what="the job generating",
+    )
+    assert not zips(tg, ann)
+    await bot.stop()
+    await bot.start()
+    await tg.wait_until(lambda: zips(tg, ann), timeout=240, what="the zip after the restart")
+    await tg.wait_for_bot_message(ann, lambda m: "done in" in (m.text or ""), timeout=60)
+    await asyncio.sleep(1.0)
+    assert len(zips(tg, ann)) == 1
+    await bot.restart()  # a second restart offers nothing again
+    await asyncio.sleep(1.5)
+    assert len(zips(tg, ann)) == 1
+
+
+async def test_double_tap_makes_one_job(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
+    ann = tg.add_user("Ann")
+    card = await ready_card(bot, tg, ann, video, steps=2)
+    first = tg.press(ann, card, "Split-n-Generate")
+    second = tg.press(ann, card, "Split-n-Generate")
+    answers = [await tg.wait_until(lambda q=q: tg.callback_answer(q), timeout=30) for q in (first, second)]
+    assert sum("already on its way" in a.get("text", "") for a in answers) == 1
+    await tg.wait_until(lambda: zips(tg, ann), timeout=180)
+    await asyncio.sleep(1.0)
+    assert len(zips(tg, ann)) == 1
+    assert len(await user_history(bot.services.db, ann.id)) == 1
