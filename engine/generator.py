@@ -283,7 +283,8 @@ def load_pipeline(model: str, device: torch.device) -> Any:
         )
     except (OSError, ValueError) as exc:
         raise EngineFailure(f"The music model {model} could not be loaded: {exc}") from exc
-    pipe = pipe.to(device)
+    if device.type != "cpu":  # loaded on the CPU already
+        pipe = pipe.to(device)
     pipe.set_progress_bar_config(disable=True)
     log.info("model %s ready on %s (%s) in %.1f s", model, device, dtype, time.monotonic() - started)
     return pipe
@@ -357,27 +358,60 @@ class Generator:
 
     def check_request(self, request: GenerationRequest) -> WindowPlan:
         """Every refusal `generate` would make, made up front: returns the window plan."""
-        self.check_prompt(request.prompt)
-        if request.negative.strip():
-            self.check_prompt(request.negative, "negative prompt")
-        plan = plan_windows(request.duration, self.max_image_width)
-        if request.remix is not None:
-            if request.source_audio is None or request.source_audio.size == 0:
+        sound = request.source_audio
+        if sound is None or sound.size == 0:
+            state = "none"
+        elif float(np.max(np.abs(sound))) < 1e-6:
+            state = "silent"
+        else:
+            state = "ok"
+        return self.check_settings(
+            request.prompt,
+            request.duration,
+            negative=request.negative,
+            steps=request.steps,
+            scheduler=request.scheduler,
+            windows=request.windows,
+            remix=request.remix,
+            sound=state,
+        )
+
+    def check_settings(
+        self,
+        prompt: str,
+        duration: float,
+        *,
+        negative: str = "",
+        steps: int = STEPS_DEFAULT,
+        scheduler: str = "dpm",
+        windows: WindowMode = "batch",
+        remix: float | None = None,
+        sound: str = "ok",
+    ) -> WindowPlan:
+        """The refusals of a request before any work: prompt, duration, remix and chained step counts.
+
+        `sound` is the part's own sound for remix: "ok", "none" (no audio stream) or "silent".
+        """
+        self.check_prompt(prompt)
+        if negative.strip():
+            self.check_prompt(negative, "negative prompt")
+        plan = plan_windows(duration, self.max_image_width)
+        if remix is not None:
+            if sound == "none":
                 raise BadInput("This part has no sound, so it cannot be remixed; turn remix off.")
-            if float(np.max(np.abs(request.source_audio))) < 1e-6:
+            if sound == "silent":
                 raise BadInput("This part is silent, so it cannot be remixed; turn remix off.")
-            if int(request.steps * request.remix) < 1:
+            if int(steps * remix) < 1:
                 raise BadInput(
-                    f"Remix strength {request.remix:g} with {request.steps} steps runs no diffusion step "
-                    f"(img2img runs steps x strength of them): use at least "
-                    f"{min_steps_for_strength(request.remix)} steps."
+                    f"Remix strength {remix:g} with {steps} steps runs no diffusion step "
+                    f"(img2img runs steps x strength of them): use at least {min_steps_for_strength(remix)} steps."
                 )
-        elif request.windows == "chained" and plan.count > 1 and int(request.steps * CHAIN_STRENGTH) < 1:
+        elif windows == "chained" and plan.count > 1 and int(steps * CHAIN_STRENGTH) < 1:
             raise BadInput(
                 f"Chained windows run img2img at strength {CHAIN_STRENGTH:g}: use at least "
                 f"{min_steps_for_strength(CHAIN_STRENGTH)} steps."
             )
-        _scheduler(request.scheduler, self._scheduler_config)
+        _scheduler(scheduler, self._scheduler_config)
         return plan
 
     async def generate(self, request: GenerationRequest, on_progress: ProgressCallback | None = None) -> np.ndarray:

@@ -23,7 +23,7 @@ def band_of(hz: float) -> int:
     """The mel band whose centre is nearest `hz`."""
     fb = sp._filterbank_cpu().numpy()
     freqs = np.linspace(0, RATE // 2, sp.N_FREQS)
-    return int(np.argmax(fb[int(round(hz / freqs[1]))]))
+    return int(np.argmax(fb[round(hz / freqs[1])]))
 
 
 def bands_over_time(audio: np.ndarray) -> np.ndarray:
@@ -142,7 +142,7 @@ def test_same_seed_same_audio_other_seed_other_phase() -> None:
 def test_an_image_of_the_wrong_height_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "photo.png"
     Image.new("RGB", (300, 256), "gray").save(path)
-    with pytest.raises(BadInput, match="256 pixels high.*512"):
+    with pytest.raises(BadInput, match=r"256 pixels high.*512"):
         sp.image_to_audio(sp.load_image(path))
 
 
