@@ -43,8 +43,8 @@ def valid_part_counts(duration: float, min_s: float, max_s: float) -> range:
 
 def _range_words(counts: range) -> str:
     if len(counts) == 1:
-        return f"exactly {counts.start}"
-    return f"{counts.start} to {counts.stop - 1}"
+        return f"exactly {counts.start} part" + ("" if counts.start == 1 else "s")
+    return f"{counts.start} to {counts.stop - 1} parts"
 
 
 def check_part_count(duration: float, parts: object, min_s: float, max_s: float) -> int:
@@ -70,7 +70,7 @@ def check_part_count(duration: float, parts: object, min_s: float, max_s: float)
         side = "short" if each < min_s else "long"
         raise BadInput(
             f"{count} parts of {each:.2f} s each would be too {side} (parts must last {min_s:g} to {max_s:g} s); "
-            f"for this {duration:.2f} s video use {_range_words(counts)} parts."
+            f"for this {duration:.2f} s video use {_range_words(counts)}."
         )
     return count
 
