@@ -198,9 +198,7 @@ class JobRunner:
         self._loop_thread = 0
 
     @classmethod
-    def from_settings(
-        cls, db: Database, settings: Settings, fetch: FetchVideo, work: JobWork
-    ) -> JobRunner:
+    def from_settings(cls, db: Database, settings: Settings, fetch: FetchVideo, work: JobWork) -> JobRunner:
         return cls(db, fetch, work, RunnerConfig.from_settings(settings))
 
     # --- the interface -------------------------------------------------------------------------------
@@ -246,7 +244,9 @@ class JobRunner:
             asyncio.create_task(self._keep_retention(), name="runner-retention"),
         ]
         log.info(
-            "job runner: %d queued, %d finished awaiting delivery, %d at once", len(self._queue), len(undelivered),
+            "job runner: %d queued, %d finished awaiting delivery, %d at once",
+            len(self._queue),
+            len(undelivered),
             self._config.concurrent_jobs,
         )
         self._dispatch()
@@ -440,7 +440,11 @@ class JobRunner:
             return
         entry.enter_stage(None)
         done = await jobs_repo.finish_done(
-            self._db, entry.job_id, result_dir=str(folder), files=files, stage_seconds=entry.stage_seconds,
+            self._db,
+            entry.job_id,
+            result_dir=str(folder),
+            files=files,
+            stage_seconds=entry.stage_seconds,
             seed=output.seed,
         )
         if not done:  # cancelled or forgotten at the last moment: nothing to deliver
@@ -480,11 +484,17 @@ class JobRunner:
         if progress.fraction is not None:
             entry.progress = max(0.0, min(1.0, progress.fraction))
         if stage_changed:
-            self._publish(entry, EventKind.STAGE, state=JobState.RUNNING, stage=progress.stage,
-                          progress=entry.progress)
+            self._publish(entry, EventKind.STAGE, state=JobState.RUNNING, stage=progress.stage, progress=entry.progress)
         if progress.step is not None:
-            self._publish(entry, EventKind.STEP, state=JobState.RUNNING, stage=entry.stage, step=progress.step,
-                          total_steps=progress.total_steps, progress=entry.progress)
+            self._publish(
+                entry,
+                EventKind.STEP,
+                state=JobState.RUNNING,
+                stage=entry.stage,
+                step=progress.step,
+                total_steps=progress.total_steps,
+                progress=entry.progress,
+            )
         now = time.monotonic()
         if stage_changed or now - entry.last_write >= PROGRESS_WRITE_SECONDS:
             entry.last_write = now
@@ -504,8 +514,9 @@ class JobRunner:
                     log.exception("job %s: could not record its progress", job_id)
 
     def _publish(self, entry: _Entry, kind: EventKind, **fields: Any) -> None:
-        self._hub.publish(RunnerEvent(kind=kind, job_id=entry.job_id, user_id=entry.user_id, chat_id=entry.chat_id,
-                                      **fields))
+        self._hub.publish(
+            RunnerEvent(kind=kind, job_id=entry.job_id, user_id=entry.user_id, chat_id=entry.chat_id, **fields)
+        )
 
     # --- housekeeping --------------------------------------------------------------------------------
 
@@ -515,8 +526,9 @@ class JobRunner:
             Path(folder).mkdir(parents=True, exist_ok=True)
             free = shutil.disk_usage(folder).free
             if free < need:
-                log.error("only %d MB free in %s (MIN_FREE_DISK_MB=%d)", free // 2**20, folder,
-                          self._config.min_free_disk_mb)
+                log.error(
+                    "only %d MB free in %s (MIN_FREE_DISK_MB=%d)", free // 2**20, folder, self._config.min_free_disk_mb
+                )
                 return False
         return True
 
@@ -555,21 +567,28 @@ async def _settle(task: asyncio.Task[Any]) -> None:
 
 
 def _keep_results(folder: Path, files: Sequence[OutputFile]) -> list[NewJobFile]:
-    """Move the results out of the job's folder into `folder` (which outlives it); blocking."""
+    """Move the results out of the job's folder into `folder` (which outlives it); blocking.
+
+    Each file goes to `folder/<kind>/<its name>`; a file named by several results is moved once.
+    """
     remove_tree(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    moved: dict[Path, Path] = {}
     kept: list[NewJobFile] = []
     for item in files:
-        target = _move_into(folder / item.kind, Path(item.path))
+        target = _move_into(folder / item.kind, Path(item.path), moved)
         meta = {
-            key: str(_move_into(folder / item.kind, value)) if isinstance(value, Path) else value
+            key: str(_move_into(folder / item.kind, value, moved)) if isinstance(value, Path) else value
             for key, value in item.meta.items()
         }
         kept.append(NewJobFile(item.kind, str(target), item.part, target.stat().st_size, meta))
     return kept
 
 
-def _move_into(folder: Path, source: Path) -> Path:
+def _move_into(folder: Path, source: Path, moved: dict[Path, Path]) -> Path:
+    key = source.resolve()
+    if key in moved:
+        return moved[key]
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / source.name
     counter = 1
@@ -577,6 +596,7 @@ def _move_into(folder: Path, source: Path) -> Path:
         counter += 1
         target = folder / f"{source.stem}-{counter}{source.suffix}"
     shutil.move(str(source), target)
+    moved[key] = target
     return target
 
 

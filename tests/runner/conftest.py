@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from engine.generator import Generator, load_pipeline, resolve_device
+from engine.media_config import MediaConfig
 from engine.options import UserOptions
 from engine.runner import JobRunner, JobWork, RunnerConfig
 from engine.runner_events import EventKind, RunnerEvent, Subscription
+from engine.runner_render import render_work
 from storage import Database, open_database
 from storage.jobs_repo import JobRequest, QueueLimits, create_job
 from storage.models import Job
@@ -128,35 +130,17 @@ def new_runner(made: list[JobRunner], db: Database, fetch: Any, work: JobWork, c
     return runner
 
 
-def leftovers(tmp_path: Path) -> list[Path]:
-    """Job folders left in TEMPORARY_DIRECTORY."""
+def leftovers(tmp_path: Path, job_id: int | None = None) -> list[Path]:
+    """Job folders left in TEMPORARY_DIRECTORY (of one job, or of any)."""
     root = tmp_path / "jobs"
-    return sorted(root.iterdir()) if root.is_dir() else []
+    pattern = "*" if job_id is None else f"job-{job_id}-*"
+    return sorted(root.glob(pattern)) if root.is_dir() else []
 
 
 @pytest.fixture
 def work(generator: Generator) -> JobWork:
-    """Until engine/render.py lands: probe with ffmpeg, then make a second of music on the (tiny) model."""
-    import numpy as np
-
-    from engine.generator import GenerationRequest
-    from engine.probe import probe
-    from engine.runner import JobOutput, OutputFile, Progress, ProgressReport
-    from storage.jobs_repo import job_options
-
-    async def run(job: Job, video: Path, workdir: Path, report: ProgressReport) -> JobOutput:
-        report(Progress("probe", 0.1))
-        await probe(video)
-        report(Progress("generate", 0.2))
-        request = GenerationRequest.from_options(job.prompt, 1.0, job_options(job), seed=7)
-        audio = await generator.generate(
-            request, lambda p: report(Progress("generate", 0.2 + 0.7 * p.fraction, p.done, p.planned))
-        )
-        out = workdir / "music.npy"
-        await asyncio.to_thread(np.save, out, audio)
-        return JobOutput([OutputFile("music", out)], seed=7)
-
-    return run
+    """The real work: the whole render pipeline on the tiny model."""
+    return render_work(generator, MediaConfig())
 
 
 def files_exist(paths: list[str]) -> bool:

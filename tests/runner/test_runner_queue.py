@@ -19,12 +19,14 @@ from storage.models import JobState
 async def test_ten_jobs_from_five_users_run_first_come_first_served(
     db: Database, tmp_path: Path, media: Path, work: JobWork, generator: Generator, runners: list[JobRunner]
 ) -> None:
-    video = media / "h264-aac-320x240-7s.mp4"
-    runner = new_runner(runners, db, copy_fetch(default=video), work, config(tmp_path, concurrent_jobs=3))
-    log = EventLog(runner.subscribe()).start()
-    watch = GpuLaneWatch(generator)
     jobs = [await make_job(db, user=1 + n % 5, prompt=f"song {n}") for n in range(10)]
     users = {job.id: job.user_id for job in jobs}
+    # User 1 sends the 7 s video (with sound), the others the 2 s one (without): jobs of unequal length.
+    videos = {job.id: media / "h264-aac-320x240-7s.mp4" for job in jobs if job.user_id == 1}
+    fetch = copy_fetch(videos, default=media / "h264-no-audio-2s.mp4")
+    runner = new_runner(runners, db, fetch, work, config(tmp_path, concurrent_jobs=3))
+    log = EventLog(runner.subscribe()).start()
+    watch = GpuLaneWatch(generator)
 
     # Queued before the runner starts: each job's position is the number submitted before it.
     for job in jobs:

@@ -1,0 +1,191 @@
+"""Cancelling, failing, time limits, disk space, restarts: each ends one job clearly and the runner goes on."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from conftest import EventLog, config, copy_fetch, files_exist, leftovers, make_job, new_runner
+
+from engine.runner import FAILED_TWICE, INTERNAL, NO_DISK, JobRunner, JobWork, time_limit_message
+from engine.runner_events import EventKind
+from storage import Database
+from storage.forget import forget_user
+from storage.jobs_repo import NewJobFile, finish_done, get_job, mark_running, requeue
+from storage.models import Job, JobState
+from storage.results import results_dir
+
+
+def results_left(tmp_path: Path) -> list[Path]:
+    root = tmp_path / "data" / "results"
+    return sorted(root.iterdir()) if root.is_dir() else []
+
+
+async def test_cancelled_waiting_and_running_jobs_end_cancelled_with_no_files_left(
+    db: Database, tmp_path: Path, media: Path, work: JobWork, runners: list[JobRunner]
+) -> None:
+    runner = new_runner(runners, db, copy_fetch(default=media / "h264-aac-320x240-7s.mp4"), work,
+                        config(tmp_path, concurrent_jobs=1))
+    log = EventLog(runner.subscribe()).start()
+    long = await make_job(db, user=1, prompt="long", steps=12)
+    waiting = await make_job(db, user=2, prompt="waiting")
+    after = await make_job(db, user=3, prompt="after")
+    await runner.start()
+    for job in (long, waiting, after):
+        await runner.submit(job.id)
+    assert [runner.position(waiting.id), runner.position(after.id)] == [0, 1]
+
+    assert await runner.cancel(waiting.id)  # a waiting job leaves the queue at once
+    assert (await get_job(db, waiting.id)).state == JobState.CANCELLED  # type: ignore[union-attr]
+    assert runner.position(after.id) == 0
+
+    await log.wait_for(lambda e: e.job_id == long.id and e.kind is EventKind.STEP)  # diffusing now
+    assert await runner.cancel(long.id)
+    stored = await get_job(db, long.id)
+    assert stored is not None and stored.state == JobState.CANCELLED and not stored.files
+    assert leftovers(tmp_path, long.id) == []
+
+    await log.wait_state(after.id, JobState.DONE)  # the next job starts and finishes
+    await runner.wait_idle()
+    log.close()
+    assert leftovers(tmp_path) == []
+    assert (waiting.id, JobState.RUNNING) not in log.states()
+    assert results_left(tmp_path) == [results_dir(tmp_path / "data", after.id)]
+    assert not await runner.cancel(after.id)  # already done: nothing to cancel
+
+
+async def test_a_job_that_fails_leaves_the_runner_working(
+    db: Database, tmp_path: Path, media: Path, work: JobWork, runners: list[JobRunner]
+) -> None:
+    corrupt = await make_job(db, user=1, prompt="corrupt")
+    broken = await make_job(db, user=2, prompt="fetch raises")
+    good = await make_job(db, user=3, prompt="good")
+    videos = {corrupt.id: media / "truncated-corrupt.mkv", good.id: media / "h264-no-audio-2s.mp4"}
+    fetch_good = copy_fetch(videos)
+
+    async def fetch(job: Job, dest_dir: Path) -> Path:
+        if job.id == broken.id:
+            raise RuntimeError("the network went away")
+        return await fetch_good(job, dest_dir)
+
+    runner = new_runner(runners, db, fetch, work, config(tmp_path, concurrent_jobs=1))
+    log = EventLog(runner.subscribe()).start()
+    await runner.start()
+    for job in (corrupt, broken, good):
+        await runner.submit(job.id)
+    failed_corrupt = await log.wait_state(corrupt.id, JobState.FAILED)
+    failed_broken = await log.wait_state(broken.id, JobState.FAILED)
+    await log.wait_state(good.id, JobState.DONE)
+    log.close()
+
+    assert failed_broken.message == INTERNAL
+    stored = await get_job(db, corrupt.id)
+    assert stored is not None and stored.error == failed_corrupt.message
+    assert failed_corrupt.message and failed_corrupt.message != INTERNAL  # the probe's own, specific reason
+    assert "Traceback" not in failed_corrupt.message
+    assert leftovers(tmp_path) == []
+    assert results_left(tmp_path) == [results_dir(tmp_path / "data", good.id)]
+
+
+async def test_the_time_limit_and_a_full_disk_end_the_job_with_a_reason(
+    db: Database, tmp_path: Path, work: JobWork, runners: list[JobRunner]
+) -> None:
+    async def slow_fetch(job: Job, dest_dir: Path) -> Path:
+        (dest_dir / "partial.mp4").write_bytes(b"x" * 1000)
+        await asyncio.sleep(60)
+        raise AssertionError("the time limit did not stop the job")
+
+    runner = new_runner(runners, db, slow_fetch, work, config(tmp_path, job_time_limit_seconds=0.5))
+    log = EventLog(runner.subscribe()).start()
+    slow = await make_job(db, user=1)
+    await runner.start()
+    await runner.submit(slow.id)
+    event = await log.wait_state(slow.id, JobState.FAILED)
+    assert event.message == time_limit_message(0.5) and "0.5 second limit" in event.message
+    await runner.wait_idle()
+    assert leftovers(tmp_path) == []
+
+    full = new_runner(runners, db, slow_fetch, work, config(tmp_path, min_free_disk_mb=10**12))
+    full_log = EventLog(full.subscribe()).start()
+    await full.start()
+    job = await make_job(db, user=2)
+    await full.submit(job.id)
+    assert (await full_log.wait_state(job.id, JobState.FAILED)).message == NO_DISK
+    log.close()
+    full_log.close()
+
+
+async def test_a_restart_finishes_queued_and_running_jobs_and_offers_undelivered_results(
+    db: Database, tmp_path: Path, media: Path, work: JobWork, runners: list[JobRunner]
+) -> None:
+    # What a process that died left in the database.
+    queued = await make_job(db, user=1, prompt="was queued")
+    running = await make_job(db, user=2, prompt="was running")
+    await mark_running(db, running.id)
+    twice = await make_job(db, user=3, prompt="interrupted twice")
+    await mark_running(db, twice.id)
+    await requeue(db, twice.id)
+    await mark_running(db, twice.id)
+    delivered_later = await make_job(db, user=4, prompt="finished, not delivered")
+    await mark_running(db, delivered_later.id)
+    folder = results_dir(tmp_path / "data", delivered_later.id)
+    folder.mkdir(parents=True)
+    (folder / "result.zip").write_bytes(b"PK")
+    await finish_done(db, delivered_later.id, result_dir=str(folder),
+                      files=[NewJobFile("zip", str(folder / "result.zip"), size_bytes=2)])
+    stale = tmp_path / "jobs" / "job-2-stale"
+    stale.mkdir(parents=True)
+
+    runner = new_runner(runners, db, copy_fetch(default=media / "h264-no-audio-2s.mp4"), work, config(tmp_path))
+    log = EventLog(runner.subscribe()).start()
+    assert await runner.start() == [delivered_later.id]
+    offered = await log.wait_for(lambda e: e.kind is EventKind.DELIVER)
+    assert offered.job_id == delivered_later.id and offered.chat_id == 1004
+    failed = await log.wait_state(twice.id, JobState.FAILED)
+    assert failed.message == FAILED_TWICE
+    await log.wait_state(queued.id, JobState.DONE)
+    await log.wait_state(running.id, JobState.DONE)
+    log.close()
+    retried = await get_job(db, running.id)
+    assert retried is not None and retried.attempts == 2 and files_exist([f.path for f in retried.files])
+    assert (await get_job(db, twice.id)).error == FAILED_TWICE  # type: ignore[union-attr]
+
+
+async def test_a_graceful_stop_queues_the_running_job_for_the_next_start(
+    db: Database, tmp_path: Path, media: Path, work: JobWork, runners: list[JobRunner]
+) -> None:
+    fetch = copy_fetch(default=media / "h264-no-audio-2s.mp4")
+    first = new_runner(runners, db, fetch, work, config(tmp_path))
+    log = EventLog(first.subscribe()).start()
+    job = await make_job(db, user=1, steps=12)
+    await first.start()
+    await first.submit(job.id)
+    await log.wait_for(lambda e: e.job_id == job.id and e.kind is EventKind.STEP)
+    await first.stop()
+    stopped = await get_job(db, job.id)
+    assert stopped is not None and (stopped.state, stopped.attempts) == (JobState.QUEUED, 0)
+    assert leftovers(tmp_path) == []
+
+    second = new_runner(runners, db, fetch, work, config(tmp_path))
+    log2 = EventLog(second.subscribe()).start()
+    await second.start()
+    await log2.wait_state(job.id, JobState.DONE)
+    log.close()
+    log2.close()
+    assert (await get_job(db, job.id)).attempts == 1  # type: ignore[union-attr]
+
+
+async def test_a_user_forgotten_while_their_job_runs_leaves_no_results(
+    db: Database, tmp_path: Path, media: Path, work: JobWork, runners: list[JobRunner]
+) -> None:
+    runner = new_runner(runners, db, copy_fetch(default=media / "h264-no-audio-2s.mp4"), work, config(tmp_path))
+    log = EventLog(runner.subscribe()).start()
+    job = await make_job(db, user=1, steps=12)
+    await runner.start()
+    await runner.submit(job.id)
+    await log.wait_for(lambda e: e.job_id == job.id and e.kind is EventKind.STEP)
+    await forget_user(db, 1)
+    await runner.wait_idle()
+    log.close()
+    assert await get_job(db, job.id) is None
+    assert leftovers(tmp_path) == [] and results_left(tmp_path) == []
