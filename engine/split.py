@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +40,10 @@ X264_CRF = 22
 AAC_BITRATE = "160k"
 # Even dimensions, at least 2x2, as H.264 in yuv420p needs.
 EVEN_SCALE = "scale=w='max(2,trunc(iw/2)*2)':h='max(2,trunc(ih/2)*2)'"
+
+# The segment muxer cuts at the first keyframe at or after each time; the encoder rounds the forced keyframe
+# times to its time base, so the muxer is given each time a millisecond early lest it miss the keyframe.
+CUT_EARLY = 0.001
 
 MP4_VIDEO = {"h264", "hevc", "mpeg4", "av1"}
 MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "alac"}
@@ -100,8 +105,8 @@ def tolerance(target: float) -> float:
     return max(0.5, 0.1 * target)
 
 
-def _times(points: tuple[tuple[float, float], ...]) -> str:
-    return ",".join(f"{start:.6f}" for start, _ in points[1:])
+def _times(points: tuple[tuple[float, float], ...], early: float = 0.0) -> str:
+    return ",".join(f"{max(0.0, start - early):.6f}" for start, _ in points[1:])
 
 
 def _maps(source: Any, info: VideoInfo) -> list[Any]:
@@ -111,17 +116,23 @@ def _maps(source: Any, info: VideoInfo) -> list[Any]:
     return streams
 
 
-def _segment_options(parts: int, suffix: str, times: str) -> dict[str, Any]:
+def _segment_options(parts: int, suffix: str, times: str, segment_list: Path) -> dict[str, Any]:
     options: dict[str, Any] = {
         "f": "segment",
         "segment_format": MUXERS[suffix],
         "segment_start_number": 1,
+        "segment_list": str(segment_list),
+        "segment_list_type": "csv",
+        # Every part's time stamps start at zero...
         "reset_timestamps": 1,
+        # ...and are not shifted first to hide B-frame delay or audio priming: the split times are compared
+        # with the source's own time line, and (for MP4) the parts' edit lists keep the true start.
+        "avoid_negative_ts": "disabled",
     }
     if parts > 1:
         options["segment_times"] = times
     if suffix in (".mp4", ".mov"):
-        options["segment_format_options"] = "movflags=+faststart"
+        options["segment_format_options"] = "movflags=+faststart:avoid_negative_ts=disabled"
     return options
 
 
@@ -131,20 +142,23 @@ def _pattern(out_dir: Path, parts: int, suffix: str) -> str:
     return f"{folder}/part-%0{width}d-of-{parts:0{width}d}{suffix}"
 
 
-def fast_args(src: Path, info: VideoInfo, parts: int, out_dir: Path) -> tuple[list[str], str]:
+def fast_args(src: Path, info: VideoInfo, parts: int, out_dir: Path, segment_list: Path) -> list[str]:
     suffix = copy_container(info)
     source = open_input(src)
-    options = _segment_options(parts, suffix, _times(split_points(info.duration, parts)))
+    options = _segment_options(parts, suffix, _times(split_points(info.duration, parts), CUT_EARLY), segment_list)
     if info.video_codec == "hevc" and suffix == ".mp4":
         options["tag:v"] = "hvc1"  # the tag Apple players want
     out = ffmpeg.output(*_maps(source, info), _pattern(out_dir, parts, suffix), c="copy", **options)
-    return ffmpeg_args(out), suffix
+    return ffmpeg_args(out)
 
 
-def exact_args(src: Path, info: VideoInfo, parts: int, out_dir: Path, threads: int | None) -> list[str]:
-    times = _times(split_points(info.duration, parts))
+def exact_args(
+    src: Path, info: VideoInfo, parts: int, out_dir: Path, segment_list: Path, threads: int | None
+) -> list[str]:
+    points = split_points(info.duration, parts)
+    times = _times(points)
     source = open_input(src)
-    options = _segment_options(parts, ".mp4", times)
+    options = _segment_options(parts, ".mp4", _times(points, CUT_EARLY), segment_list)
     options.update(
         {
             "c:v": "libx264",
@@ -173,9 +187,8 @@ async def _measure(paths: list[Path], limit: float) -> list[float]:
 
 def _outputs(out_dir: Path, parts: int) -> list[Path]:
     width = len(str(parts))
-    prefix = "part-"
     suffix_of = f"-of-{parts:0{width}d}"
-    found = [p for p in out_dir.iterdir() if p.name.startswith(prefix) and p.stem.endswith(suffix_of)]
+    found = [p for p in out_dir.iterdir() if p.name.startswith("part-") and p.stem.endswith(suffix_of)]
     return sorted(found)
 
 
@@ -188,6 +201,31 @@ def _prepare(folder: Path, parts: int) -> Path:
 def _clear(paths: list[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
+
+
+def _starts(segment_list: Path, paths: list[Path]) -> list[float]:
+    """Where each part begins in the source, from the segment muxer's list (name,start,end per line)."""
+    starts: dict[str, float] = {}
+    for line in segment_list.read_text().splitlines():
+        fields = line.rsplit(",", 2)
+        if len(fields) == 3:
+            starts[Path(fields[0].strip('"')).name] = float(fields[1])
+    segment_list.unlink(missing_ok=True)
+    return [starts.get(path.name, math.nan) for path in paths]
+
+
+async def _run_split(args: list[str], folder: Path, parts: int, segment_list: Path, limit: float) -> list[SplitPart]:
+    await run(args, limit)
+    paths = _outputs(folder, parts)
+    durations = await _measure(paths, limit) if paths else []
+    starts = _starts(segment_list, paths)
+    result: list[SplitPart] = []
+    for index, (path, start, duration) in enumerate(zip(paths, starts, durations, strict=True), start=1):
+        # Should the muxer's list miss a part, it follows the one before.
+        if math.isnan(start):
+            start = result[-1].start + result[-1].duration if result else 0.0
+        result.append(SplitPart(index, path, round(start, 6), duration))
+    return result
 
 
 async def split_video(
@@ -207,33 +245,22 @@ async def split_video(
     if parts < 1:
         raise ValueError("parts must be at least 1")
     folder = _prepare(Path(out_dir), parts)
+    segment_list = folder / f".segments-{parts}.csv"
     target = info.duration / parts
     if not exact:
-        args, _ = fast_args(Path(src), info, parts, folder)
-        await run(args, timeout)
-        paths = _outputs(folder, parts)
-        durations = await _measure(paths, timeout) if paths else []
-        worst = max((abs(d - target) for d in durations), default=0.0)
-        if len(paths) == parts and worst <= tolerance(target):
-            return _result(paths, durations, "fast", fell_back=False)
+        args = fast_args(Path(src), info, parts, folder, segment_list)
+        made = await _run_split(args, folder, parts, segment_list, timeout)
+        worst = max((abs(part.duration - target) for part in made), default=0.0)
+        if len(made) == parts and worst <= tolerance(target):
+            return SplitResult(made, "fast", fell_back=False)
         log.info(
             "fast split of %s gave %d of %d parts, worst %.2f s off a %.2f s target: splitting exactly",
-            Path(src).name, len(paths), parts, worst, target,
+            Path(src).name, len(made), parts, worst, target,
         )  # fmt: skip
-        _clear(paths)
-    await run(exact_args(Path(src), info, parts, folder, threads), timeout)
-    paths = _outputs(folder, parts)
-    if len(paths) != parts:
-        _clear(paths)
-        raise EngineFailure(f"The exact split made {len(paths)} parts instead of {parts}.")
-    return _result(paths, await _measure(paths, timeout), "exact", fell_back=not exact)
-
-
-def _result(paths: list[Path], durations: list[float], mode: SplitMode, *, fell_back: bool) -> SplitResult:
-    parts = []
-    start = 0.0
-    for index, (path, duration) in enumerate(zip(paths, durations, strict=True), start=1):
-        parts.append(SplitPart(index, path, start, duration))
-        start += duration
-    return SplitResult(parts, mode, fell_back)
-
+        _clear([part.path for part in made])
+    args = exact_args(Path(src), info, parts, folder, segment_list, threads)
+    made = await _run_split(args, folder, parts, segment_list, timeout)
+    if len(made) != parts:
+        _clear([part.path for part in made])
+        raise EngineFailure(f"The exact split made {len(made)} parts instead of {parts}.")
+    return SplitResult(made, "exact", fell_back=not exact)

@@ -51,13 +51,13 @@ def test_too_short_video_says_so() -> None:
 
 
 def test_a_single_working_count_is_named_exactly() -> None:
-    with pytest.raises(BadInput, match="use exactly 1 part[.]"):
+    with pytest.raises(BadInput, match=r"use exactly 1 part[.]"):
         check_part_count(1.5, 2, 1.0, 60.0)
 
 
 @pytest.mark.parametrize("bad", [0, -3])
 def test_zero_or_negative_parts(bad: int) -> None:
-    with pytest.raises(BadInput, match="at least 1.*1 to 10"):
+    with pytest.raises(BadInput, match=r"at least 1.*1 to 10"):
         check_part_count(10.0, bad, 1.0, 60.0)
 
 

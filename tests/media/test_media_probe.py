@@ -60,7 +60,7 @@ async def test_truncated_file_is_refused_with_what_it_claims(media: Path) -> Non
     assert info.duration < 2
 
 
-async def test_cover_art_is_not_a_video(tmp_path: Path) -> None:
+def test_cover_art_is_not_a_video(tmp_path: Path) -> None:
     # A song in an MP4 with its cover picture: the picture is a "video" stream marked attached_pic.
     cover = tmp_path / "cover.png"
     subprocess.run(
@@ -74,7 +74,7 @@ async def test_cover_art_is_not_a_video(tmp_path: Path) -> None:
     )  # fmt: skip
     assert any(s["codec_type"] == "video" for s in streams(song))
     with pytest.raises(BadInput, match="sound only"):
-        await probe(song)
+        asyncio.run(probe(song))
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -97,21 +97,21 @@ async def test_not_a_video(tmp_path: Path, name: str, content: bytes, words: str
         await probe(_write(tmp_path / name, content))
 
 
-async def test_image_and_sound_are_not_videos(tmp_path: Path) -> None:
+def test_image_and_sound_are_not_videos(tmp_path: Path) -> None:
     image = tmp_path / "photo.png"
     sound = tmp_path / "song.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=s=64x64", "-frames:v", "1", str(image)], check=True)
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=d=1", str(sound)], check=True)
-    with pytest.raises(BadInput, match="is an image, not a video"):
-        await probe(image)
-    with pytest.raises(BadInput, match="is a sound file, not a video"):
-        await probe(sound)
-    # The same picture inside a real container: no video stream... it is a one-frame video, which is allowed,
-    # but sound alone in an MP4 is not.
     m4a = tmp_path / "song.mp4"
+    make = ["ffmpeg", "-v", "error", "-f", "lavfi", "-i"]
+    subprocess.run([*make, "color=s=64x64", "-frames:v", "1", str(image)], check=True)
+    subprocess.run([*make, "sine=d=1", str(sound)], check=True)
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(sound), "-c:a", "aac", str(m4a)], check=True)
+    with pytest.raises(BadInput, match="is an image, not a video"):
+        asyncio.run(probe(image))
+    with pytest.raises(BadInput, match="is a sound file, not a video"):
+        asyncio.run(probe(sound))
+    # Sound alone in a video container is not a video either.
     with pytest.raises(BadInput, match="sound only"):
-        await probe(m4a)
+        asyncio.run(probe(m4a))
 
 
 async def test_missing_file_and_dash_names(tmp_path: Path, media: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,44 +127,47 @@ async def test_missing_file_and_dash_names(tmp_path: Path, media: Path, monkeypa
     assert info.duration == pytest.approx(2.0, abs=0.02)
 
 
-async def _started(procs: list[asyncio.subprocess.Process]) -> asyncio.subprocess.Process:
-    while not procs:
-        await asyncio.sleep(0.01)
-    return procs[0]
+class Recorder:
+    """Every process the engine starts, so a test can see it was killed."""
+
+    def __init__(self) -> None:
+        self.procs: list[asyncio.subprocess.Process] = []
+        self.started = asyncio.Event()
 
 
 @pytest.fixture
-def recorded(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.subprocess.Process]:
-    """Every process the engine starts, so a test can see it was killed."""
-    procs: list[asyncio.subprocess.Process] = []
+def recorded(monkeypatch: pytest.MonkeyPatch) -> Recorder:
+    recorder = Recorder()
     real = asyncio.create_subprocess_exec
 
     async def spy(*args: str, **kwargs: object) -> asyncio.subprocess.Process:
         proc = await real(*args, **kwargs)  # type: ignore[arg-type]
-        procs.append(proc)
+        recorder.procs.append(proc)
+        recorder.started.set()
         return proc
 
     monkeypatch.setattr(asyncio, "create_subprocess_exec", spy)
-    return procs
+    return recorder
 
 
 ENDLESS = ["ffmpeg", "-nostdin", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc=s=64x64", "-f", "null", "-"]
 
 
-async def test_cancelling_kills_ffmpeg(recorded: list[asyncio.subprocess.Process]) -> None:
+async def test_cancelling_kills_ffmpeg(recorded: Recorder) -> None:
     task = asyncio.create_task(ffmpeg_process.run(ENDLESS, timeout=60))
-    proc = await asyncio.wait_for(_started(recorded), 10)
+    await asyncio.wait_for(recorded.started.wait(), 10)
     await asyncio.sleep(0.2)
+    assert recorded.procs[0].returncode is None  # running
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert proc.returncode is not None  # killed and reaped, not left running
+    assert recorded.procs[0].returncode is not None  # killed and reaped, not left running
 
 
-async def test_timeout_kills_ffmpeg(recorded: list[asyncio.subprocess.Process]) -> None:
-    with pytest.raises(EngineFailure, match="longer than 0.5 s"):
+async def test_timeout_kills_ffmpeg(recorded: Recorder) -> None:
+    with pytest.raises(EngineFailure, match=r"longer than 0\.5 s"):
         await ffmpeg_process.run(ENDLESS, timeout=0.5)
-    assert recorded[0].returncode is not None
+    assert recorded.procs[0].returncode is not None
 
 
 async def test_failure_keeps_ffmpeg_message() -> None:

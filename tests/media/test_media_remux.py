@@ -1,0 +1,121 @@
+"""Replacing a part's sound: exact length, loudness, format, the video left as it was where it can be."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from engine.errors import BadInput
+from engine.probe import probe
+from engine.remux import replace_audio
+from engine.split import SplitResult, split_video
+from tests.media.conftest import ffprobe, loudness, stream_end, streams
+
+# An AAC frame is 1024 samples (21 ms at 48 kHz): the sound may end up to one frame past the video.
+AAC_FRAME = 1024 / 48000
+
+
+def _split(src: Path, parts: int, out: Path) -> SplitResult:
+    async def go() -> SplitResult:
+        return await split_video(src, await probe(src), parts, out)
+
+    return asyncio.run(go())
+
+
+@pytest.fixture(scope="module")
+def hd_parts(media: Path, tmp_path_factory: pytest.TempPathFactory) -> SplitResult:
+    return _split(media / "h264-aac-1080p-10s.mp4", 4, tmp_path_factory.mktemp("hd"))
+
+
+@pytest.fixture(scope="module")
+def hd_new(hd_parts: SplitResult, music_wav: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Part 2 of the 1080p video with the 5 s music (longer than the part: trimmed)."""
+    out = tmp_path_factory.mktemp("new") / "part-2-new.mp4"
+    return asyncio.run(replace_audio(hd_parts.parts[1].path, music_wav, out))
+
+
+def _written(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.mp4"))
+
+
+def _assert_sound_fits_video(path: Path) -> None:
+    video_end, audio_end = stream_end(path, "v"), stream_end(path, "a")
+    assert video_end - 0.005 <= audio_end <= video_end + AAC_FRAME + 0.005
+
+
+def test_new_sound_is_trimmed_to_the_part(hd_new: Path, hd_parts: SplitResult) -> None:
+    _assert_sound_fits_video(hd_new)
+    assert stream_end(hd_new, "v") == pytest.approx(stream_end(hd_parts.parts[1].path, "v"), abs=0.001)
+
+
+def test_output_is_mp4_h264_copied_aac_48k_faststart(hd_new: Path, hd_parts: SplitResult) -> None:
+    fmt = ffprobe(hd_new, "-show_format")["format"]
+    assert fmt["format_name"].startswith("mov,mp4")
+    video, audio = streams(hd_new)
+    assert (video["codec_name"], audio["codec_name"], audio["sample_rate"]) == ("h264", "aac", "48000")
+    original = streams(hd_parts.parts[1].path)[0]
+    # Stream copy: the very same pictures, bit for bit in size, not a re-encode.
+    assert (video["nb_frames"], video["bit_rate"]) == (original["nb_frames"], original["bit_rate"])
+    head = hd_new.read_bytes()[:4096]
+    assert head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head  # +faststart: index first
+
+
+def test_loudness_is_normalised(hd_new: Path) -> None:
+    assert loudness(hd_new) == pytest.approx(-14.0, abs=1.0)
+
+
+async def test_short_music_is_padded_with_silence(hd_parts: SplitResult, short_music: Path, tmp_path: Path) -> None:
+    out = await replace_audio(hd_parts.parts[0].path, short_music, tmp_path / "padded.mp4")
+    _assert_sound_fits_video(out)
+    assert stream_end(out, "v") == pytest.approx(3.0, abs=0.001)
+
+
+async def test_loudness_target_is_configurable(hd_parts: SplitResult, music_wav: Path, tmp_path: Path) -> None:
+    out = await replace_audio(hd_parts.parts[2].path, music_wav, tmp_path / "quieter.mp4", loudness_lufs=-20)
+    assert loudness(out) == pytest.approx(-20.0, abs=1.0)
+
+
+async def test_keep_original_mixes_the_parts_own_sound(hd_parts: SplitResult, music_wav: Path, tmp_path: Path) -> None:
+    part = hd_parts.parts[1].path
+    plain = await replace_audio(part, music_wav, tmp_path / "plain.mp4")
+    mixed = await replace_audio(part, music_wav, tmp_path / "mixed.mp4", keep_original_db=0)
+    quiet = await replace_audio(part, music_wav, tmp_path / "quiet.mp4", keep_original_db=-60)
+    _assert_sound_fits_video(mixed)
+    # The original at the music's level adds about 3 dB; 60 dB below it adds nothing audible.
+    assert loudness(mixed) > loudness(plain) + 1.5
+    assert loudness(quiet) == pytest.approx(loudness(plain), abs=0.3)
+
+
+async def test_part_without_sound_gets_one(media: Path, music_wav: Path, tmp_path: Path) -> None:
+    src = media / "h264-no-audio-2s.mp4"
+    out = await replace_audio(src, music_wav, tmp_path / "with-sound.mp4", keep_original_db=-10)
+    assert [s["codec_type"] for s in streams(out)] == ["video", "audio"]
+    _assert_sound_fits_video(out)
+    assert stream_end(out, "v") == pytest.approx(2.0, abs=0.001)
+
+
+async def test_video_that_mp4_cannot_copy_is_reencoded(media: Path, music_wav: Path, tmp_path: Path) -> None:
+    out = await replace_audio(media / "mjpeg-pcm-1.5s.mov", music_wav, tmp_path / "mjpeg-new.mp4")
+    video, audio = streams(out)
+    assert (video["codec_name"], video["pix_fmt"], audio["codec_name"]) == ("h264", "yuv420p", "aac")
+    assert int(video["nb_frames"]) == 15
+    _assert_sound_fits_video(out)
+
+
+async def test_bad_inputs_are_refused(media: Path, music_wav: Path, tmp_path: Path) -> None:
+    part = media / "h264-no-audio-2s.mp4"
+    text = tmp_path / "notes.txt"
+    text.write_text("not music")
+    with pytest.raises(BadInput, match="-60 to 0 dB"):
+        await replace_audio(part, music_wav, tmp_path / "a.mp4", keep_original_db=5)
+    with pytest.raises(BadInput, match="not a sound file"):
+        await replace_audio(part, text, tmp_path / "b.mp4")
+    with pytest.raises(BadInput, match="has no sound"):
+        await replace_audio(part, media / "h264-no-audio-2s.mp4", tmp_path / "c.mp4")
+    with pytest.raises(BadInput, match=r"\.mp4"):
+        await replace_audio(part, music_wav, tmp_path / "d.mkv")
+    with pytest.raises(BadInput, match="There is no file"):
+        await replace_audio(part, tmp_path / "missing.wav", tmp_path / "e.mp4")
+    assert _written(tmp_path) == []
