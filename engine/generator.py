@@ -294,6 +294,7 @@ class Generator:
     """One Riffusion pipeline per process; `generate` is safe to call from many tasks (they take turns)."""
 
     _loaded: dict[tuple[str, str, int], Generator] = {}  # noqa: RUF012 - a process-wide cache on purpose
+    _loading = threading.Lock()
 
     def __init__(self, pipe: Any, device: torch.device, max_image_width: int = 512, model: str = "") -> None:
         from diffusers import StableDiffusionImg2ImgPipeline
@@ -313,10 +314,11 @@ class Generator:
         """The process's generator for this model and device, loaded on first use (blocking: call it in a thread)."""
         resolved = resolve_device(device)
         key = (model, str(resolved), max_image_width)
-        generator = cls._loaded.get(key)
-        if generator is None:
-            generator = cls(load_pipeline(model, resolved), resolved, max_image_width, model)
-            cls._loaded[key] = generator
+        with cls._loading:  # two callers at once still load it once
+            generator = cls._loaded.get(key)
+            if generator is None:
+                generator = cls(load_pipeline(model, resolved), resolved, max_image_width, model)
+                cls._loaded[key] = generator
         return generator
 
     @property

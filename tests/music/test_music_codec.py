@@ -16,7 +16,7 @@ RATE = sp.SAMPLE_RATE
 
 def tone(freqs: list[float], seconds: float, level: float = 0.3) -> np.ndarray:
     t = np.arange(round(seconds * RATE)) / RATE
-    return sum(level * np.sin(2 * np.pi * f * t) for f in freqs).astype(np.float32)
+    return np.sum([level * np.sin(2 * np.pi * f * t) for f in freqs], axis=0).astype(np.float32)
 
 
 def band_of(hz: float) -> int:
