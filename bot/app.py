@@ -144,9 +144,13 @@ async def start(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await post_init(application)
     await application.start()
     assert application.updater is not None
-    await application.updater.start_polling(
-        timeout=application.bot_data.get("poll_timeout", POLL_TIMEOUT_S), allowed_updates=list(ALLOWED_UPDATES)
-    )
+    settings = services_of(application).settings
+    if settings.webhook_url:
+        await application.updater.start_webhook(**webhook_arguments(settings))
+    else:
+        await application.updater.start_polling(
+            timeout=application.bot_data.get("poll_timeout", POLL_TIMEOUT_S), allowed_updates=list(ALLOWED_UPDATES)
+        )
 
 
 async def stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -164,23 +168,27 @@ async def stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 # --- `riffcut bot` ---------------------------------------------------------------------------------
 
 
+def webhook_arguments(settings: Settings) -> dict[str, Any]:
+    """Where the webhook listens, its public URL, and the secret Telegram must echo in every request."""
+    assert settings.webhook_url is not None
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": urlsplit(settings.webhook_url).path.strip("/"),
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+        "allowed_updates": list(ALLOWED_UPDATES),
+    }
+
+
 def run(settings: Settings) -> None:
     """Blocks until SIGINT/SIGTERM: a webhook when WEBHOOK_URL is set, else long polling."""
     application = build_application(settings)
     if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        path = urlsplit(settings.webhook_url).path.strip("/")
         log.info(
             "webhook on %s:%d, public URL %s", settings.webhook_listen, settings.webhook_port, settings.webhook_url
         )
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=path,
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=list(ALLOWED_UPDATES),
-        )
+        application.run_webhook(**webhook_arguments(settings))
     else:
         log.info("long polling %s", settings.telegram_api_base_url.split("/bot")[0])
         application.run_polling(allowed_updates=list(ALLOWED_UPDATES), timeout=POLL_TIMEOUT_S)

@@ -32,11 +32,12 @@ from bot.texts import tr
 from engine.options import SPECS, UserOptions
 from storage.database import Database
 from storage.jobs_repo import job_options, mark_delivered, record_sent
-from storage.models import Job, JobFile
+from storage.models import Job, JobFile, utcnow
 
 log = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024
+NEGATIVE_SHOWN = 200  # a long negative prompt is cut in the caption (the job's settings keep it whole)
 SEND_ATTEMPTS = 4
 # What the caption names besides the prompt and seed: every setting that changes the sound.
 SOUND_SETTINGS = ("steps", "guidance", "scheduler", "windows", "negative", "remix", "keep_original_db", "exact")
@@ -56,7 +57,8 @@ def settings_words(options: UserOptions) -> str:
             continue
         if name == "exact" and not value:
             continue
-        words.append(f"{name} {specs[name].show(value)}")
+        shown = specs[name].show(value)
+        words.append(f"{name} {shown if len(shown) <= NEGATIVE_SHOWN else shown[:NEGATIVE_SHOWN] + '…'}")
     return " · ".join(words)
 
 
@@ -75,12 +77,16 @@ def result_caption(lang: str, job: Job, options: UserOptions) -> str:
             settings=html.escape(settings_words(options)),
         )
 
-    prompt = job.prompt
-    while len(caption(prompt)) > CAPTION_LIMIT and prompt:
-        prompt = prompt[: max(0, len(prompt) - max(1, len(caption(prompt)) - CAPTION_LIMIT) - 1)].rstrip() + "…"
-        if prompt == "…":
-            break
-    return caption(prompt)[:CAPTION_LIMIT]
+    if len(caption(job.prompt)) <= CAPTION_LIMIT:
+        return caption(job.prompt)
+    low, high = 0, len(job.prompt)  # the longest cut of the prompt that fits, found by halving
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(caption(job.prompt[:middle].rstrip() + "…")) <= CAPTION_LIMIT:
+            low = middle
+        else:
+            high = middle - 1
+    return caption(job.prompt[:low].rstrip() + "…")[:CAPTION_LIMIT]
 
 
 def existing(path: object) -> Path | None:
@@ -140,9 +146,12 @@ class Delivery:
         raise RuntimeError(f"{what}: still flood-limited after {SEND_ATTEMPTS} attempts")
 
     async def note(self, file: JobFile, message: Message | None, file_id: str | None) -> None:
+        """Record the file as sent (a restart will not send it again), here and in storage."""
         await record_sent(
             self.db, file.id, telegram_file_id=file_id, message_id=message.message_id if message else None
         )
+        file.telegram_file_id = file_id
+        file.sent_at = utcnow()
 
     async def too_big(self, file: JobFile, what: str) -> None:
         text = tr(
@@ -211,19 +220,27 @@ class Delivery:
         message = await self.send("zip", call)
         await self.note(file, message, message.document.file_id if message and message.document else None)
 
-    async def album(self, files: Sequence[JobFile]) -> None:
+    async def album(self, files: Sequence[JobFile], result: JobFile | None) -> None:
+        """One album; `result` (the chosen part, already sent) takes its slot by its Telegram file id."""
         media = []
         for file in files:
             meta = file.meta or {}
-            thumb = meta.get("thumbnail")
+            # In an album, python-telegram-bot takes a Path for a local Bot API server's file:// only: send bytes.
+            source: str | bytes = file.telegram_file_id if file is result and file.telegram_file_id else ""
+            thumbnail: bytes | None = None
+            if not source:
+                source = await asyncio.to_thread(Path(file.path).read_bytes)
+                thumb = existing(meta.get("thumbnail"))
+                thumbnail = await asyncio.to_thread(thumb.read_bytes) if thumb else None
             media.append(
                 InputMediaVideo(
-                    media=Path(file.path),
+                    media=source,
+                    filename=Path(file.path).name,
                     caption=f"{file.part}/{self.job.parts}" if file.part else None,
                     duration=round(float(meta["duration"])) if meta.get("duration") else None,
                     width=int(meta["width"]) if meta.get("width") else None,
                     height=int(meta["height"]) if meta.get("height") else None,
-                    thumbnail=existing(thumb),
+                    thumbnail=thumbnail,
                     supports_streaming=True,
                 )
             )
@@ -233,55 +250,70 @@ class Delivery:
 
         messages = await self.send("album", call)
         for index, file in enumerate(files):
+            if file is result:
+                continue
             message = messages[index] if messages and index < len(messages) else None
             await self.note(file, message, message.video.file_id if message and message.video else None)
 
-    async def previews(self, files: Sequence[JobFile], per_album: int) -> None:
-        fitting = []
-        for file in files:
-            if self.fits(file):
-                fitting.append(file)
-            else:
-                await self.too_big(file, tr(self.lang, "what_preview", index=file.part))
+    async def previews(self, previews: Sequence[JobFile], result: JobFile | None, per_album: int) -> None:
+        """Every part in order, `per_album` to an album (1: each alone, without the chosen part sent twice)."""
+        items: list[JobFile] = []
+        for file in sorted([*previews, *([result] if result is not None else [])], key=lambda f: f.part or 0):
+            if file is not result and not self.fits(file):
+                if file.sent_at is None:
+                    await self.too_big(file, tr(self.lang, "what_preview", index=file.part))
+                continue
+            items.append(file)
         if per_album <= 1:
-            for file in fitting:
-                await self.video(file, f"{file.part}/{self.job.parts}" if file.part else None)
+            for file in items:
+                if file is not result and file.sent_at is None:
+                    await self.video(file, f"{file.part}/{self.job.parts}" if file.part else None)
             return
-        for start in range(0, len(fitting), per_album):
-            chunk = fitting[start : start + per_album]
+        for start in range(0, len(items), per_album):
+            chunk = items[start : start + per_album]
+            unsent = [f for f in chunk if f is not result and f.sent_at is None]
+            if not unsent:
+                continue
             if len(chunk) == 1:
                 await self.video(chunk[0], f"{chunk[0].part}/{self.job.parts}" if chunk[0].part else None)
             else:
-                await self.album(chunk)
+                await self.album(chunk, result)
 
     async def run(self) -> None:
         job = self.job
         options = job_options(job)
-        pending = [f for f in job.files if f.sent_at is None]
         by_kind: dict[str, list[JobFile]] = {}
-        for file in pending:
+        for file in job.files:
             by_kind.setdefault(file.kind, []).append(file)
-        for file in by_kind.get("part", []) + by_kind.get("result", []):
-            if not self.fits(file):
-                await self.too_big(file, tr(self.lang, "what_video"))
+        result = next(iter(by_kind.get("result", [])), None)
+        if result is not None and result.sent_at is None:
+            if not self.fits(result):
+                await self.too_big(result, tr(self.lang, "what_video"))
             else:
                 await self.video(
-                    file, result_caption(self.lang, job, options), result_keyboard(self.lang, job.id, job.parts)
+                    result, result_caption(self.lang, job, options), result_keyboard(self.lang, job.id, job.parts)
                 )
         for file in by_kind.get("music", []):
+            if file.sent_at is not None:
+                continue
             if self.fits(file):
                 await self.audio(file)
             else:
                 await self.too_big(file, tr(self.lang, "what_audio"))
-        previews = sorted(by_kind.get("preview", []), key=lambda f: f.part or 0)
+        previews = by_kind.get("preview", [])
         if options.previews > 0 and previews:
-            await self.previews(previews, options.previews)
+            usable = result if result is not None and result.telegram_file_id else None
+            await self.previews(previews, usable, options.previews)
         for file in by_kind.get("full_cut", []):
+            if file.sent_at is not None:
+                continue
             if self.fits(file):
                 await self.video(file, tr(self.lang, "fullcut_caption", part=job.part))
             else:
                 await self.too_big(file, tr(self.lang, "what_fullcut"))
         for file in by_kind.get("zip", []):
+            if file.sent_at is not None:
+                continue
             if self.fits(file):
                 await self.document(file, tr(self.lang, "zip_caption", parts=job.parts, part=job.part))
             else:

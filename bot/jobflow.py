@@ -23,6 +23,7 @@ from bot.delivery import Delivery, DeliveryStopped
 from bot.download import download, safe_name
 from bot.jobtexts import ProgressView, progress_text
 from bot.keyboards import cancel_keyboard
+from bot.render_work import render_work
 from bot.services import Services, services_of
 from bot.texts import language_of, tr
 from engine.errors import BadInput
@@ -206,11 +207,9 @@ class JobFlow:
             self.svc.board.drop(track.job_id)
         except Exception:
             log.exception("job %s: delivery failed", track.job_id)
+            reason = tr(track.lang, "internal_error", job=tr(track.lang, "internal_error_job", job=track.job_id))
             with contextlib.suppress(Exception):
-                await self.application.bot.send_message(
-                    track.chat_id,
-                    tr(track.lang, "internal_error", job=tr(track.lang, "internal_error_job", job=track.job_id)),
-                )
+                await self.finish(track, replace(track.view, stage="failed", reason=reason))
         finally:
             self.overhead[track.job_id] = time.monotonic() - started
             self.tracks.pop(track.job_id, None)
@@ -221,8 +220,6 @@ class JobFlow:
     async def start(self) -> int:
         settings = self.svc.settings
         assert self.svc.generator is not None
-        from engine.render import render_work
-
         work = render_work(self.svc.generator, settings.media_config())
         runner = JobRunner.from_settings(self.svc.db, settings, self.fetch, work)
         self.svc.runner = runner

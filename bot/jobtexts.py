@@ -42,6 +42,8 @@ def progress_text(lang: str, job_id: int, view: ProgressView) -> str:
     stage = view.stage
     if stage == "queued":
         return queued_text(lang, job_id, view.position)
+    if stage == "generating" and not view.steps:
+        return tr(lang, "progress_generating_start", job=job_id)
     if stage == "generating":
         fraction = view.step / view.steps if view.steps else 0.0
         eta = tr(lang, "progress_eta", seconds=view.eta_s) if view.eta_s else ""

@@ -95,6 +95,12 @@ class ProgressBoard:
         await entry.idle.wait()
         self._entries.pop(job_id, None)
 
+    async def settled(self, job_id: int) -> None:
+        """Until what was last asked for the job's message is shown (or skipped)."""
+        entry = self._entries.get(job_id)
+        if entry is not None:
+            await entry.idle.wait()
+
     def drop(self, job_id: int) -> None:
         """Stop editing a job's message (its chat cannot be reached)."""
         entry = self._entries.pop(job_id, None)

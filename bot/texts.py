@@ -53,7 +53,6 @@ EN: dict[str, str] = {
     "card_no_prompt": "🎵 Prompt: none yet",
     "card_parts": "✂️ Parts: {parts} × {part_length} each",
     "card_part": "🎯 Chosen part: {part} of {parts}, {start} – {end}",
-    "card_missing": "⚠️ {what}",
     "card_ready": "Ready: press Split-n-Generate.",
     "card_none": "You have no video here yet: send me one.",
     "missing_prompt": "What music? Send /prompt TEXT or reply to my question with a prompt.",
@@ -92,7 +91,6 @@ EN: dict[str, str] = {
     "download_failed": "I could not download this video from Telegram; please send it again.",
     # --- settings ---------------------------------------------------------------------------------
     "settings_title": "<b>Settings</b> (each one also works as <code>/set NAME VALUE</code>)",
-    "settings_line": "{title}: <b>{value}</b>",
     "settings_pick": (
         "<b>{title}</b>: now <b>{value}</b>\n{help}\nAllowed: {allowed}.\n"
         "Pick a value, or send <code>/set {name} VALUE</code>."
@@ -107,7 +105,6 @@ EN: dict[str, str] = {
     # --- jobs -------------------------------------------------------------------------------------
     "job_queued": "Job #{job} queued.",
     "job_exists": "Job #{job} with these settings is already on its way.",
-    "job_refused": "{reason}",
     "quota": "You have used your {quota} jobs for today; the quota resets at midnight UTC.",
     "progress_queued": "⏳ Job #{job}: queued, {position} ahead of you.",
     "progress_queued_next": "⏳ Job #{job}: queued, you are next.",
@@ -115,6 +112,7 @@ EN: dict[str, str] = {
     "progress_splitting": "✂️ Job #{job}: splitting into {parts} parts…",
     "progress_generating": "🎹 Job #{job}: generating music\n{bar} {percent}%\nstep {step}/{steps}{windows}{eta}",
     "progress_window": ", window {window}/{windows}",
+    "progress_generating_start": "🎹 Job #{job}: generating music…",
     "progress_windows_batch": ", {windows} windows at once",
     "progress_eta": ", about {seconds} s left",
     "progress_remuxing": "🎚 Job #{job}: putting the music on part {part}…",
@@ -167,7 +165,6 @@ EN: dict[str, str] = {
     "queue_title": "<b>Queue</b> ({count})",
     "queue_line": "#{job} · {state} · user {user} · chat {chat}{stage}",
     "stats_title": "<b>Stats</b>",
-    "stats_line": "{key}: {value}",
     # --- groups -----------------------------------------------------------------------------------
     "riff_usage": "Reply to a video with <code>/riff PROMPT</code>, or send a video with that caption.",
     "group_settings_hint": "Settings: send /settings (your own, the menu answers only you).",
@@ -264,6 +261,7 @@ RU: dict[str, str] = {
     "progress_splitting": "✂️ Задание #{job}: режу на {parts} частей…",
     "progress_generating": "🎹 Задание #{job}: генерирую музыку\n{bar} {percent}%\nшаг {step}/{steps}{windows}{eta}",
     "progress_window": ", окно {window}/{windows}",
+    "progress_generating_start": "🎹 Задание #{job}: генерирую музыку…",
     "progress_windows_batch": ", {windows} окон сразу",
     "progress_eta": ", осталось около {seconds} с",
     "progress_remuxing": "🎚 Задание #{job}: накладываю музыку на часть {part}…",
@@ -316,6 +314,16 @@ RU: dict[str, str] = {
     "riff_usage": "Ответьте на видео командой <code>/riff ОПИСАНИЕ</code> или пришлите видео с такой подписью.",
     "group_settings_hint": "Настройки: /settings (меню отвечает только вам).",
     "unknown_command": "Не знаю такой команды; /help — что я умею.",
+    "audio_title": "Riffcut: {prompt}",
+    "btn_generate": "▶️ Split-n-Generate",
+    "btn_part_minus": "🎯 −",
+    "btn_part_plus": "🎯 +",
+    "btn_parts_minus": "✂️ −",
+    "btn_parts_plus": "✂️ +",
+    "help_setting": "<code>{name}</code> – {help} ({allowed})",
+    "queue_line": "#{job} · {state} · пользователь {user} · чат {chat}{stage}",
+    "result_caption": "🎵 {prompt}\nseed {seed} · часть {part}/{parts} · {settings}",
+    "settings_saved": "{title}: {value}.",
 }
 
 # Setting titles shown in menus; English ones come from the specs.

@@ -1,0 +1,114 @@
+"""The bot's pieces that need no server: texts, callback data, the settings menu's buttons, captions, progress."""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from bot.delivery import CAPTION_LIMIT, result_caption
+from bot.jobtexts import ProgressView, progress_text
+from bot.keyboards import card_keyboard, forget_keyboard, pick_part_keyboard, result_keyboard, video_tag
+from bot.progress import ProgressBoard
+from bot.settings_menu import home_screen, menu_values, setting_screen, value_word
+from bot.texts import EN, RU, language_of
+from bot.who import Who
+from engine.options import SPECS, UserOptions
+from storage.models import Job
+
+BIG_USER = 9_999_999_999
+BIG_JOB = 2_147_483_647
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_sentence_in_both_languages_with_the_same_blanks() -> None:
+    assert set(EN) == set(RU)
+    for key in EN:
+        assert fields(EN[key]) == fields(RU[key]), key
+    assert language_of(None, "ru-RU") == "ru" and language_of(None, "de") == "en" and language_of("en", "ru") == "en"
+
+
+def callback_data(markup: InlineKeyboardMarkup) -> list[str]:
+    return [str(b.callback_data) for row in markup.inline_keyboard for b in row if b.callback_data]
+
+
+def test_callback_data_fits_64_bytes() -> None:
+    who = Who(-1_009_999_999_999, BIG_USER, "ru", UserOptions(), True, "ru")
+    markups = [
+        card_keyboard(
+            "en",
+            owner=BIG_USER,
+            tag=video_tag("AgADbigvideo"),
+            parts=50,
+            part=25,
+            part_counts=range(1, 100),
+            can_generate=True,
+            needs_prompt=True,
+        ),
+        result_keyboard("en", BIG_JOB, 4),
+        pick_part_keyboard(BIG_JOB, 60, 3),
+        forget_keyboard("ru", BIG_USER),
+        home_screen(who)[1],
+        *(setting_screen(who, spec)[1] for spec in SPECS),
+    ]
+    data = [d for markup in markups for d in callback_data(markup)]
+    assert data and all(len(d.encode()) <= 64 for d in data)
+
+
+def test_menu_buttons_come_from_the_specs_and_read_back() -> None:
+    for spec in SPECS:
+        values = menu_values(spec)
+        assert values, spec.name
+        for value in values:
+            assert spec.parse(value_word(spec, value)) == value, (spec.name, value)
+    assert set(menu_values(next(s for s in SPECS if s.name == "scheduler"))) == {
+        "dpm",
+        "ddim",
+        "euler",
+        "euler_a",
+        "pndm",
+        "lms",
+    }
+
+
+def test_caption_keeps_prompt_seed_and_settings_within_1024() -> None:
+    options = UserOptions(steps=30, negative="no drums " * 40, remix=0.5)
+    job: Any = Job(id=7, prompt="lo-fi <piano> & rain " * 80, parts=4, part=2, seed=1234)
+    caption = result_caption("en", job, options)
+    assert len(caption) <= CAPTION_LIMIT
+    assert "seed 1234" in caption and "steps 30" in caption and "remix 0.5" in caption and "&lt;piano&gt;" in caption
+
+
+def test_progress_texts() -> None:
+    view = ProgressView("generating", step=10, steps=40, window=2, windows=3, eta_s=12)
+    text = progress_text("en", 5, view)
+    assert "step 10/40" in text and "window 2/3" in text and "12 s left" in text and "25%" in text
+    assert "перед вами 3" in progress_text("ru", 5, ProgressView("queued", position=3))
+    assert "you are next" in progress_text("en", 5, ProgressView("queued", position=0))
+
+
+class RecordingBot:
+    def __init__(self) -> None:
+        self.edits: list[str] = []
+
+    async def edit_message_text(self, text: str, **kwargs: Any) -> None:
+        self.edits.append(text)
+
+
+async def test_progress_board_skips_what_did_not_change_and_shows_the_last_state() -> None:
+    bot = RecordingBot()
+    board = ProgressBoard(bot, private_interval=0.01, group_interval=0.02)  # type: ignore[arg-type]
+    board.attach(1, 100, 10, in_group=False, text="queued")
+    board.show(1, "queued")  # what it already says: no edit
+    await board.settled(1)
+    assert bot.edits == []
+    board.show(1, "step 1")
+    board.show(1, "step 2")  # replaces step 1 before its slot comes
+    await board.settled(1)
+    assert bot.edits == ["step 2"]
+    await board.finish(1, "done")
+    assert bot.edits == ["step 2", "done"] and not board.has(1)

@@ -1,0 +1,48 @@
+"""With WEBHOOK_URL set the bot takes updates on a webhook that checks the secret header."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import aiohttp
+from fake_telegram import FakeTelegram
+
+from tests.bot.conftest import BotUnderTest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_with_secret(tg: FakeTelegram, bot_settings: dict[str, Any]) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/riffcut-hook"
+    bot = BotUnderTest(
+        tg,
+        {
+            **bot_settings,
+            "webhook_url": url,
+            "webhook_listen": "127.0.0.1",
+            "webhook_port": port,
+            "webhook_secret": "s3cret-token",
+        },
+    )
+    await bot.start()
+    try:
+        assert tg.webhook["url"] == url and tg.webhook["secret_token"] == "s3cret-token"
+        ann = tg.add_user("Ann")
+        assert "Send me a video" in ((await bot.say(ann, "/start")).text or "")
+        async with aiohttp.ClientSession() as session:
+            update = {
+                "update_id": 999999,
+                "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"}, "text": "/start"},
+            }
+            async with session.post(url, json=update) as response:  # no secret header
+                assert response.status == 403
+            async with session.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as r:
+                assert r.status == 403
+    finally:
+        await bot.stop()
