@@ -32,18 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.generator import GenerationProgress, GenerationRequest, Generator  # noqa: E402
-from engine.tiny_model import _write_tokenizer_files, write_tiny_model  # noqa: E402
+from engine.tiny_model import assemble, char_tokenizer, vae_8x, write_tiny_model  # noqa: E402
 
 
 def sd15_pipeline(device: torch.device) -> Any:
     """Stable Diffusion 1.5's architecture with random weights, fp16 on CUDA."""
-    from diffusers import (
-        AutoencoderKL,
-        PNDMScheduler,
-        StableDiffusionPipeline,
-        UNet2DConditionModel,
-    )
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+    from diffusers import UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
 
     dtype = torch.float16 if device.type == "cuda" else torch.float32
     on_gpu = device.type == "cuda" and hasattr(torch.device, "__enter__")  # torch >= 2.0: a device context
@@ -61,16 +56,7 @@ def sd15_pipeline(device: torch.device) -> Any:
             cross_attention_dim=768,
             attention_head_dim=8,
         )
-        vae = AutoencoderKL(
-            in_channels=3,
-            out_channels=3,
-            down_block_types=("DownEncoderBlock2D",) * 4,
-            up_block_types=("UpDecoderBlock2D",) * 4,
-            block_out_channels=(128, 256, 512, 512),
-            layers_per_block=2,
-            latent_channels=4,
-            sample_size=512,
-        )
+        vae = vae_8x((128, 256, 512, 512), layers_per_block=2)
         text_encoder = CLIPTextModel(
             CLIPTextConfig(
                 vocab_size=49408,
@@ -82,23 +68,8 @@ def sd15_pipeline(device: torch.device) -> Any:
                 hidden_act="quick_gelu",
             )
         )
-    with tempfile.TemporaryDirectory() as tmp:
-        vocab, _ = _write_tokenizer_files(Path(tmp))
-        tokenizer = CLIPTokenizer.from_pretrained(str(vocab.parent), model_max_length=77)
-    scheduler = PNDMScheduler(
-        beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", skip_prk_steps=True, steps_offset=1
-    )
-    pipe = StableDiffusionPipeline(
-        vae=vae,
-        text_encoder=text_encoder,
-        tokenizer=tokenizer,
-        unet=unet,
-        scheduler=scheduler,
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
-    pipe = pipe.to(device=device, dtype=dtype)  # type: ignore[attr-defined]
+    pipe = assemble(unet, vae, text_encoder, char_tokenizer())
+    pipe = pipe.to(device=device, dtype=dtype)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 

@@ -11,7 +11,9 @@ The weights come from a fixed seed, so every copy is the same.
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -44,10 +46,63 @@ def _write_tokenizer_files(folder: Path) -> tuple[Path, Path]:
     return vocab_file, merges_file
 
 
+def vae_8x(widths: tuple[int, int, int, int], layers_per_block: int, norm_num_groups: int = 32) -> Any:
+    """A four-block VAE: the usual 8x latent scale (64 x 64 latents for a 512 x 512 image)."""
+    from diffusers import AutoencoderKL
+
+    return AutoencoderKL(
+        in_channels=3,
+        out_channels=3,
+        down_block_types=("DownEncoderBlock2D",) * 4,
+        up_block_types=("UpDecoderBlock2D",) * 4,
+        block_out_channels=widths,
+        layers_per_block=layers_per_block,
+        latent_channels=4,
+        norm_num_groups=norm_num_groups,
+        sample_size=512,
+    )
+
+
+def char_tokenizer() -> Any:
+    """A CLIP tokenizer over single characters, `model_max_length` 77 (ids below 514)."""
+    from transformers import CLIPTokenizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab_file, _ = _write_tokenizer_files(Path(tmp))
+        # from_pretrained reads vocab.json + merges.txt in every transformers version (the constructor's
+        # argument names changed in 5.0)
+        return CLIPTokenizer.from_pretrained(str(vocab_file.parent), model_max_length=MODEL_MAX_LENGTH)
+
+
+def assemble(unet: Any, vae: Any, text_encoder: Any, tokenizer: Any) -> Any:
+    """A Stable Diffusion pipeline of these parts with SD 1.5's scheduler settings and no safety checker."""
+    from diffusers import PNDMScheduler, StableDiffusionPipeline
+
+    scheduler = PNDMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        num_train_timesteps=1000,
+        skip_prk_steps=True,
+        steps_offset=1,
+        set_alpha_to_one=False,
+    )
+    return StableDiffusionPipeline(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+
+
 def write_tiny_model(directory: Path) -> Path:
     """Write the tiny pipeline into `directory` (created if missing) and return it."""
-    from diffusers import AutoencoderKL, PNDMScheduler, StableDiffusionPipeline, UNet2DConditionModel
-    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+    from diffusers import UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -65,17 +120,7 @@ def write_tiny_model(directory: Path) -> Path:
         norm_num_groups=32,
     )
     torch.manual_seed(SEED + 1)
-    vae = AutoencoderKL(
-        in_channels=3,
-        out_channels=3,
-        down_block_types=("DownEncoderBlock2D",) * 4,
-        up_block_types=("UpDecoderBlock2D",) * 4,
-        block_out_channels=(8, 16, 16, 16),
-        layers_per_block=1,
-        latent_channels=4,
-        norm_num_groups=8,
-        sample_size=512,
-    )
+    vae = vae_8x((8, 16, 16, 16), layers_per_block=1, norm_num_groups=8)
     torch.manual_seed(SEED + 2)
     text_encoder = CLIPTextModel(
         CLIPTextConfig(
@@ -90,33 +135,8 @@ def write_tiny_model(directory: Path) -> Path:
             pad_token_id=1,
         )
     )
-    vocab_file, merges_file = _write_tokenizer_files(directory / "_vocab")
-    # from_pretrained reads vocab.json + merges.txt in every transformers version (the constructor's
-    # argument names changed in 5.0)
-    tokenizer = CLIPTokenizer.from_pretrained(str(vocab_file.parent), model_max_length=MODEL_MAX_LENGTH)
-    scheduler = PNDMScheduler(
-        beta_start=0.00085,
-        beta_end=0.012,
-        beta_schedule="scaled_linear",
-        num_train_timesteps=1000,
-        skip_prk_steps=True,
-        steps_offset=1,
-        set_alpha_to_one=False,
-    )
-    pipe = StableDiffusionPipeline(
-        vae=vae,
-        text_encoder=text_encoder,
-        tokenizer=tokenizer,
-        unet=unet,
-        scheduler=scheduler,
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
-    pipe.save_pretrained(directory, safe_serialization=True)  # type: ignore[attr-defined]
-    for leftover in (vocab_file, merges_file):
-        leftover.unlink()
-    (directory / "_vocab").rmdir()
+    pipe = assemble(unet, vae, text_encoder, char_tokenizer())
+    pipe.save_pretrained(directory, safe_serialization=True)
     (directory / "README.txt").write_text(
         "A tiny randomly initialised Stable Diffusion pipeline written by `riffcut tiny-model`.\n"
         "It exercises the whole code path of riffusion/riffusion-model-v1 but its output is noise.\n",

@@ -104,7 +104,11 @@ def test_render_writes_the_zip_full_cut_and_summary(
     assert cut.is_file()
 
 
-def test_tiny_model_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tiny_model_command_writes_the_same_model_every_time(
+    tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["tiny-model", str(tmp_path / "tiny")]) == 0
-    assert (tmp_path / "tiny" / "model_index.json").is_file()
     assert "RIFFUSION_MODEL=" in capsys.readouterr().out
+    for part in ("unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors"):
+        assert (tmp_path / "tiny" / part).read_bytes() == (tiny_model / part).read_bytes()
+    assert (tmp_path / "tiny" / "tokenizer" / "tokenizer_config.json").is_file()
