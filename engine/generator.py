@@ -455,10 +455,11 @@ class Generator:
                 images = self._diffuse(request, plan, report, stop)
                 if stop.is_set():
                     raise _Stopped
-                pieces = [
-                    sp.image_to_audio(image, seed=request.seed + index, device=self.device, stereo=False)[0]
-                    for index, image in enumerate(images)
-                ]
+                pieces: list[np.ndarray] = []
+                for first in range(0, len(images), BATCH_WINDOWS):  # Griffin-Lim for a batch of windows at once
+                    batch = images[first : first + BATCH_WINDOWS]
+                    seeds = [request.seed + first + i for i in range(len(batch))]
+                    pieces += sp.images_to_audio(batch, seeds, device=self.device)
             return join_windows(pieces, plan)
         except Exception as exc:
             if _is_oom(exc):

@@ -170,3 +170,12 @@ def test_an_image_with_other_format_numbers_is_refused() -> None:
 def test_columns_cover_the_duration_in_multiples_of_8(seconds: float, columns: int) -> None:
     assert sp.columns_for_seconds(seconds) == columns
     assert sp.samples_for_columns(columns) >= sp.samples_for_seconds(seconds)
+
+
+def test_a_batch_decodes_like_each_image_alone() -> None:
+    images = [np.asarray(sp.audio_to_image(tone([f], 0.3))) for f in (300.0, 900.0)]
+    together = sp.images_to_audio(images, [4, 5])
+    alone = [sp.image_to_audio(image, seed=seed, stereo=False)[0] for image, seed in zip(images, [4, 5], strict=True)]
+    for a, b in zip(together, alone, strict=True):
+        assert a.shape == b.shape
+        assert np.allclose(a, b, atol=1e-4)
