@@ -303,7 +303,9 @@ class Generator:
         self.device = device
         self.max_image_width = max_image_width
         self.pipe = pipe
-        self.img2img = StableDiffusionImg2ImgPipeline.from_pipe(pipe)  # shares every weight, no second copy
+        # Shares every weight, no second copy. The dtype must be passed: from_pipe otherwise casts the (shared)
+        # modules to float32, which would turn the fp16 pipeline on CUDA into an fp32 one of twice the memory.
+        self.img2img = StableDiffusionImg2ImgPipeline.from_pipe(pipe, **_dtype_kwargs(pipe.unet.dtype))
         self.img2img.set_progress_bar_config(disable=True)
         self._scheduler_config = pipe.scheduler.config
         self._lock: asyncio.Lock | None = None

@@ -183,6 +183,15 @@ def test_the_model_is_loaded_once_per_process(tiny_model: Path, generator: Gener
     assert generator.img2img.unet is generator.pipe.unet  # img2img shares the weights
 
 
+def test_img2img_shares_an_fp16_pipeline_without_casting_it(tiny_model: Path) -> None:
+    from diffusers import StableDiffusionPipeline
+
+    pipe = StableDiffusionPipeline.from_pretrained(str(tiny_model), dtype=torch.float16)
+    generator = Generator(pipe, torch.device("cpu"), NARROW)
+    assert generator.pipe.unet.dtype == generator.img2img.unet.dtype == torch.float16
+    assert generator.img2img.vae is pipe.vae
+
+
 def test_a_missing_cuda_device_falls_back_to_the_cpu(tiny_model: Path, caplog: pytest.LogCaptureFixture) -> None:
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
