@@ -9,6 +9,7 @@ it. Anything that is not a video (an image, text, an empty file, a playlist) is 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -46,6 +47,7 @@ class VideoInfo:
     audio_index: int | None = None
     pix_fmt: str | None = None
     start_time: float = 0.0  # the first video packet's time stamp
+    container_start: float = 0.0  # the file's start (its earliest stream's); ffmpeg counts output time from it
 
     @property
     def has_audio(self) -> bool:
@@ -221,9 +223,28 @@ async def probe(path: str | Path, timeout: float = PROBE_TIMEOUT, *, allow_trunc
         audio_index=int(audio["index"]) if audio else None,
         pix_fmt=video.get("pix_fmt"),
         start_time=round(first, 6),
+        container_start=_float(fmt.get("start_time")) or 0.0,
     )
 
 
-async def media_duration(path: str | Path, timeout: float = PROBE_TIMEOUT) -> float:  # noqa: ASYNC109
-    """The video duration of a file we wrote ourselves (no truncation check)."""
-    return (await probe(path, timeout, allow_truncated=True)).duration
+async def video_duration(path: str | Path, timeout: float = PROBE_TIMEOUT) -> float:  # noqa: ASYNC109
+    """The first video stream's duration from its packets, in one ffprobe pass: for files we wrote ourselves
+    (split parts), where there is no cover art to skip and nothing to refuse."""
+    full = input_path(path)
+    try:
+        out, _ = await run_full(
+            probe_args(full, "-select_streams", "v:0", "-show_entries", "packet=pts_time,dts_time,duration_time"),
+            timeout,
+        )
+    except FfmpegError as exc:
+        raise BadInput(f"{Path(path).name} cannot be read as a video ({exc.message}).") from None
+    rows = json.loads(out or b"{}").get("packets") or []
+    first, end, count = _packet_span(rows, _typical_gap(rows))
+    return round(max(0.0, end - first), 6) if count else 0.0
+
+
+def _typical_gap(rows: list[dict[str, Any]]) -> float:
+    """The median time between frames: the length of a packet that does not state its own."""
+    stamps = sorted(t for t in (_float(row.get("pts_time")) for row in rows) if t is not None)
+    gaps = sorted(b - a for a, b in itertools.pairwise(stamps) if b > a)
+    return gaps[len(gaps) // 2] if gaps else 0.0

@@ -4,7 +4,7 @@ The split times come from the measured video duration (`VideoInfo.duration`), i 
 
 - *fast*: stream copy into a container that can hold the codecs (H.264/HEVC/AAC -> MP4, VP8/VP9/Opus/Vorbis
   -> WebM, anything else -> MOV for QuickTime sources, Matroska otherwise). Cuts land on keyframes, so every
-  part is measured afterwards; when there are fewer than N parts or one is off its target by more than
+  part is measured afterwards (from the segment muxer's record of where it cut: see `_run_split`); when there are fewer than N parts or one is off its target by more than
   max(0.5 s, 10 %), the split is done again exactly and the result says so (`fell_back`).
 - *exact*: one decode and one encode to H.264 (yuv420p, even dimensions, at least 2x2) + AAC in MP4, with
   keyframes forced at the split times and the source's frame time stamps kept (VFR stays VFR, no frame is
@@ -17,8 +17,8 @@ break a plain `-map 0`. Parts are named `part-01-of-04.mp4`, padded to the width
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +28,7 @@ import ffmpeg
 from engine.errors import EngineFailure
 from engine.ffmpeg_process import DEFAULT_TIMEOUT, ffmpeg_args, open_input, run
 from engine.parts import split_points
-from engine.probe import VideoInfo, probe
+from engine.probe import VideoInfo, video_duration
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +181,7 @@ def exact_args(
 
 
 async def _measure(paths: list[Path], limit: float) -> list[float]:
-    infos = await asyncio.gather(*(probe(path, limit, allow_truncated=True) for path in paths))
-    return [info.duration for info in infos]
+    return list(await asyncio.gather(*(video_duration(path, limit) for path in paths)))
 
 
 def _outputs(out_dir: Path, parts: int) -> list[Path]:
@@ -203,29 +202,41 @@ def _clear(paths: list[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
-def _starts(segment_list: Path, paths: list[Path]) -> list[float]:
-    """Where each part begins in the source, from the segment muxer's list (name,start,end per line)."""
+def _read_list(segment_list: Path) -> dict[str, float]:
+    """The segment muxer's record of where each part begins (name,start,end per line), then deleted."""
     starts: dict[str, float] = {}
-    for line in segment_list.read_text().splitlines():
-        fields = line.rsplit(",", 2)
-        if len(fields) == 3:
-            starts[Path(fields[0].strip('"')).name] = float(fields[1])
-    segment_list.unlink(missing_ok=True)
-    return [starts.get(path.name, math.nan) for path in paths]
+    if segment_list.is_file():
+        for line in segment_list.read_text().splitlines():
+            fields = line.rsplit(",", 2)
+            if len(fields) == 3:
+                starts[Path(fields[0].strip('"')).name] = float(fields[1])
+        segment_list.unlink()
+    return starts
 
 
-async def _run_split(args: list[str], folder: Path, parts: int, segment_list: Path, limit: float) -> list[SplitPart]:
+async def _run_split(
+    args: list[str], info: VideoInfo, folder: Path, parts: int, segment_list: Path, limit: float
+) -> list[SplitPart]:
+    """Run the split and measure what it made.
+
+    The muxer records the time of each cut, the keyframe that opened each part, on the source's time line;
+    a part's video lasts until the next one's cut, the last until the source's video ends. That measures
+    the parts without a process per part. Should the record miss a part, the files are probed instead.
+    """
     await run(args, limit)
     paths = _outputs(folder, parts)
-    durations = await _measure(paths, limit) if paths else []
-    starts = _starts(segment_list, paths)
-    result: list[SplitPart] = []
-    for index, (path, start, duration) in enumerate(zip(paths, starts, durations, strict=True), start=1):
-        # Should the muxer's list miss a part, it follows the one before.
-        if math.isnan(start):
-            start = result[-1].start + result[-1].duration if result else 0.0
-        result.append(SplitPart(index, path, round(start, 6), duration))
-    return result
+    listed = _read_list(segment_list)
+    if paths and all(path.name in listed for path in paths):
+        starts = [listed[path.name] for path in paths]
+        video_end = info.start_time + info.duration - info.container_start
+        durations = [max(0.0, end - start) for start, end in zip(starts, [*starts[1:], video_end], strict=True)]
+    else:
+        durations = await _measure(paths, limit)
+        starts = list(itertools.accumulate([0.0, *durations[:-1]])) if paths else []
+    return [
+        SplitPart(index, path, round(start, 6), round(duration, 6))
+        for index, (path, start, duration) in enumerate(zip(paths, starts, durations, strict=True), start=1)
+    ]
 
 
 async def split_video(
@@ -249,7 +260,7 @@ async def split_video(
     target = info.duration / parts
     if not exact:
         args = fast_args(Path(src), info, parts, folder, segment_list)
-        made = await _run_split(args, folder, parts, segment_list, timeout)
+        made = await _run_split(args, info, folder, parts, segment_list, timeout)
         worst = max((abs(part.duration - target) for part in made), default=0.0)
         if len(made) == parts and worst <= tolerance(target):
             return SplitResult(made, "fast", fell_back=False)
@@ -259,7 +270,7 @@ async def split_video(
         )  # fmt: skip
         _clear([part.path for part in made])
     args = exact_args(Path(src), info, parts, folder, segment_list, threads)
-    made = await _run_split(args, folder, parts, segment_list, timeout)
+    made = await _run_split(args, info, folder, parts, segment_list, timeout)
     if len(made) != parts:
         _clear([part.path for part in made])
         raise EngineFailure(f"The exact split made {len(made)} parts instead of {parts}.")

@@ -6,6 +6,7 @@ Each split runs once per module (module-scoped fixtures) and several tests look 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from engine.probe import VideoInfo, probe
 from engine.split import SplitResult, copy_container, part_name, split_video, tolerance
-from tests.media.conftest import frame_count, streams
+from tests.media.conftest import ffprobe, frame_count, streams
 
 MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "media"
 
@@ -31,6 +32,16 @@ EXACT = {
     "h264-aac-rotated-vertical-10s.mp4": 3,
     "h264-no-audio-2s.mp4": 2,
 }
+
+
+def video_length(path: Path) -> float:
+    """The part's video from its first packet to the end of its last, measured here with ffprobe."""
+    packets = ffprobe(path, "-select_streams", "v:0", "-show_entries", "packet=pts_time,duration_time")["packets"]
+    starts = sorted(float(p["pts_time"]) for p in packets)
+    # Encoders working in the source's time base leave packet durations out: a frame lasts the usual gap.
+    gaps = sorted(b - a for a, b in itertools.pairwise(starts))
+    gap = gaps[len(gaps) // 2] if gaps else 0.0
+    return max(float(p["pts_time"]) + float(p.get("duration_time") or gap) for p in packets) - starts[0]
 
 
 def _split(media: Path, name: str, parts: int, out: Path, exact: bool) -> tuple[VideoInfo, SplitResult]:
@@ -68,6 +79,7 @@ def test_fast_split_gives_n_parts_near_the_target(fast_splits: dict, name: str) 
     for part in result.parts:
         assert part.path.is_file()
         assert abs(part.duration - target) <= tolerance(target)
+        assert video_length(part.path) == pytest.approx(part.duration, abs=0.01)
     assert sum(p.duration for p in result.parts) == pytest.approx(info.duration, abs=0.1)
     # Starts (where each part begins in the source) follow one another.
     assert result.parts[0].start == 0
@@ -110,6 +122,7 @@ def test_exact_split_parts_last_the_target_within_a_frame(exact_splits: dict, na
     assert len(result.parts) == count
     for part in result.parts:
         assert abs(part.duration - target) <= 1 / info.fps + 0.05, (part, target)
+        assert abs(video_length(part.path) - target) <= 1 / info.fps + 0.05
         video = next(s for s in streams(part.path) if s["codec_type"] == "video")
         assert (video["codec_name"], video["pix_fmt"]) == ("h264", "yuv420p")
         assert video["width"] % 2 == 0 and video["height"] % 2 == 0
