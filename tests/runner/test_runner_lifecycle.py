@@ -76,6 +76,7 @@ async def test_a_job_that_fails_leaves_the_runner_working(
     failed_corrupt = await log.wait_state(corrupt.id, JobState.FAILED)
     failed_broken = await log.wait_state(broken.id, JobState.FAILED)
     await log.wait_state(good.id, JobState.DONE)
+    await runner.wait_idle()
     log.close()
 
     assert failed_broken.message == INTERNAL

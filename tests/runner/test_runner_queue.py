@@ -36,6 +36,7 @@ async def test_ten_jobs_from_five_users_run_first_come_first_served(
     await runner.start()
     for job in jobs:
         await log.wait_state(job.id, JobState.DONE)
+    await runner.wait_idle()  # each job's folder is removed just after its DONE event
     watch.detach()
     log.close()
 
