@@ -4,8 +4,9 @@ The split times come from the measured video duration (`VideoInfo.duration`), i 
 
 - *fast*: stream copy into a container that can hold the codecs (H.264/HEVC/AAC -> MP4, VP8/VP9/Opus/Vorbis
   -> WebM, anything else -> MOV for QuickTime sources, Matroska otherwise). Cuts land on keyframes, so every
-  part is measured afterwards (from the segment muxer's record of where it cut: see `_run_split`); when there are fewer than N parts or one is off its target by more than
-  max(0.5 s, 10 %), the split is done again exactly and the result says so (`fell_back`).
+  part is measured afterwards (from the segment muxer's record of where it cut: see `_run_split`); when
+  there are fewer than N parts or one is off its target by more than max(0.5 s, 10 %), the split is done
+  again exactly and the result says so (`fell_back`).
 - *exact*: one decode and one encode to H.264 (yuv420p, even dimensions, at least 2x2) + AAC in MP4, with
   keyframes forced at the split times and the source's frame time stamps kept (VFR stays VFR, no frame is
   dropped or repeated): every source frame lands in exactly one part, each lasting the target within a frame.

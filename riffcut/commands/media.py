@@ -76,6 +76,13 @@ def parse_db(text: str | None) -> float | None:
     return value
 
 
+def out_folder(text: str) -> Path:
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out must be a folder; {text} is a file.")
+    return out
+
+
 async def run_probe(args: argparse.Namespace, settings: Settings) -> int:
     info = await probe(args.file)
     print(json.dumps(info.summary()))
@@ -87,9 +94,7 @@ async def run_split(args: argparse.Namespace, settings: Settings) -> int:
     config = settings.media_config()
     info = await probe(args.file)
     check_part_count(info.duration, parts, config.min_part_seconds, config.max_part_seconds)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise BadInput(f"--out must be a folder; {args.out} is a file.")
+    out = out_folder(args.out)
     result = await split_video(
         args.file, info, parts, out, exact=args.exact, threads=config.threads, timeout=config.timeout
     )
