@@ -29,10 +29,10 @@ def generator(tiny_model: Path) -> Generator:
 def webm_job(
     media: Path, generator: Generator, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[RenderResult, list[RenderEvent]]:
-    """The 30 s WebM in 6 parts, part 2 gets new music, with a full cut; run once for the module."""
+    """The 30 s WebM in 10 parts, part 2 gets new music; run once for the module (the full cut: in the CLI test)."""
     events: list[RenderEvent] = []
-    options = UserOptions(steps=2, seed=42, full_cut=True)
-    request = RenderRequest("lofi hip hop beat", parts=6, part=2, options=options)
+    options = UserOptions(steps=2, seed=42)
+    request = RenderRequest("lofi hip hop beat", parts=10, part=2, options=options)
     workdir = tmp_path_factory.mktemp("render-webm")
     result = asyncio.run(
         render(media / "vp8-vorbis-720p-30s.webm", workdir, request, generator, MediaConfig(), events.append)
@@ -45,12 +45,12 @@ def test_the_zip_has_every_part_once_with_the_chosen_one_new(webm_job: tuple[Ren
     with zipfile.ZipFile(result.zip) as archive:
         names = sorted(archive.namelist())
         info = json.loads(archive.read("job.json"))
-    assert len(names) == 7 and "job.json" in names
-    assert [n for n in names if "new-music" in n] == ["part-2-of-6-new-music.mp4"]
+    assert len(names) == 11 and "job.json" in names
+    assert [n for n in names if "new-music" in n] == ["part-02-of-10-new-music.mp4"]
     assert info["prompt"] == "lofi hip hop beat"
     assert info["seed"] == result.seed == 42
     assert info["settings"]["steps"] == 2 and info["settings"]["seed"] == 42
-    assert info["parts"] == 6 and info["chosen_part"] == 2
+    assert info["parts"] == 10 and info["chosen_part"] == 2
 
 
 async def test_the_chosen_part_has_new_sound_of_its_length(webm_job: tuple[RenderResult, list[RenderEvent]]) -> None:
@@ -70,19 +70,25 @@ async def test_the_chosen_part_has_new_sound_of_its_length(webm_job: tuple[Rende
 
 def test_previews_summary_events_and_timings(webm_job: tuple[RenderResult, list[RenderEvent]]) -> None:
     result, events = webm_job
-    assert len(result.part_previews) == 6
+    assert len(result.part_previews) == 10
     assert result.part_previews[1] is result.new_part_preview
     assert all(p.path.suffix == ".mp4" and p.thumbnail.is_file() for p in result.part_previews)
-    assert result.full_cut is not None and result.full_cut.is_file()
-    assert set(result.timings) == {s.value for s in Stage}
+    assert result.full_cut is None
+    assert set(result.timings) == {s.value for s in Stage} - {"full_cut"}
     started = [e.stage for e in events if e.step is None and not e.done]
-    assert started == list(Stage)
+    assert started == [s for s in Stage if s != Stage.FULL_CUT]
     steps = [e for e in events if e.step is not None]
     assert steps and all(e.stage == Stage.GENERATE for e in steps)
     fractions = [e.fraction for e in events]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     card = result.summary()
-    for text in ("Prompt: lofi hip hop beat", "Number of parts: 6", "Chosen part: 2", "00:00:05 - 00:00:10", "seed 42"):
+    for text in (
+        "Prompt: lofi hip hop beat",
+        "Number of parts: 10",
+        "Chosen part: 2",
+        "00:00:03 - 00:00:06",
+        "seed 42",
+    ):
         assert text in card
     assert "generate" in card and "zip" in card
 
