@@ -31,7 +31,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,6 +250,48 @@ def _dtype_kwargs(dtype: torch.dtype) -> dict[str, Any]:
     return {"dtype": dtype} if (major, minor) >= (0, 40) else {"torch_dtype": dtype}
 
 
+DOWNLOAD_LOG_SECONDS = 10.0
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        with contextlib.suppress(OSError):
+            if path.is_file() and not path.is_symlink():
+                total += path.stat().st_size
+    return total
+
+
+@contextlib.contextmanager
+def download_progress_in_log(model: str, every: float = DOWNLOAD_LOG_SECONDS) -> Iterator[None]:
+    """While the block runs, log every `every` s how much of `model` is in the Hugging Face cache."""
+    try:
+        from huggingface_hub.constants import HF_HUB_CACHE
+    except ImportError:  # pragma: no cover - huggingface_hub always comes with diffusers
+        yield
+        return
+    folder = Path(HF_HUB_CACHE) / f"models--{model.replace('/', '--')}"
+    done = threading.Event()
+
+    def watch() -> None:
+        last = -1
+        started = time.monotonic()
+        while not done.wait(every):
+            size = _folder_bytes(folder) if folder.is_dir() else 0
+            if size != last:
+                log.info("downloading %s: %.0f MB in the cache after %.0f s", model, size / 2**20,
+                         time.monotonic() - started)  # fmt: skip
+                last = size
+
+    watcher = threading.Thread(target=watch, name="model-download-log", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
 def load_pipeline(model: str, device: torch.device) -> Any:
     """The text-to-image pipeline of `model` (hub id or folder) on `device`, without a safety checker."""
     from diffusers import StableDiffusionPipeline
@@ -257,30 +299,26 @@ def load_pipeline(model: str, device: torch.device) -> Any:
     dtype = torch.float16 if device.type == "cuda" else torch.float32
     local = Path(model).expanduser()
     started = time.monotonic()
+    watch: contextlib.AbstractContextManager[None]
     if local.is_dir():
-        source = str(local)
+        source, watch = str(local), contextlib.nullcontext()
         log.info("loading the model from %s", local)
     else:
-        source = model
-        try:
-            from huggingface_hub.utils import enable_progress_bars
-
-            enable_progress_bars()
-        except ImportError:  # pragma: no cover - huggingface_hub always comes with diffusers
-            pass
+        source, watch = model, download_progress_in_log(model)
         log.info(
             "loading the model %s from the Hugging Face hub: the first use downloads it (a few GB) into the "
-            "Hugging Face cache; download progress follows",
+            "Hugging Face cache, with its progress in this log",
             model,
         )
     try:
-        pipe = StableDiffusionPipeline.from_pretrained(
-            source,
-            safety_checker=None,
-            feature_extractor=None,
-            requires_safety_checker=False,
-            **_dtype_kwargs(dtype),
-        )
+        with watch:
+            pipe = StableDiffusionPipeline.from_pretrained(
+                source,
+                safety_checker=None,
+                feature_extractor=None,
+                requires_safety_checker=False,
+                **_dtype_kwargs(dtype),
+            )
     except (OSError, ValueError) as exc:
         raise EngineFailure(f"The music model {model} could not be loaded: {exc}") from exc
     if device.type != "cpu":  # loaded on the CPU already

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -10,14 +12,16 @@ import pytest
 import torch
 
 from engine import spectrogram as sp
-from engine.errors import BadInput, OutOfGpuMemory
+from engine.errors import BadInput, EngineFailure, OutOfGpuMemory
 from engine.generator import (
     CHAIN_STRENGTH,
     GenerationProgress,
     GenerationRequest,
     Generator,
     _scheduler,
+    download_progress_in_log,
     join_windows,
+    load_pipeline,
     negative_prompt_ignored,
     plan_windows,
 )
@@ -195,8 +199,29 @@ def test_img2img_shares_an_fp16_pipeline_without_casting_it(tiny_model: Path) ->
 def test_a_missing_cuda_device_falls_back_to_the_cpu(tiny_model: Path, caplog: pytest.LogCaptureFixture) -> None:
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    generator = Generator.load(str(tiny_model), "cuda", NARROW)
+    with caplog.at_level(logging.WARNING, logger="engine.generator"):
+        generator = Generator.load(str(tiny_model), "cuda", NARROW)
     assert generator.device.type == "cpu"
+    assert "no CUDA device is available: running on the CPU" in caplog.text
+
+
+def test_a_hub_model_that_cannot_be_fetched_fails_clearly() -> None:
+    with pytest.raises(EngineFailure, match="riffusion/riffusion-model-v1 could not be loaded"):
+        load_pipeline("riffusion/riffusion-model-v1", torch.device("cpu"))  # HF_HUB_OFFLINE=1 in tests
+
+
+def test_download_progress_goes_to_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    blobs = tmp_path / "models--someone--music" / "blobs"
+    with caplog.at_level(logging.INFO, logger="engine.generator"), download_progress_in_log("someone/music", 0.05):
+        blobs.mkdir(parents=True)
+        (blobs / "abc.incomplete").write_bytes(b"x" * 3 * 2**20)
+        time.sleep(0.3)
+    assert "downloading someone/music: 3 MB in the cache" in caplog.text
 
 
 @pytest.mark.parametrize("duration", [0.3, 5.0, 5.2, 12.345, 60.0])
