@@ -44,6 +44,7 @@ from engine.errors import BadInput, EngineFailure, OutOfGpuMemory
 from engine.options import (
     GUIDANCE_DEFAULT,
     SCHEDULERS,
+    SPECS_BY_NAME,
     STEPS_DEFAULT,
     UserOptions,
     WindowMode,
@@ -412,6 +413,7 @@ class Generator:
             request.duration,
             negative=request.negative,
             steps=request.steps,
+            guidance=request.guidance,
             scheduler=request.scheduler,
             windows=request.windows,
             remix=request.remix,
@@ -425,6 +427,7 @@ class Generator:
         *,
         negative: str = "",
         steps: int = STEPS_DEFAULT,
+        guidance: float = GUIDANCE_DEFAULT,
         scheduler: str = "dpm",
         windows: WindowMode = "batch",
         remix: float | None = None,
@@ -437,6 +440,8 @@ class Generator:
         self.check_prompt(prompt)
         if negative.strip():
             self.check_prompt(negative, "negative prompt")
+        SPECS_BY_NAME["steps"].check(steps)
+        SPECS_BY_NAME["guidance"].check(guidance)
         plan = plan_windows(duration, self.max_image_width)
         if remix is not None:
             if sound == "none":

@@ -260,6 +260,7 @@ async def render(
             part_plan.part_duration,
             negative=options.negative,
             steps=options.steps,
+            guidance=options.guidance,
             scheduler=options.scheduler,
             windows=options.windows,
             remix=options.remix,

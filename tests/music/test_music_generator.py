@@ -87,6 +87,13 @@ async def test_a_refused_prompt_is_never_truncated(generator: Generator) -> None
         await generator.generate(request(negative="y" * 200))
 
 
+def test_steps_and_guidance_out_of_range_are_refused(generator: Generator) -> None:
+    with pytest.raises(BadInput, match="Diffusion steps must be"):
+        generator.check_request(request(steps=0))
+    with pytest.raises(BadInput, match="Guidance scale must be"):
+        generator.check_request(request(guidance=50.0))
+
+
 async def test_progress_counts_match_the_scheduler_timesteps(generator: Generator) -> None:
     for name, steps in (("dpm", 3), ("pndm", 3), ("euler_a", 2)):
         events: list[GenerationProgress] = []
