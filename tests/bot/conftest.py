@@ -91,3 +91,38 @@ async def bot(tg: FakeTelegram, bot_settings: dict[str, Any]) -> AsyncIterator[B
 @pytest.fixture
 def video(media: Path) -> Path:
     return media / SHORT_VIDEO
+
+
+async def ready_card(
+    bot: BotUnderTest,
+    user: FakeUser,
+    video: Path,
+    *,
+    steps: int = 2,
+    parts: int = 2,
+    previews: int | None = None,
+    prompt: str = "calm piano",
+) -> ViewMessage:
+    """Steps, previews, a video with its prompt, N parts: the card that offers Split-n-Generate."""
+    tg = bot.tg
+    await bot.say(user, f"/set steps {steps}")
+    if previews is not None:
+        await bot.say(user, f"/set previews {previews}")
+    sent = tg.send_video(user, video, caption=prompt)
+    await bot.answer_to(sent, lambda m: "Ready" in (m.text or ""))
+    return await bot.say(user, f"/parts {parts}")
+
+
+async def wait_for_zip(tg: FakeTelegram, chat_id: int, since: int, wait_s: float = 180.0) -> Any:
+    """The zip sent to the chat after `since`; fails at once, with the reason, if a job fails instead."""
+
+    def found() -> Any:
+        for call in tg.calls[since:]:
+            if call.method == "sendDocument" and call.ok and call.chat_id == chat_id:
+                return call
+            text = call.text or ""
+            if call.chat_id == chat_id and "❌" in text:
+                raise AssertionError(f"the job failed: {text}")
+        return None
+
+    return await tg.wait_until(found, wait_s, what="the zip")

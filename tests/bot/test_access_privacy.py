@@ -7,7 +7,7 @@ from typing import Any
 
 from fake_telegram import FakeTelegram
 
-from tests.bot.conftest import BotUnderTest
+from tests.bot.conftest import BotUnderTest, ready_card, wait_for_zip
 
 
 async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[str, Any], video: Path) -> None:
@@ -19,9 +19,7 @@ async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[
     try:
         assert "private" in ((await bot.say(bob, "/start")).text or "")
         assert "for the bot's operators" in ((await bot.say(ann, "/queue")).text or "")
-        await bot.say(ann, "/set steps 2")
-        sent = tg.send_video(ann, video, caption="calm piano")
-        await bot.answer_to(sent, lambda m: "Ready" in (m.text or ""))
+        await ready_card(bot, ann, video)
         await bot.say(ann, "/generate")
         queue = await bot.say(root, "/queue")
         assert "Queue" in (queue.text or "") or "The queue is empty" in (queue.text or "")
@@ -36,12 +34,10 @@ async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[
 async def test_history_and_forget(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
     ann = tg.add_user("Ann")
     assert "no jobs yet" in ((await bot.say(ann, "/history")).text or "")
-    await bot.say(ann, "/set steps 2")
-    await bot.say(ann, "/set previews 0")
-    sent = tg.send_video(ann, video, caption="calm piano")
-    await bot.answer_to(sent, lambda m: "Ready" in (m.text or ""))
+    await ready_card(bot, ann, video, previews=0)
+    since = tg.mark()
     await bot.say(ann, "/generate")
-    await tg.wait_for_call("sendDocument", chat=ann.id, timeout=180)
+    await wait_for_zip(tg, ann.id, since)
     history = await bot.say(ann, "/history")
     assert "calm piano" in (history.text or "") and "done" in history.text and "seed" in history.text
     ask = await bot.say(ann, "/forget")

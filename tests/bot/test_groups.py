@@ -17,10 +17,10 @@ async def test_two_members_at_once(bot: BotUnderTest, tg: FakeTelegram, video: P
         await bot.say(user, "/set steps 2", chat=group)
     await bot.say(bob, "/set previews 0", chat=group)
     # Ann replies to her own video with /riff; Bob sends a video captioned /riff@Bot
-    ann_video = tg.send_video(ann, video, chat=group)
+    ann_video = tg.send_video(ann, media / "h264-no-audio-2s.mp4", chat=group)
     since = tg.mark()
     tg.send_text(ann, "/riff calm piano", chat=group, reply_to=ann_video)
-    bob_video = tg.send_video(bob, media / "h264-no-audio-2s.mp4", chat=group, caption="/riff@RiffcutTestBot drums")
+    bob_video = tg.send_video(bob, media / "mjpeg-pcm-1.5s.mov", chat=group, caption="/riff@RiffcutTestBot drums")
     ann_zip = await tg.wait_for(
         lambda c: (
             c.method == "sendDocument"
@@ -47,11 +47,11 @@ async def test_two_members_at_once(bot: BotUnderTest, tg: FakeTelegram, video: P
     assert "drums" in ((await bot.say(bob, "/status", chat=group)).text or "")
 
 
-async def test_cancel_rights(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
+async def test_cancel_rights(bot: BotUnderTest, tg: FakeTelegram, media: Path) -> None:
     ann, bob, cat = tg.add_user("Ann"), tg.add_user("Bob"), tg.add_user("Cat")
     group = tg.add_group(members=[ann, bob], admins=[cat])
     await bot.say(ann, "/set steps 100", chat=group)
-    ann_video = tg.send_video(ann, video, chat=group)
+    ann_video = tg.send_video(ann, media / "h264-no-audio-2s.mp4", chat=group)
     riff = tg.send_text(ann, "/riff slow strings", chat=group, reply_to=ann_video)
     progress = await bot.answer_to(riff, lambda m: "Cancel" in str(m.reply_markup), wait_s=60)
     query = tg.press(bob, progress, "Cancel")

@@ -5,17 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from fake_telegram import FakeTelegram, FakeUser, ViewMessage
+from fake_telegram import FakeTelegram, FakeUser
 
 from storage.history import user_history
-from tests.bot.conftest import BotUnderTest
-
-
-async def ready_card(bot: BotUnderTest, tg: FakeTelegram, user: FakeUser, video: Path, steps: int) -> ViewMessage:
-    await bot.say(user, f"/set steps {steps}")
-    await bot.say(user, "/set previews 0")
-    sent = tg.send_video(user, video, caption="calm piano")
-    return await bot.answer_to(sent, lambda m: "Ready" in (m.text or ""))
+from tests.bot.conftest import BotUnderTest, ready_card, wait_for_zip
 
 
 def zips(tg: FakeTelegram, user: FakeUser) -> list[object]:
@@ -24,11 +17,12 @@ def zips(tg: FakeTelegram, user: FakeUser) -> list[object]:
 
 async def test_storm_of_429s_during_a_job(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
     ann = tg.add_user("Ann")
-    card = await ready_card(bot, tg, ann, video, steps=2)
+    card = await ready_card(bot, ann, video, previews=0)
     tg.flood(seconds=4.0, retry_after=1)  # every method but getUpdates, for 4 s
+    since = tg.mark()
     query = tg.press(ann, card, "Split-n-Generate")
     await tg.wait_until(lambda: tg.callback_answer(query), timeout=30)
-    await tg.wait_until(lambda: zips(tg, ann), timeout=180, what="the zip despite the 429s")
+    await wait_for_zip(tg, ann.id, since)
     assert any(c.status == 429 for c in tg.calls)
     await tg.wait_for_bot_message(ann, lambda m: "done in" in (m.text or ""), timeout=60)
     assert "Ready" in ((await bot.say(ann, "/status")).text or "")  # the bot still answers
@@ -36,7 +30,7 @@ async def test_storm_of_429s_during_a_job(bot: BotUnderTest, tg: FakeTelegram, v
 
 async def test_stopped_mid_job_delivers_once_after_restart(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
     ann = tg.add_user("Ann")
-    card = await ready_card(bot, tg, ann, video, steps=40)
+    card = await ready_card(bot, ann, video, steps=40, previews=0)
     query = tg.press(ann, card, "Split-n-Generate")
     await tg.wait_until(lambda: tg.callback_answer(query), timeout=30)
     await tg.wait_until(
@@ -58,12 +52,13 @@ async def test_stopped_mid_job_delivers_once_after_restart(bot: BotUnderTest, tg
 
 async def test_double_tap_makes_one_job(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
     ann = tg.add_user("Ann")
-    card = await ready_card(bot, tg, ann, video, steps=2)
+    card = await ready_card(bot, ann, video, previews=0)
+    since = tg.mark()
     first = tg.press(ann, card, "Split-n-Generate")
     second = tg.press(ann, card, "Split-n-Generate")
     answers = [await tg.wait_until(lambda q=q: tg.callback_answer(q), timeout=30) for q in (first, second)]
     assert sum("already on its way" in a.get("text", "") for a in answers) == 1
-    await tg.wait_until(lambda: zips(tg, ann), timeout=180)
+    await wait_for_zip(tg, ann.id, since)
     await asyncio.sleep(1.0)
     assert len(zips(tg, ann)) == 1
     assert len(await user_history(bot.services.db, ann.id)) == 1
