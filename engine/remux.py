@@ -173,9 +173,9 @@ async def replace_audio(
     if not LUFS_MIN <= loudness_lufs <= LUFS_MAX:
         raise BadInput(f"The loudness target must be {LUFS_MIN:g} to {LUFS_MAX:g} LUFS; {loudness_lufs:g} is not.")
     target = _mp4_target(out)
-    info = await probe(part, timeout)
     music_path = input_path(audio)
-    if await _audio_codec(music_path, timeout) is None:
+    info, music_codec = await asyncio.gather(probe(part, timeout), _audio_codec(music_path, timeout))
+    if music_codec is None:
         raise BadInput(f"{Path(audio).name} has no sound in it.")
     # The audio runs from 0 to the end of the video (the first part's video may start a frame or two late).
     span = info.start_time + info.duration
