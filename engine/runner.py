@@ -303,7 +303,8 @@ class JobRunner:
                 entry_running.inner.cancel()
             if entry_running.task is not None:
                 await asyncio.shield(asyncio.wait([entry_running.task]))
-            return True
+            ended = await jobs_repo.get_job(self._db, job_id)
+            return ended is None or ended.state == JobState.CANCELLED  # it may have finished just before
         return await jobs_repo.finish_cancelled(self._db, job_id)  # queued in the database, never submitted
 
     def position(self, job_id: int) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from conftest import EventLog, config, copy_fetch, files_exist, leftovers, make_job, new_runner
+from runner_helpers import EventLog, config, copy_fetch, files_exist, leftovers, make_job, new_runner
 
 from engine.runner import FAILED_TWICE, INTERNAL, NO_DISK, JobRunner, JobWork, time_limit_message
 from engine.runner_events import EventKind

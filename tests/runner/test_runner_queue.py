@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import EventLog, config, copy_fetch, files_exist, leftovers, make_job, new_runner
+from runner_helpers import EventLog, config, copy_fetch, files_exist, leftovers, make_job, new_runner
 
 from engine.generator import Generator
 from engine.gpu_lane import GpuLaneWatch
