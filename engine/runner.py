@@ -2,7 +2,7 @@
 
 It knows nothing of Telegram. Its owner gives it the database, a `fetch(job, dest_dir) -> Path` coroutine that
 brings a job's video into the job's folder (the bot downloads it from Telegram), and the work to do with it
-(`render_work(generator, media_config)`: the whole render pipeline; tests may pass their own).
+(`engine.runner_render.render_work(generator, media_config)`: the whole render pipeline, or its own).
 
 - The queue is the job table: `start()` queues again the jobs left queued, retries the jobs left running by a
   process that died (attempts counted; a job interrupted twice ends failed with a message for its user), and
@@ -239,6 +239,7 @@ class JobRunner:
         undelivered = await jobs_repo.undelivered_jobs(self._db)
         for job in undelivered:
             self._publish(_entry_of(job), EventKind.DELIVER, state=JobState.DONE)
+        await self.remove_expired_results()
         self._background = [
             asyncio.create_task(self._write_progress(), name="runner-progress-writer"),
             asyncio.create_task(self._keep_retention(), name="runner-retention"),
@@ -545,15 +546,21 @@ class JobRunner:
                     shutil.rmtree(folder, ignore_errors=True)
                     log.info("removed %s, left by an earlier run", folder)
 
+    async def remove_expired_results(self) -> list[int]:
+        """Remove results delivered more than RESULT_RETENTION_HOURS ago (at start, then every few minutes)."""
+        try:
+            removed = await remove_expired_results(self._db, self._config.result_retention_hours)
+        except Exception:
+            log.exception("removing expired results failed")
+            return []
+        if removed:
+            log.info("removed the delivered results of %d job(s) past retention", len(removed))
+        return removed
+
     async def _keep_retention(self) -> None:
         while True:
-            try:
-                removed = await remove_expired_results(self._db, self._config.result_retention_hours)
-                if removed:
-                    log.info("removed the delivered results of %d job(s) past retention", len(removed))
-            except Exception:
-                log.exception("removing expired results failed")
             await asyncio.sleep(self._config.retention_check_seconds)
+            await self.remove_expired_results()
 
 
 def _entry_of(job: Job) -> _Entry:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from datetime import timedelta
 from pathlib import Path
 
 from runner_helpers import EventLog, config, copy_fetch, files_exist, leftovers, make_job, new_runner
@@ -11,8 +13,8 @@ from engine.runner import FAILED_TWICE, INTERNAL, NO_DISK, JobRunner, JobWork, t
 from engine.runner_events import EventKind
 from storage import Database
 from storage.forget import forget_user
-from storage.jobs_repo import NewJobFile, finish_done, get_job, mark_running, requeue
-from storage.models import Job, JobState
+from storage.jobs_repo import NewJobFile, finish_done, get_job, mark_delivered, mark_running, requeue
+from storage.models import Job, JobState, utcnow
 from storage.results import results_dir
 
 
@@ -134,12 +136,21 @@ async def test_a_restart_finishes_queued_and_running_jobs_and_offers_undelivered
     (folder / "result.zip").write_bytes(b"PK")
     await finish_done(db, delivered_later.id, result_dir=str(folder),
                       files=[NewJobFile("zip", str(folder / "result.zip"), size_bytes=2)])
-    stale = tmp_path / "jobs" / "job-2-stale"
+    long_delivered = await make_job(db, user=5, prompt="delivered two days ago")
+    await mark_running(db, long_delivered.id)
+    old_folder = results_dir(tmp_path / "data", long_delivered.id)
+    old_folder.mkdir(parents=True)
+    await finish_done(db, long_delivered.id, result_dir=str(old_folder), files=[])
+    await mark_delivered(db, long_delivered.id, when=utcnow() - timedelta(hours=48))
+    stale = tmp_path / "jobs" / "job-2-left-by-the-dead-process"
     stale.mkdir(parents=True)
+    os.utime(stale, (0, 0))
 
     runner = new_runner(runners, db, copy_fetch(default=media / "h264-no-audio-2s.mp4"), work, config(tmp_path))
     log = EventLog(runner.subscribe()).start()
     assert await runner.start() == [delivered_later.id]
+    assert not stale.exists() and not old_folder.exists()  # what the dead process left is cleaned up
+    assert (await get_job(db, long_delivered.id)).results_removed_at is not None  # type: ignore[union-attr]
     offered = await log.wait_for(lambda e: e.kind is EventKind.DELIVER)
     assert offered.job_id == delivered_later.id and offered.chat_id == 1004
     failed = await log.wait_state(twice.id, JobState.FAILED)
