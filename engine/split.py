@@ -106,8 +106,16 @@ def tolerance(target: float) -> float:
     return max(0.5, 0.1 * target)
 
 
-def _times(points: tuple[tuple[float, float], ...], early: float = 0.0) -> str:
-    return ",".join(f"{max(0.0, start - early):.6f}" for start, _ in points[1:])
+def _video_offset(info: VideoInfo) -> float:
+    """Where the video begins on ffmpeg's output time line, which counts from the file's earliest stream."""
+    return max(0.0, info.start_time - info.container_start)
+
+
+def _times(info: VideoInfo, parts: int, early: float = 0.0) -> str:
+    """The split times i * D / N, on ffmpeg's output time line."""
+    offset = _video_offset(info)
+    points = split_points(info.duration, parts)
+    return ",".join(f"{max(0.0, offset + start - early):.6f}" for start, _ in points[1:])
 
 
 def _maps(source: Any, info: VideoInfo) -> list[Any]:
@@ -146,7 +154,7 @@ def _pattern(out_dir: Path, parts: int, suffix: str) -> str:
 def fast_args(src: Path, info: VideoInfo, parts: int, out_dir: Path, segment_list: Path) -> list[str]:
     suffix = copy_container(info)
     source = open_input(src)
-    options = _segment_options(parts, suffix, _times(split_points(info.duration, parts), CUT_EARLY), segment_list)
+    options = _segment_options(parts, suffix, _times(info, parts, CUT_EARLY), segment_list)
     if info.video_codec == "hevc" and suffix == ".mp4":
         options["tag:v"] = "hvc1"  # the tag Apple players want
     out = ffmpeg.output(*_maps(source, info), _pattern(out_dir, parts, suffix), c="copy", **options)
@@ -156,10 +164,9 @@ def fast_args(src: Path, info: VideoInfo, parts: int, out_dir: Path, segment_lis
 def exact_args(
     src: Path, info: VideoInfo, parts: int, out_dir: Path, segment_list: Path, threads: int | None
 ) -> list[str]:
-    points = split_points(info.duration, parts)
-    times = _times(points)
+    times = _times(info, parts)
     source = open_input(src)
-    options = _segment_options(parts, ".mp4", _times(points, CUT_EARLY), segment_list)
+    options = _segment_options(parts, ".mp4", _times(info, parts, CUT_EARLY), segment_list)
     options.update(
         {
             "c:v": "libx264",
@@ -228,9 +235,10 @@ async def _run_split(
     paths = _outputs(folder, parts)
     listed = _read_list(segment_list)
     if paths and all(path.name in listed for path in paths):
-        starts = [listed[path.name] for path in paths]
-        video_end = info.start_time + info.duration - info.container_start
-        durations = [max(0.0, end - start) for start, end in zip(starts, [*starts[1:], video_end], strict=True)]
+        # The first part opens where the video begins; times are then counted from there.
+        offset = _video_offset(info)
+        starts = [0.0, *(listed[path.name] - offset for path in paths[1:])]
+        durations = [max(0.0, end - start) for start, end in zip(starts, [*starts[1:], info.duration], strict=True)]
     else:
         durations = await _measure(paths, limit)
         starts = list(itertools.accumulate([0.0, *durations[:-1]])) if paths else []

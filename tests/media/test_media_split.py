@@ -200,3 +200,22 @@ def test_part_names_are_padded_to_the_width_of_n() -> None:
     assert part_name(2, 4, ".webm") == "part-2-of-4.webm"
     assert part_name(2, 12, ".mp4") == "part-02-of-12.mp4"
     assert part_name(7, 100, ".mp4", "new-music") == "part-007-of-100-new-music.mp4"
+
+
+def test_a_file_whose_clock_does_not_start_at_zero_splits_like_the_original(
+    media: Path, fast_splits: dict, tmp_path: Path
+) -> None:
+    # MPEG-TS time stamps start at 1.4 s, and its audio starts a frame before its video.
+    src = tmp_path / "broadcast.ts"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(media / "h264-aac-1080p-10s.mp4"), "-c", "copy", "-f", "mpegts", str(src)],
+        check=True,
+    )
+    info, result = _split(tmp_path, src.name, 4, tmp_path / "out", exact=False)
+    assert info.start_time > 1.4
+    _, original = fast_splits["h264-aac-1080p-10s.mp4"]
+    assert result.mode == "fast"
+    assert [(p.start, p.duration) for p in result.parts] == [
+        (pytest.approx(p.start, abs=0.002), pytest.approx(p.duration, abs=0.002)) for p in original.parts
+    ]
+    assert [video_length(p.path) for p in result.parts] == pytest.approx([p.duration for p in original.parts], abs=0.01)
