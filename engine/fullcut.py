@@ -17,7 +17,7 @@ import ffmpeg
 from engine.errors import EngineFailure
 from engine.ffmpeg_process import AUDIO_FORMATS, DEFAULT_TIMEOUT, ffmpeg_args, open_input, output_path, run
 from engine.probe import probe
-from engine.split import X264_CRF, X264_PRESET
+from engine.split import H264_OPTIONS
 
 SAMPLE_RATE = 48000
 
@@ -59,8 +59,7 @@ async def join_parts(
         pieces += [video, sound]
     joined = ffmpeg.concat(*pieces, v=1, a=1).node
     options: dict[str, Any] = {
-        "c:v": "libx264", "preset": X264_PRESET, "crf": X264_CRF, "pix_fmt": "yuv420p",
-        "c:a": "aac", "b:a": "192k", "movflags": "+faststart", "f": "mp4",
+        **H264_OPTIONS, "c:a": "aac", "b:a": "192k", "movflags": "+faststart", "f": "mp4",
         "fps_mode": "vfr",  # the parts' own frame times; CFR would invent a rate from the time base
     }  # fmt: skip
     if threads:

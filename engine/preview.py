@@ -17,7 +17,7 @@ import ffmpeg
 
 from engine.ffmpeg_process import DEFAULT_TIMEOUT, ffmpeg_args, open_input, output_path, run
 from engine.probe import VideoInfo, probe
-from engine.split import X264_CRF, X264_PRESET
+from engine.split import H264_OPTIONS, even_size
 
 THUMBNAIL_MAX_SIDE = 320
 PLAYABLE_AUDIO = {"aac"}
@@ -51,11 +51,8 @@ def _preview_args(src: Path, info: VideoInfo, out: Path, threads: int | None) ->
         streams.append(source[str(info.video_index)])
         options["c:v"] = "copy"
     else:
-        streams.append(
-            source[str(info.video_index)].filter("scale", w="max(2,trunc(iw/2)*2)", h="max(2,trunc(ih/2)*2)")
-        )
-        options.update({"c:v": "libx264", "preset": X264_PRESET, "crf": X264_CRF, "pix_fmt": "yuv420p"})
-        options["fps_mode"] = "passthrough"
+        streams.append(even_size(source[str(info.video_index)]))
+        options.update({**H264_OPTIONS, "fps_mode": "passthrough"})
     if info.audio_index is not None:
         streams.append(source[str(info.audio_index)])
         if info.audio_codec in PLAYABLE_AUDIO:

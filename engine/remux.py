@@ -39,7 +39,7 @@ from engine.ffmpeg_process import (
 )
 from engine.options import KEEP_DB_MAX, KEEP_DB_MIN
 from engine.probe import probe
-from engine.split import X264_CRF, X264_PRESET
+from engine.split import H264_OPTIONS, even_size
 
 COPYABLE_VIDEO = {"h264", "hevc"}
 SAMPLE_RATE = 48000
@@ -206,10 +206,8 @@ async def replace_audio(
             options["tag:v"] = "hvc1"
         video = video_in[str(info.video_index)]
     else:
-        video = video_in[str(info.video_index)].filter("scale", w="max(2,trunc(iw/2)*2)", h="max(2,trunc(ih/2)*2)")
-        options.update(
-            {"c:v": "libx264", "preset": X264_PRESET, "crf": X264_CRF, "pix_fmt": "yuv420p", "fps_mode": "passthrough"}
-        )
+        video = even_size(video_in[str(info.video_index)])
+        options.update({**H264_OPTIONS, "fps_mode": "passthrough"})
     if threads:
         options["threads"] = threads
     await run(ffmpeg_args(ffmpeg.output(video, track, str(target), f="mp4", **options)), timeout)

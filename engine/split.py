@@ -41,6 +41,13 @@ X264_CRF = 22
 AAC_BITRATE = "160k"
 # Even dimensions, at least 2x2, as H.264 in yuv420p needs.
 EVEN_SCALE = "scale=w='max(2,trunc(iw/2)*2)':h='max(2,trunc(ih/2)*2)'"
+# Every H.264 encode in the engine (exact split, remux and preview of other codecs, full cut).
+H264_OPTIONS: dict[str, Any] = {"c:v": "libx264", "preset": X264_PRESET, "crf": X264_CRF, "pix_fmt": "yuv420p"}
+
+
+def even_size(stream: Any) -> Any:
+    """`stream` scaled to even dimensions (at least 2x2), as H.264 in yuv420p needs."""
+    return stream.filter("scale", w="max(2,trunc(iw/2)*2)", h="max(2,trunc(ih/2)*2)")
 
 # The segment muxer cuts at the first keyframe at or after each time; the encoder rounds the forced keyframe
 # times to its time base, so the muxer is given each time a millisecond early lest it miss the keyframe.
@@ -169,10 +176,7 @@ def exact_args(
     options = _segment_options(parts, ".mp4", _times(info, parts, CUT_EARLY), segment_list)
     options.update(
         {
-            "c:v": "libx264",
-            "preset": X264_PRESET,
-            "crf": X264_CRF,
-            "pix_fmt": "yuv420p",
+            **H264_OPTIONS,
             "vf": EVEN_SCALE,
             "fps_mode": "passthrough",  # every frame, at its own time: VFR stays VFR
             "enc_time_base:v": -1,  # the source's time base, so no time stamp is rounded onto another
