@@ -192,7 +192,7 @@ async def test_a_user_forgotten_while_their_job_runs_leaves_no_results(
 ) -> None:
     runner = new_runner(runners, db, copy_fetch(default=media / "h264-no-audio-2s.mp4"), work, config(tmp_path))
     log = EventLog(runner.subscribe()).start()
-    job = await make_job(db, user=1, steps=12)
+    job = await make_job(db, user=1, steps=4)
     await runner.start()
     await runner.submit(job.id)
     await log.wait_for(lambda e: e.job_id == job.id and e.kind is EventKind.STEP)
