@@ -145,8 +145,8 @@ def _segment_options(parts: int, suffix: str, times: str, segment_list: Path) ->
         # with the source's own time line, and (for MP4) the parts' edit lists keep the true start.
         "avoid_negative_ts": "disabled",
     }
-    if parts > 1:
-        options["segment_times"] = times
+    # One part: a cut beyond the end, or the muxer would cut every 2 s (its default segment_time).
+    options["segment_times"] = times if parts > 1 else "1000000000"
     if suffix in (".mp4", ".mov"):
         options["segment_format_options"] = "movflags=+faststart:avoid_negative_ts=disabled"
     return options

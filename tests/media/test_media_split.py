@@ -219,3 +219,13 @@ def test_a_file_whose_clock_does_not_start_at_zero_splits_like_the_original(
         (pytest.approx(p.start, abs=0.002), pytest.approx(p.duration, abs=0.002)) for p in original.parts
     ]
     assert [video_length(p.path) for p in result.parts] == pytest.approx([p.duration for p in original.parts], abs=0.01)
+
+
+def test_one_part_is_the_whole_video_and_a_copy_keeps_its_rotation(media: Path, tmp_path: Path) -> None:
+    # Longer than the segment muxer's default 2 s segments, with keyframes every few seconds.
+    info, result = _split(media, "h264-aac-rotated-vertical-10s.mp4", 1, tmp_path, exact=False)
+    assert result.mode == "fast" and len(result.parts) == 1
+    assert result.parts[0].duration == pytest.approx(info.duration, abs=0.001)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part-1-of-1.mp4"]
+    copied = asyncio.run(probe(result.parts[0].path))
+    assert (copied.width, copied.height, copied.rotation) == (544, 1280, -90)
