@@ -85,8 +85,11 @@ async def main(jobs: int, steps: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-bot-"))
     model = write_tiny_model(work / "model")
     os.environ.update(
-        RIFFUSION_MODEL=str(model), DEVICE="cpu", DATA_DIR=str(work / "data"),
-        TEMPORARY_DIRECTORY=str(work / "jobs"), HF_HUB_OFFLINE="1",
+        RIFFUSION_MODEL=str(model),
+        DEVICE="cpu",
+        DATA_DIR=str(work / "data"),
+        TEMPORARY_DIRECTORY=str(work / "jobs"),
+        HF_HUB_OFFLINE="1",
     )
     async with FakeTelegram(root=work / "telegram") as tg:
         settings = load_settings(

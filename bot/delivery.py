@@ -48,6 +48,10 @@ class DeliveryStopped(Exception):
     """The member blocked the bot (or the chat is gone): nothing more can be sent."""
 
 
+class UploadTooBig(Exception):
+    """The Bot API server refused an upload as too large (HTTP 413): nothing was sent."""
+
+
 def settings_words(options: UserOptions) -> str:
     specs = {spec.name: spec for spec in SPECS}
     words = []
@@ -137,6 +141,8 @@ class Delivery:
                 log.warning("job %s: %s timed out after the upload began; not sent again", self.job.id, what)
                 return None
             except NetworkError as exc:
+                if "too large" in str(exc).lower() or "too big" in str(exc).lower():
+                    raise UploadTooBig(str(exc)) from exc
                 if isinstance(exc, BadRequest):
                     raise
                 if isinstance(exc.__cause__, NOTHING_SENT_CAUSES) and attempt < SEND_ATTEMPTS:
@@ -153,14 +159,14 @@ class Delivery:
         file.telegram_file_id = file_id
         file.sent_at = utcnow()
 
-    async def too_big(self, file: JobFile, what: str) -> None:
-        text = tr(
-            self.lang,
-            "too_big_upload",
-            what=what,
-            size=human_size(file.size_bytes),
-            limit=human_size(self.upload_limit).replace(".0 MB", " MB"),
-        )
+    async def too_big(self, file: JobFile, what: str, *, refused: bool = False) -> None:
+        """Tell the member a file was not sent and why (`refused`: the server said 413, under our limit)."""
+        size = human_size(file.size_bytes)
+        if refused:
+            text = tr(self.lang, "too_big_server", what=what, size=size)
+        else:
+            limit = human_size(self.upload_limit).replace(".0 MB", " MB")
+            text = tr(self.lang, "too_big_upload", what=what, size=size, limit=limit)
         message = await self.send(
             "a size notice", lambda: self.bot.send_message(self.chat_id, text, **self.reply_kwargs())
         )
@@ -266,8 +272,11 @@ class Delivery:
             items.append(file)
         if per_album <= 1:
             for file in items:
-                if file is not result and file.sent_at is None:
-                    await self.video(file, f"{file.part}/{self.job.parts}" if file.part else None)
+                if file is not result:
+                    what = tr(self.lang, "what_preview", index=file.part)
+                    await self.each(
+                        file, what, lambda f: self.video(f, f"{f.part}/{self.job.parts}" if f.part else None)
+                    )
             return
         for start in range(0, len(items), per_album):
             chunk = items[start : start + per_album]
@@ -279,6 +288,18 @@ class Delivery:
             else:
                 await self.album(chunk, result)
 
+    async def each(self, file: JobFile | None, what: str, send: Callable[[JobFile], Awaitable[None]]) -> None:
+        """Send one file unless it was sent before; over the limit (ours or the server's), say so instead."""
+        if file is None or file.sent_at is not None:
+            return
+        if not self.fits(file):
+            await self.too_big(file, what)
+            return
+        try:
+            await send(file)
+        except UploadTooBig:
+            await self.too_big(file, what, refused=True)
+
     async def run(self) -> None:
         job = self.job
         options = job_options(job)
@@ -286,36 +307,25 @@ class Delivery:
         for file in job.files:
             by_kind.setdefault(file.kind, []).append(file)
         result = next(iter(by_kind.get("result", [])), None)
-        if result is not None and result.sent_at is None:
-            if not self.fits(result):
-                await self.too_big(result, tr(self.lang, "what_video"))
-            else:
-                await self.video(
-                    result, result_caption(self.lang, job, options), result_keyboard(self.lang, job.id, job.parts)
-                )
+        caption = result_caption(self.lang, job, options)
+        keyboard = result_keyboard(self.lang, job.id, job.parts)
+        await self.each(result, tr(self.lang, "what_video"), lambda f: self.video(f, caption, keyboard))
         for file in by_kind.get("music", []):
-            if file.sent_at is not None:
-                continue
-            if self.fits(file):
-                await self.audio(file)
-            else:
-                await self.too_big(file, tr(self.lang, "what_audio"))
+            await self.each(file, tr(self.lang, "what_audio"), self.audio)
         previews = by_kind.get("preview", [])
         if options.previews > 0 and previews:
             usable = result if result is not None and result.telegram_file_id else None
-            await self.previews(previews, usable, options.previews)
+            try:
+                await self.previews(previews, usable, options.previews)
+            except UploadTooBig:  # an album over the server's limit: each preview on its own, with notices
+                await self.previews(previews, None, 1)
         for file in by_kind.get("full_cut", []):
-            if file.sent_at is not None:
-                continue
-            if self.fits(file):
-                await self.video(file, tr(self.lang, "fullcut_caption", part=job.part))
-            else:
-                await self.too_big(file, tr(self.lang, "what_fullcut"))
+            await self.each(
+                file,
+                tr(self.lang, "what_fullcut"),
+                lambda f: self.video(f, tr(self.lang, "fullcut_caption", part=job.part)),
+            )
+        zip_caption = tr(self.lang, "zip_caption", parts=job.parts, part=job.part)
         for file in by_kind.get("zip", []):
-            if file.sent_at is not None:
-                continue
-            if self.fits(file):
-                await self.document(file, tr(self.lang, "zip_caption", parts=job.parts, part=job.part))
-            else:
-                await self.too_big(file, tr(self.lang, "what_zip"))
+            await self.each(file, tr(self.lang, "what_zip"), lambda f: self.document(f, zip_caption))
         await mark_delivered(self.db, job.id)

@@ -132,6 +132,10 @@ EN: dict[str, str] = {
         "The {what} is {size}, over the {limit} a bot can upload to Telegram, so I did not send it. Use a "
         "shorter video or more parts, or ask the operator to run a local Bot API server."
     ),
+    "too_big_server": (
+        "Telegram refused the {what} ({size}) as too large, so I did not send it. Use a shorter video or more "
+        "parts, or ask the operator to run a local Bot API server."
+    ),
     "what_video": "part with new music",
     "what_audio": "music",
     "what_zip": "zip",
@@ -279,6 +283,10 @@ RU: dict[str, str] = {
         "{what} весит {size}, больше {limit}, которые бот может отправить в Telegram, поэтому я не отправил "
         "его. Возьмите видео короче или больше частей, или попросите оператора запустить локальный Bot API "
         "сервер."
+    ),
+    "too_big_server": (
+        "{what} ({size}): Telegram не принял такой большой файл, поэтому я его не отправил. Возьмите видео "
+        "короче или больше частей, или попросите оператора запустить локальный Bot API сервер."
     ),
     "what_video": "Часть с новой музыкой",
     "what_audio": "Музыка",

@@ -93,6 +93,12 @@ def video(media: Path) -> Path:
     return media / SHORT_VIDEO
 
 
+@pytest.fixture
+def tiny_video(media: Path) -> Path:
+    """2 s, no sound: cut in 2, each part's music is quick to make on a CPU."""
+    return media / "h264-no-audio-2s.mp4"
+
+
 async def ready_card(
     bot: BotUnderTest,
     user: FakeUser,

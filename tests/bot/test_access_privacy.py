@@ -31,10 +31,10 @@ async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[
         await bot.stop()
 
 
-async def test_history_and_forget(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
+async def test_history_and_forget(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     ann = tg.add_user("Ann")
     assert "no jobs yet" in ((await bot.say(ann, "/history")).text or "")
-    await ready_card(bot, ann, video, previews=0)
+    await ready_card(bot, ann, tiny_video, previews=0)
     since = tg.mark()
     await bot.say(ann, "/generate")
     await wait_for_zip(tg, ann.id, since)

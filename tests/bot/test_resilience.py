@@ -15,9 +15,9 @@ def zips(tg: FakeTelegram, user: FakeUser) -> list[object]:
     return [c for c in tg.calls_of("sendDocument", chat=user.id) if c.ok]
 
 
-async def test_storm_of_429s_during_a_job(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
+async def test_storm_of_429s_during_a_job(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     ann = tg.add_user("Ann")
-    card = await ready_card(bot, ann, video, previews=0)
+    card = await ready_card(bot, ann, tiny_video, previews=0)
     tg.flood(seconds=4.0, retry_after=1)  # every method but getUpdates, for 4 s
     since = tg.mark()
     query = tg.press(ann, card, "Split-n-Generate")
@@ -28,9 +28,11 @@ async def test_storm_of_429s_during_a_job(bot: BotUnderTest, tg: FakeTelegram, v
     assert "Ready" in ((await bot.say(ann, "/status")).text or "")  # the bot still answers
 
 
-async def test_stopped_mid_job_delivers_once_after_restart(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
+async def test_stopped_mid_job_delivers_once_after_restart(
+    bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path
+) -> None:
     ann = tg.add_user("Ann")
-    card = await ready_card(bot, ann, video, steps=40, previews=0)
+    card = await ready_card(bot, ann, tiny_video, steps=40, previews=0)
     query = tg.press(ann, card, "Split-n-Generate")
     await tg.wait_until(lambda: tg.callback_answer(query), timeout=30)
     await tg.wait_until(
@@ -50,9 +52,9 @@ async def test_stopped_mid_job_delivers_once_after_restart(bot: BotUnderTest, tg
     assert len(zips(tg, ann)) == 1
 
 
-async def test_double_tap_makes_one_job(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
+async def test_double_tap_makes_one_job(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     ann = tg.add_user("Ann")
-    card = await ready_card(bot, ann, video, previews=0)
+    card = await ready_card(bot, ann, tiny_video, previews=0)
     since = tg.mark()
     first = tg.press(ann, card, "Split-n-Generate")
     second = tg.press(ann, card, "Split-n-Generate")
@@ -62,3 +64,41 @@ async def test_double_tap_makes_one_job(bot: BotUnderTest, tg: FakeTelegram, vid
     await asyncio.sleep(1.0)
     assert len(zips(tg, ann)) == 1
     assert len(await user_history(bot.services.db, ann.id)) == 1
+
+
+async def test_results_over_the_upload_limit(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
+    """The server refuses big uploads (413): each refused file gets a sentence, what fits is still sent."""
+    ann = tg.add_user("Ann")
+    card = await ready_card(bot, ann, tiny_video, previews=0)
+    tg.upload_limit = 100_000  # the part (85 kB) and the music (88 kB) fit, the zip (119 kB) does not
+    since = tg.mark()
+    tg.press(ann, card, "Split-n-Generate")
+    await tg.wait_for_bot_message(ann, lambda m: "done in" in (m.text or ""), timeout=180, after=card)
+    uploads = [c for c in tg.calls[since:] if c.method in ("sendVideo", "sendAudio", "sendDocument")]
+    refused = [c for c in uploads if c.status == 413]
+    assert refused and any(c.ok for c in uploads), [(c.method, c.status) for c in uploads]
+    notices = [m.text or "" for m in tg.bot_messages(ann) if "too large" in (m.text or "")]
+    assert len(notices) == len(refused) and all("local Bot API server" in n for n in notices)
+
+
+async def test_member_who_blocked_the_bot(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
+    """Blocked during the job: the delivery ends quietly, the job counts as delivered, the bot goes on."""
+    ann, bob = tg.add_user("Ann"), tg.add_user("Bob")
+    card = await ready_card(bot, ann, tiny_video, previews=0)
+    query = tg.press(ann, card, "Split-n-Generate")
+    await tg.wait_until(lambda: tg.callback_answer(query), timeout=30)
+    tg.block_bot(ann)
+    jobs = await user_history(bot.services.db, ann.id)
+    await tg.wait_until(lambda: any(c.status == 403 for c in tg.calls_of("sendVideo", chat=ann.id)), timeout=180)
+
+    async def delivered() -> bool:
+        job = (await user_history(bot.services.db, ann.id))[0]
+        return job.delivered_at is not None
+
+    for _ in range(100):
+        if await delivered():
+            break
+        await asyncio.sleep(0.1)
+    assert await delivered() and len(jobs) == 1
+    assert not [c for c in tg.calls_of("sendDocument", chat=ann.id) if c.ok]
+    assert "Send me a video" in ((await bot.say(bob, "/start")).text or "")
