@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from engine.archive import write_zip_async
 from engine.errors import BadInput
+from engine.fullcut import join_parts
 from engine.probe import probe
 from engine.remux import replace_audio
 from engine.split import SplitResult, split_video
@@ -119,3 +122,20 @@ async def test_bad_inputs_are_refused(media: Path, music_wav: Path, tmp_path: Pa
     with pytest.raises(BadInput, match="There is no file"):
         await replace_audio(part, tmp_path / "missing.wav", tmp_path / "e.mp4")
     assert _written(tmp_path) == []
+
+
+async def test_full_cut_and_zip_of_a_real_split(hd_parts: SplitResult, hd_new: Path, tmp_path: Path) -> None:
+    """The chosen part (2 of 4) with its new sound, joined back with the others, and zipped with them."""
+    paths = [p.path for p in hd_parts.parts]
+    full = await join_parts([paths[0], hd_new, *paths[2:]], tmp_path / "full.mp4")
+    info = await probe(full)
+    assert (info.width, info.height, info.video_codec, info.audio_codec) == (1920, 1080, "h264", "aac")
+    assert info.duration == pytest.approx(10.04, abs=0.05)
+    assert stream_end(full, "a") == pytest.approx(stream_end(full, "v"), abs=0.05)
+
+    archive = await write_zip_async(tmp_path / "job.zip", paths, 2, hd_new, {"prompt": "calm piano"})
+    with zipfile.ZipFile(archive) as z:
+        assert z.namelist() == [
+            "part-1-of-4.mp4", "part-2-of-4-new-music.mp4", "part-3-of-4.mp4", "part-4-of-4.mp4", "job.json"
+        ]  # fmt: skip
+        assert z.read("part-2-of-4-new-music.mp4") == await asyncio.to_thread(hd_new.read_bytes)
