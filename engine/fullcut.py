@@ -15,7 +15,7 @@ from typing import Any
 import ffmpeg
 
 from engine.errors import EngineFailure
-from engine.ffmpeg_process import AUDIO_FORMATS, DEFAULT_TIMEOUT, ffmpeg_args, open_input, output_path, run
+from engine.ffmpeg_process import DEFAULT_TIMEOUT, ffmpeg_args, open_input, output_path, run
 from engine.probe import probe
 from engine.split import H264_OPTIONS
 
@@ -38,7 +38,7 @@ async def join_parts(
     pieces: list[Any] = []
     for part, info in zip(parts, infos, strict=True):
         span = f"{info.start_time + info.duration:.6f}"
-        source = open_input(part, formats=AUDIO_FORMATS)
+        source = open_input(part)
         video = (
             source[str(info.video_index)]
             .filter("scale", w=width, h=height, force_original_aspect_ratio="decrease")
