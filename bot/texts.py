@@ -43,7 +43,8 @@ EN: dict[str, str] = {
         "<b>What I keep</b>\n"
         "Your settings, your current video's Telegram file id and its choices, and your jobs (prompt, "
         "settings, state). Results are kept until they are delivered and for {retention} h after, then deleted; "
-        "videos are downloaded only while a job runs. /forget deletes all of it at once."
+        "a video is downloaded only to check it and while its job runs, then deleted. /forget deletes all of it "
+        "at once."
     ),
     "help_setting": "<code>{name}</code> – {help} ({allowed})",
     # --- the status card --------------------------------------------------------------------------
@@ -207,7 +208,7 @@ RU: dict[str, str] = {
         "<b>Что я храню</b>\n"
         "Ваши настройки, Telegram-идентификатор текущего видео и выбор для него, ваши задания (описание, "
         "настройки, состояние). Результаты хранятся до доставки и ещё {retention} ч, затем удаляются; видео "
-        "скачивается только на время задания. /forget удаляет всё сразу."
+        "скачивается только для проверки и на время задания, затем удаляется. /forget удаляет всё сразу."
     ),
     "card_title": "<b>Ваше видео</b>",
     "card_video": "🎬 Видео: {length}, {width}×{height}, {size}",

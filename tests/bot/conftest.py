@@ -1,66 +1,14 @@
-"""The real bot (bot.app.build_application) against the fake Telegram server, over real HTTP, with the tiny model."""
+"""Fixtures for the bot's tests: the fake Telegram server, the real bot with the tiny model, sample videos."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_telegram import FakeTelegram, FakeUser, ViewMessage
-
-from bot import app as bot_app
-from riffcut.settings import load_settings
-
-SHORT_VIDEO = "h264-aac-320x240-7s.mp4"
-
-
-class BotUnderTest:
-    """Starts, stops and restarts the bot on the same database; sends and waits as a user would."""
-
-    def __init__(self, tg: FakeTelegram, overrides: dict[str, Any]) -> None:
-        self.tg = tg
-        self.overrides = overrides
-        self.application: Any = None
-
-    def settings(self) -> Any:
-        return load_settings(
-            telegram_bot_token=self.tg.token,
-            telegram_api_base_url=self.tg.base_url,
-            telegram_file_base_url=self.tg.base_file_url,
-            **self.overrides,
-        )
-
-    async def start(self) -> None:
-        self.application = bot_app.build_application(self.settings(), poll_timeout=1)
-        await bot_app.start(self.application)
-
-    async def stop(self) -> None:
-        if self.application is not None:
-            await bot_app.stop(self.application)
-            self.application = None
-
-    async def restart(self) -> None:
-        await self.stop()
-        await self.start()
-
-    @property
-    def services(self) -> Any:
-        from bot.services import services_of
-
-        return services_of(self.application)
-
-    async def say(self, user: FakeUser, text: str, *, chat: Any = None, reply_to: Any = None) -> ViewMessage:
-        """Send a text and return the first bot message that answers it."""
-        sent = self.tg.send_text(user, text, chat=chat, reply_to=reply_to)
-        return await self.tg.wait_for_bot_message(chat or user, after=sent)
-
-    async def answer_to(
-        self, sent: ViewMessage, where: Callable[[ViewMessage], Any] = lambda m: True, wait_s: float = 30.0
-    ) -> ViewMessage:
-        return await self.tg.wait_for_bot_message(sent.chat_id, where, timeout=wait_s, after=sent)
+from bot_harness import SHORT_VIDEO, BotUnderTest
+from fake_telegram import FakeTelegram
 
 
 @pytest.fixture
@@ -84,8 +32,6 @@ async def bot(tg: FakeTelegram, bot_settings: dict[str, Any]) -> AsyncIterator[B
         yield under_test
     finally:
         await under_test.stop()
-        await asyncio.sleep(0)
-        logging.getLogger(__name__).debug("bot stopped")
 
 
 @pytest.fixture
@@ -97,38 +43,3 @@ def video(media: Path) -> Path:
 def tiny_video(media: Path) -> Path:
     """2 s, no sound: cut in 2, each part's music is quick to make on a CPU."""
     return media / "h264-no-audio-2s.mp4"
-
-
-async def ready_card(
-    bot: BotUnderTest,
-    user: FakeUser,
-    video: Path,
-    *,
-    steps: int = 2,
-    parts: int = 2,
-    previews: int | None = None,
-    prompt: str = "calm piano",
-) -> ViewMessage:
-    """Steps, previews, a video with its prompt, N parts: the card that offers Split-n-Generate."""
-    tg = bot.tg
-    await bot.say(user, f"/set steps {steps}")
-    if previews is not None:
-        await bot.say(user, f"/set previews {previews}")
-    sent = tg.send_video(user, video, caption=prompt)
-    await bot.answer_to(sent, lambda m: "Ready" in (m.text or ""))
-    return await bot.say(user, f"/parts {parts}")
-
-
-async def wait_for_zip(tg: FakeTelegram, chat_id: int, since: int, wait_s: float = 180.0) -> Any:
-    """The zip sent to the chat after `since`; fails at once, with the reason, if a job fails instead."""
-
-    def found() -> Any:
-        for call in tg.calls[since:]:
-            if call.method == "sendDocument" and call.ok and call.chat_id == chat_id:
-                return call
-            text = call.text or ""
-            if call.chat_id == chat_id and "❌" in text:
-                raise AssertionError(f"the job failed: {text}")
-        return None
-
-    return await tg.wait_until(found, wait_s, what="the zip")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot_harness import BotUnderTest
 from fake_telegram import FakeTelegram
 
 from engine.parts import format_time
 from engine.probe import probe
-from tests.bot.conftest import BotUnderTest
 
 
 async def test_start_help_and_commands_registered(bot: BotUnderTest, tg: FakeTelegram) -> None:
@@ -29,29 +29,31 @@ async def test_video_card_buttons_and_commands(bot: BotUnderTest, tg: FakeTelegr
     ann = tg.add_user("Ann")
     sent = tg.send_video(ann, video)
     card = await bot.answer_to(sent, lambda m: "Parts" in (m.text or ""))
-    assert f"{length:.2f} s" in card.text and "320×240" in card.text
-    assert "none yet" in card.text and "Split-n-Generate" not in str(card.reply_markup)
+    assert f"{length:.2f} s" in (card.text or "") and "320×240" in (card.text or "")
+    assert "none yet" in (card.text or "") and "Split-n-Generate" not in str(card.reply_markup)
     # the prompt, by a reply to the bot's question
     tg.press(ann, card, "Set the prompt")
     question = await bot.answer_to(card, lambda m: "What music" in (m.text or ""))
     reply = tg.send_text(ann, "calm piano", reply_to=question)
     card2 = await bot.answer_to(reply, lambda m: "Prompt set" in (m.text or ""))
-    assert "calm piano" in card2.text and "Split-n-Generate" in str(card2.reply_markup)
-    # parts + on the card: 2 parts of 3.52 s, part 1 from 00:00:00
+    assert "calm piano" in (card2.text or "") and "Split-n-Generate" in str(card2.reply_markup)
+    # parts + on the card: 2 parts, part 1 from 00:00:00
     tg.press(ann, card2, "✂️ +")
-    card2 = await tg.wait_until(lambda: (m := tg.message(ann, card2.message_id)) and "2 × " in m.text and m)
-    assert f"{half:.2f} s" in card2.text and f"00:00:00 – {format_time(half)}" in card2.text
+    card_id = card2.message_id
+    await tg.wait_until(lambda: "2 × " in (tg.message(ann, card_id).text or ""))
+    card2 = tg.message(ann, card_id)
+    assert f"{half:.2f} s" in (card2.text or "") and f"00:00:00 – {format_time(half)}" in (card2.text or "")
     answer = await bot.say(ann, "/part 2")
-    assert (
-        "Chosen part: 2 of 2" in (answer.text or "") and f"{format_time(half)} – {format_time(length)}" in answer.text
+    assert "Chosen part: 2 of 2" in (answer.text or "") and f"{format_time(half)} – {format_time(length)}" in (
+        answer.text or ""
     )
     answer = await bot.say(ann, "/parts 99")
-    assert "too short" in (answer.text or "") and "1 to 6" in answer.text
+    assert "too short" in (answer.text or "") and "1 to 6" in (answer.text or "")
     answer = await bot.say(ann, "/part 3")
     assert "1 to 2" in (answer.text or "")
     answer = await bot.say(ann, "/prompt " + "piano " * 200)
     assert "token" in (answer.text or "").lower()
     answer = await bot.say(ann, "/status")
-    assert "calm piano" in (answer.text or "") and "Chosen part: 2 of 2" in answer.text
+    assert "calm piano" in (answer.text or "") and "Chosen part: 2 of 2" in (answer.text or "")
     answer = await bot.say(ann, "warm analog synth")  # plain text in a private chat is the prompt
-    assert "Prompt set" in (answer.text or "") and "warm analog synth" in answer.text
+    assert "Prompt set" in (answer.text or "") and "warm analog synth" in (answer.text or "")

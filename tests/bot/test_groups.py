@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from bot_harness import BotUnderTest
 from fake_telegram import FakeTelegram
-
-from tests.bot.conftest import BotUnderTest
 
 
 async def test_two_members_at_once(bot: BotUnderTest, tg: FakeTelegram, video: Path, media: Path) -> None:

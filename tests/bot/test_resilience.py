@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from bot_harness import BotUnderTest, ready_card, wait_for_zip
 from fake_telegram import FakeTelegram, FakeUser
 
 from storage.history import user_history
-from tests.bot.conftest import BotUnderTest, ready_card, wait_for_zip
 
 
 def zips(tg: FakeTelegram, user: FakeUser) -> list[object]:
@@ -58,7 +58,10 @@ async def test_double_tap_makes_one_job(bot: BotUnderTest, tg: FakeTelegram, tin
     since = tg.mark()
     first = tg.press(ann, card, "Split-n-Generate")
     second = tg.press(ann, card, "Split-n-Generate")
-    answers = [await tg.wait_until(lambda q=q: tg.callback_answer(q), timeout=30) for q in (first, second)]
+    answers = [
+        await tg.wait_until(lambda: tg.callback_answer(first), timeout=30),
+        await tg.wait_until(lambda: tg.callback_answer(second), timeout=30),
+    ]
     assert sum("already on its way" in a.get("text", "") for a in answers) == 1
     await wait_for_zip(tg, ann.id, since)
     await asyncio.sleep(1.0)

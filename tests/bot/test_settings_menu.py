@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from bot_harness import BotUnderTest
 from fake_telegram import FakeTelegram
-
-from tests.bot.conftest import BotUnderTest
 
 
 async def test_settings_by_buttons_and_set_survive_restart(bot: BotUnderTest, tg: FakeTelegram) -> None:
     ann = tg.add_user("Ann")
     menu = await bot.say(ann, "/settings")
-    assert "Diffusion steps: 50" in (menu.text or "") and "Seed: random" in menu.text
+    assert "Diffusion steps: 50" in (menu.text or "") and "Seed: random" in (menu.text or "")
     # buttons: steps -> 20
     tg.press(ann, menu, "Diffusion steps: 50")
     await tg.wait_until(lambda: "Allowed" in (tg.message(ann, menu.message_id).text or ""))

@@ -6,9 +6,8 @@ import socket
 from typing import Any
 
 import aiohttp
+from bot_harness import BotUnderTest
 from fake_telegram import FakeTelegram
-
-from tests.bot.conftest import BotUnderTest
 
 
 def free_port() -> int:

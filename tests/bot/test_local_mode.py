@@ -1,0 +1,31 @@
+"""With a local Bot API server (TELEGRAM_LOCAL_MODE) the 20 MB download limit is lifted and files go by path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bot_harness import BotUnderTest, ready_card, wait_for_zip
+from fake_telegram import FakeTelegram
+
+
+async def test_local_mode(
+    tmp_path_factory: pytest.TempPathFactory, bot_settings: dict[str, Any], tiny_video: Path
+) -> None:
+    async with FakeTelegram(root=tmp_path_factory.mktemp("local-telegram"), local_mode=True) as tg:
+        bot = BotUnderTest(tg, {**bot_settings, "telegram_local_mode": True})
+        await bot.start()
+        try:
+            ann = tg.add_user("Ann")
+            sent = tg.send_video(ann, tiny_video, caption="calm piano", file_size=300 * 1024 * 1024)
+            card = await bot.answer_to(sent, lambda m: "Checking" not in (m.text or ""))
+            assert "Ready" in (card.text or "")  # no 20 MB refusal
+            await ready_card(bot, ann, tiny_video, previews=2)
+            since = tg.mark()
+            await bot.say(ann, "/generate")
+            zip_call = await wait_for_zip(tg, ann.id, since)
+            assert zip_call.files["document"].data[:2] == b"PK"
+            assert [c for c in tg.calls_of("sendMediaGroup", chat=ann.id) if c.ok]
+        finally:
+            await bot.stop()
