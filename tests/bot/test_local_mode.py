@@ -22,10 +22,13 @@ async def test_local_mode(
             card = await bot.answer_to(sent, lambda m: "Checking" not in (m.text or ""))
             assert "Ready" in (card.text or "")  # no 20 MB refusal
             await ready_card(bot, ann, tiny_video, previews=2)
+            await bot.say(ann, "/set full_cut on")
             since = tg.mark()
             await bot.say(ann, "/generate")
             zip_call = await wait_for_zip(tg, ann.id, since)
             assert zip_call.files["document"].data[:2] == b"PK"
             assert [c for c in tg.calls_of("sendMediaGroup", chat=ann.id) if c.ok]
+            full_cut = [c for c in tg.calls_of("sendVideo", chat=ann.id) if "whole video" in (c.text or "")]
+            assert full_cut and full_cut[0].ok and full_cut[0].params["duration"] == 2
         finally:
             await bot.stop()
