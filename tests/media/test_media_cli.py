@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from riffcut.cli import main
-from tests.media.conftest import stream_end
+from tests.media.measure import stream_end
 
 PROBE_KEYS = ["duration", "width", "height", "fps", "rotation", "video_codec", "audio_codec", "size_bytes"]
 SPLIT_KEYS = ["index", "path", "start", "duration", "mode", "fell_back"]

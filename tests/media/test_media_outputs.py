@@ -17,7 +17,7 @@ from engine.fullcut import join_parts
 from engine.preview import make_preview
 from engine.probe import probe
 from engine.workspace import JobWorkspace
-from tests.media.conftest import ffprobe, stream_end, streams
+from tests.media.measure import ffprobe, stream_end, streams
 
 
 def _assert_plays_in_chat(path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 import engine.ffmpeg_process as ffmpeg_process
 from engine.errors import BadInput, EngineFailure
 from engine.probe import probe
-from tests.media.conftest import streams
+from tests.media.measure import streams
 
 # name: (duration, width, height, fps, rotation, video codec, audio codec)
 EXPECTED = {

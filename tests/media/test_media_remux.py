@@ -14,7 +14,7 @@ from engine.fullcut import join_parts
 from engine.probe import probe
 from engine.remux import replace_audio
 from engine.split import SplitResult, split_video
-from tests.media.conftest import ffprobe, loudness, stream_end, streams
+from tests.media.measure import ffprobe, loudness, stream_end, streams
 
 # An AAC frame is 1024 samples (21 ms at 48 kHz): the sound may end up to one frame past the video.
 AAC_FRAME = 1024 / 48000

@@ -14,7 +14,7 @@ import pytest
 
 from engine.probe import VideoInfo, probe
 from engine.split import SplitResult, copy_container, part_name, split_video, tolerance
-from tests.media.conftest import ffprobe, frame_count, streams
+from tests.media.measure import ffprobe, frame_count, streams
 
 MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "media"
 
