@@ -120,7 +120,7 @@ async def main(jobs: int, steps: int) -> None:
             await tg.wait_for(
                 lambda c: c.method == "editMessageText" and "generating" in (c.text or ""), timeout=120, since=since
             )
-            busy = []
+            busy: list[float] = []
             while not tg.calls_of("sendDocument", chat=ann.id) and len(busy) < 200:
                 busy.append(await status_time(tg, bob))
             await tg.wait_for_call("sendDocument", chat=ann.id, since=since, timeout=600)
@@ -128,7 +128,9 @@ async def main(jobs: int, steps: int) -> None:
             crowd_users = [tg.add_user(f"User{i}") for i in range(50)]
             crowd = await asyncio.gather(*(status_time(tg, user) for user in crowd_users))
 
-            overheads, walls, engines = [], [], []
+            overheads: list[float] = []
+            walls: list[float] = []
+            engines: list[float] = []
             for _ in range(jobs):
                 sent = tg.send_text(bob, "/set seed random")
                 await tg.wait_for_reply(sent, methods=("sendMessage",))
