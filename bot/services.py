@@ -6,10 +6,11 @@ One `Services` lives in `application.bot_data["services"]`; handlers reach it wi
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram.ext import Application, CallbackContext
 
@@ -23,6 +24,23 @@ if TYPE_CHECKING:
 
 KEY = "services"
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BoundedDict(OrderedDict[K, V]):
+    """A dict that forgets its oldest entries beyond `limit` (in-memory notes that must not grow forever)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
+
 
 @dataclass
 class Services:
@@ -31,8 +49,8 @@ class Services:
     generator: Generator | None = None
     runner: JobRunner | None = None
     progress: ProgressBoard | None = None
-    has_audio: dict[str, bool] = field(default_factory=dict)  # file_unique_id -> the video has a sound track
-    languages: dict[int, str] = field(default_factory=dict)  # job id -> the language of its starter
+    has_audio: BoundedDict[str, bool] = field(default_factory=lambda: BoundedDict(10_000))  # file -> has sound
+    languages: BoundedDict[int, str] = field(default_factory=lambda: BoundedDict(10_000))  # job id -> language
     _locks: dict[tuple[int, int], asyncio.Lock] = field(default_factory=dict)
 
     @asynccontextmanager

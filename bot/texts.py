@@ -73,7 +73,6 @@ EN: dict[str, str] = {
     "prompt_set": "Prompt set.",
     "parts_set": "Parts: {parts}.",
     "part_set": "Chosen part: {part}.",
-    "usage_prompt": "Send the prompt after the command, e.g. <code>/prompt lo-fi beat with soft piano</code>.",
     "usage_parts": "Send the number after the command, e.g. <code>/parts 3</code>.",
     "usage_part": "Send the part's number after the command, e.g. <code>/part 2</code>.",
     "usage_set": "Use <code>/set NAME VALUE</code>, e.g. <code>/set steps 30</code>. Settings: {names}.",
@@ -87,9 +86,7 @@ EN: dict[str, str] = {
         "This video is {size}, over the {limit} a bot can download from Telegram. Send a shorter or smaller "
         "video, or ask the operator to run a local Bot API server, which lifts the limit."
     ),
-    "damaged": "This video looks damaged: it holds only {length} of the {stated} it claims. Send it again, whole.",
     "checking": "Checking your video…",
-    "download_failed": "I could not download this video from Telegram; please send it again.",
     # --- settings ---------------------------------------------------------------------------------
     "settings_title": "<b>Settings</b> (each one also works as <code>/set NAME VALUE</code>)",
     "settings_pick": (
@@ -99,7 +96,6 @@ EN: dict[str, str] = {
     "settings_saved": "{title}: {value}.",
     "btn_back": "« Back",
     "btn_close": "Close",
-    "btn_custom": "Other value: /set {name} VALUE",
     "not_your_menu": "This menu belongs to the member who opened it; send /settings for your own.",
     "not_your_card": "These buttons belong to the member who sent the video.",
     "guidance_ignores_negative": "Note: with guidance {guidance} (1 or less) the negative prompt is ignored.",
@@ -172,7 +168,6 @@ EN: dict[str, str] = {
     "stats_title": "<b>Stats</b>",
     # --- groups -----------------------------------------------------------------------------------
     "riff_usage": "Reply to a video with <code>/riff PROMPT</code>, or send a video with that caption.",
-    "group_settings_hint": "Settings: send /settings (your own, the menu answers only you).",
     "unknown_command": "I don't know that command; /help lists what I can do.",
 }
 
@@ -230,7 +225,6 @@ RU: dict[str, str] = {
     "prompt_set": "Описание задано.",
     "parts_set": "Частей: {parts}.",
     "part_set": "Выбрана часть {part}.",
-    "usage_prompt": "Напишите описание после команды, напр. <code>/prompt lo-fi beat with soft piano</code>.",
     "usage_parts": "Напишите число после команды, напр. <code>/parts 3</code>.",
     "usage_part": "Напишите номер части после команды, напр. <code>/part 2</code>.",
     "usage_set": "Формат: <code>/set ИМЯ ЗНАЧЕНИЕ</code>, напр. <code>/set steps 30</code>. Настройки: {names}.",
@@ -243,9 +237,7 @@ RU: dict[str, str] = {
         "Видео весит {size}, больше {limit}, которые бот может скачать из Telegram. Пришлите видео короче или "
         "меньше, или попросите оператора запустить локальный Bot API сервер: он снимает этот предел."
     ),
-    "damaged": "Видео повреждено: в нём только {length} из заявленных {stated}. Пришлите его целиком.",
     "checking": "Проверяю видео…",
-    "download_failed": "Не удалось скачать видео из Telegram; пришлите его ещё раз.",
     "settings_title": "<b>Настройки</b> (каждая также работает как <code>/set ИМЯ ЗНАЧЕНИЕ</code>)",
     "settings_pick": (
         "<b>{title}</b>: сейчас <b>{value}</b>\n{help}\nДопустимо: {allowed}.\n"
@@ -253,7 +245,6 @@ RU: dict[str, str] = {
     ),
     "btn_back": "« Назад",
     "btn_close": "Закрыть",
-    "btn_custom": "Другое значение: /set {name} ЗНАЧЕНИЕ",
     "not_your_menu": "Это меню того, кто его открыл; пришлите /settings, чтобы открыть своё.",
     "not_your_card": "Эти кнопки — для того, кто прислал видео.",
     "guidance_ignores_negative": "Заметьте: при guidance {guidance} (1 или меньше) негативное описание не учитывается.",
@@ -321,7 +312,6 @@ RU: dict[str, str] = {
     "queue_title": "<b>Очередь</b> ({count})",
     "stats_title": "<b>Статистика</b>",
     "riff_usage": "Ответьте на видео командой <code>/riff ОПИСАНИЕ</code> или пришлите видео с такой подписью.",
-    "group_settings_hint": "Настройки: /settings (меню отвечает только вам).",
     "unknown_command": "Не знаю такой команды; /help — что я умею.",
     "audio_title": "Riffcut: {prompt}",
     "btn_generate": "▶️ Split-n-Generate",

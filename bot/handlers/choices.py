@@ -43,10 +43,6 @@ def whole_number(text: str, what: str, lang: str) -> int:
         raise BadInput(tr(lang, "not_a_number", what=what, value=text.strip())) from None
 
 
-async def need_video(svc_me: tuple[object, Who], message: Message) -> bool:
-    return True
-
-
 async def prompt_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None
@@ -63,7 +59,7 @@ async def prompt_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await show_card(context, me, reply_to=message, notice=tr(me.lang, "prompt_set"))
 
 
-def is_prompt_answer(message: Message, bot_id: int, asked: set[int]) -> bool:
+def is_prompt_answer(message: Message, bot_id: int, asked: list[int]) -> bool:
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
         return False
@@ -74,7 +70,7 @@ async def prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """A reply to the bot's "what music?" question is the prompt; other replies are left alone."""
     message = update.effective_message
     assert message is not None
-    asked: set[int] = (context.chat_data or {}).get("prompt_questions", set())
+    asked: list[int] = (context.chat_data or {}).get("prompt_questions", [])
     if not is_prompt_answer(message, context.bot.id, asked):
         if message.chat.type == "private":
             await prompt_text(update, context)

@@ -18,6 +18,8 @@ from storage.videos_repo import set_current_video, set_prompt, set_split
 
 log = logging.getLogger(__name__)
 
+PROMPT_QUESTIONS_KEPT = 50  # per chat: the "what music?" questions whose replies are taken as prompts
+
 
 async def accept_video(
     context: ContextTypes.DEFAULT_TYPE, me: Who, message: Message, incoming: Incoming, status: Message
@@ -107,6 +109,8 @@ async def ask_prompt(context: ContextTypes.DEFAULT_TYPE, me: Who, reply_to: Mess
         sent = await context.bot.send_message(
             me.chat_id, tr(me.lang, "ask_prompt"), parse_mode=ParseMode.HTML, reply_markup=markup
         )
-    asks: set[int] = context.chat_data.setdefault("prompt_questions", set()) if context.chat_data is not None else set()
-    asks.add(sent.message_id)
+    if context.chat_data is not None:
+        asks: list[int] = context.chat_data.setdefault("prompt_questions", [])
+        asks.append(sent.message_id)
+        del asks[:-PROMPT_QUESTIONS_KEPT]
     return sent
