@@ -23,13 +23,13 @@ from bot.delivery import Delivery, DeliveryStopped
 from bot.download import download, safe_name
 from bot.jobtexts import ProgressView, progress_text
 from bot.keyboards import cancel_keyboard
-from bot.render_work import render_work
 from bot.services import Services, services_of
 from bot.texts import language_of, tr
 from engine.errors import BadInput
 from engine.generator import plan_windows
 from engine.runner import JobRunner
 from engine.runner_events import EventKind, RunnerEvent, Subscription
+from engine.runner_render import render_work
 from storage.jobs_repo import get_job, job_options
 from storage.models import Job
 from storage.options_repo import language_for

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import importlib.util
 import logging
 import math
 import threading
@@ -203,12 +202,9 @@ def _scheduler(name: str, config: Any) -> Any:
         "euler": "EulerDiscreteScheduler",
         "euler_a": "EulerAncestralDiscreteScheduler",
         "pndm": "PNDMScheduler",
-        "lms": "LMSDiscreteScheduler",
     }
     if name not in classes:
         raise BadInput(f"Scheduler must be one of {', '.join(SCHEDULERS)}.")
-    if name == "lms" and importlib.util.find_spec("scipy") is None:
-        raise BadInput("The lms scheduler needs scipy, which is not installed here; choose another.")
     return getattr(diffusers, classes[name]).from_config(config)
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from engine.errors import BadInput
 
 SEED_MAX = 2**32 - 1
-SCHEDULERS = ("dpm", "ddim", "euler", "euler_a", "pndm", "lms")
+SCHEDULERS = ("dpm", "ddim", "euler", "euler_a", "pndm")
 LANGUAGES = ("en", "ru")
 
 # The original demo's ranges and defaults (see README: sound quality could not be measured here).

@@ -1,13 +1,12 @@
-"""The runner's work on a job: the whole render pipeline (`engine.render.render`), its results named for delivery.
+"""The runner's work on a job: `engine.render.render` on the job's video, its results as the runner's files.
 
-Result kinds, each a `JobFile` row once kept (`part` is the 1-based part number where the file is one part's):
-- `zip`: every part with the chosen one replaced, and job.json; meta: `summary` (the demo's status card)
-- `part`: the chosen part with its new music (MP4)
-- `preview`: a part ready to play in the chat, one per part (only the chosen one when previews are 0);
-  meta: width, height, duration, thumbnail (a JPEG path), chosen (True for the part with new music)
-- `music`: the new music alone (WAV)
-- `full_cut`: all parts joined back into one video, when the user asked for it
-A file may back several rows (the chosen part is often its own preview); it is kept once.
+Used by whoever owns the runner (the bot, the runner tests, the benchmark). Files kept, each a `JobFile` row:
+- `result`: the chosen part with its new music, as a video Telegram plays inline (the render's preview of it,
+  which is the part itself when it already is H.264/AAC MP4), with width, height, duration and thumbnail;
+- `music`: the generated music (WAV); `preview`: every other part's preview, when previews are on (the chosen
+  part's slot in an album reuses the `result` upload); `full_cut` when asked; `zip`.
+Diffusion steps go to the runner as one count over the whole music: in chained mode each window is its own
+pass, so step k of window w counts as (w - 1) x steps + k, and the progress message can name the window.
 """
 
 from __future__ import annotations
@@ -18,48 +17,66 @@ from typing import Any
 from engine.generator import Generator
 from engine.media_config import MediaConfig
 from engine.preview import Preview
-from engine.render import RenderEvent, RenderRequest, RenderResult, render
+from engine.render import RenderEvent, RenderRequest, render
 from engine.runner import JobOutput, JobWork, OutputFile, Progress, ProgressReport
 from storage.jobs_repo import job_options
 from storage.models import Job
 
 
-def render_work(generator: Generator, media_config: MediaConfig) -> JobWork:
-    """The runner's `work`: render the job's request on `video` inside the job's folder."""
-
-    async def work(job: Job, video: Path, workdir: Path, report: ProgressReport) -> JobOutput:
-        def on_event(event: RenderEvent) -> None:
-            report(Progress(event.stage.value, event.fraction, event.step, event.total))
-
-        request = RenderRequest(job.prompt, job.parts, job.part, job_options(job))
-        result = await render(video, workdir / "render", request, generator, media_config, on_event)
-        return JobOutput(outputs_of(result), seed=result.seed)
-
-    return work
-
-
-def _preview_file(preview: Preview, part: int, chosen: bool) -> OutputFile:
-    meta: dict[str, Any] = {
+def preview_meta(preview: Preview) -> dict[str, Any]:
+    return {
         "width": preview.width,
         "height": preview.height,
-        "duration": preview.duration,
+        "duration": round(preview.duration, 3),
         "thumbnail": preview.thumbnail,
-        "chosen": chosen,
     }
-    return OutputFile("preview", preview.path, part, meta)
 
 
-def outputs_of(result: RenderResult) -> list[OutputFile]:
-    chosen = result.plan.chosen
-    files = [
-        OutputFile("zip", result.zip, None, {"summary": result.summary()}),
-        OutputFile("part", result.new_part, chosen),
-    ]
-    if result.part_previews:
-        files += [_preview_file(p, n, n == chosen) for n, p in enumerate(result.part_previews, start=1)]
-    else:
-        files.append(_preview_file(result.new_part_preview, chosen, True))
-    files.append(OutputFile("music", result.music_wav, chosen))
-    if result.full_cut is not None:
-        files.append(OutputFile("full_cut", result.full_cut))
-    return files
+def to_progress(event: RenderEvent, chained: bool) -> Progress:
+    if event.step is None or not event.total:
+        return Progress(event.stage.value, event.fraction)
+    windows = event.windows or 1
+    if chained and windows > 1:
+        window = event.window or 1
+        return Progress(
+            event.stage.value,
+            event.fraction,
+            step=(window - 1) * event.total + event.step,
+            total_steps=event.total * windows,
+        )
+    return Progress(event.stage.value, event.fraction, step=event.step, total_steps=event.total)
+
+
+def render_work(generator: Generator, media_config: MediaConfig) -> JobWork:
+    async def work(job: Job, video: Path, workdir: Path, report: ProgressReport) -> JobOutput:
+        options = job_options(job)
+        chained = options.windows == "chained"
+        result = await render(
+            video,
+            workdir / "render",
+            RenderRequest(prompt=job.prompt, parts=job.parts, part=job.part, options=options),
+            generator,
+            media_config,
+            lambda event: report(to_progress(event, chained)),
+        )
+        chosen = result.new_part_preview
+        files = [
+            OutputFile("result", chosen.path, job.part, preview_meta(chosen)),
+            OutputFile("music", result.music_wav, job.part, {"duration": round(chosen.duration, 3)}),
+        ]
+        for index, preview in enumerate(result.part_previews, start=1):
+            if index != job.part:
+                files.append(OutputFile("preview", preview.path, index, preview_meta(preview)))
+        if result.full_cut is not None:
+            files.append(
+                OutputFile(
+                    "full_cut",
+                    result.full_cut,
+                    None,
+                    {"width": result.info.width, "height": result.info.height, "duration": result.info.duration},
+                )
+            )
+        files.append(OutputFile("zip", result.zip, None, {"parts": job.parts}))
+        return JobOutput(files, seed=result.seed)
+
+    return work

@@ -16,6 +16,6 @@ def configure_logging(level: str = "INFO") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Request URLs carry the bot token: keep the HTTP clients quiet.
-    for noisy in ("httpx", "httpcore", "telegram.request", "apscheduler"):
+    for noisy in ("httpx", "httpcore", "telegram.request", "apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     _configured = True

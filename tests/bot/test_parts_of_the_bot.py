@@ -71,7 +71,6 @@ def test_menu_buttons_come_from_the_specs_and_read_back() -> None:
         "euler",
         "euler_a",
         "pndm",
-        "lms",
     }
 
 

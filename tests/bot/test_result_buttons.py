@@ -18,10 +18,6 @@ def job_json(zip_bytes: bytes) -> dict[str, object]:
 
 async def test_another_part_and_new_seed(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     ann = tg.add_user("Ann")
-    # The fake server files a user's file N and the bot's upload N under the same download path (videos/file_N):
-    # two files registered first keep the user's video clear of the bot's uploads 1, 5, 9... in this test.
-    tg.register_file(b"first", file_name="first.bin")
-    tg.register_file(b"second", file_name="second.bin")
     card = await ready_card(bot, ann, tiny_video, previews=0)
     since = tg.mark()
     tg.press(ann, card, "Split-n-Generate")

@@ -94,7 +94,7 @@ class StoredFile:
     file_unique_id: str
     path: Path  # where the bytes are on disk (a registered path is used in place, never copied)
     file_size: int  # the size Telegram reports (a test may declare more than the bytes on disk)
-    file_path: str  # the relative path getFile returns, e.g. "videos/file_3.mp4"
+    file_path: str  # the relative path getFile returns, e.g. "videos/file_u3.mp4"
     file_name: str | None = None
     mime_type: str | None = None
     origin: str = "user"  # "user" (registered by the test) or "bot" (uploaded by the bot)

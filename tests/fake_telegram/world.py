@@ -257,7 +257,9 @@ class TelegramWorld:
         if stored.file_path:
             self.files_by_path.pop(stored.file_path, None)
         suffix = Path(stored.file_name or "").suffix or mimetypes.guess_extension(stored.mime_type or "") or ""
-        stored.file_path = f"{_KIND_DIRS.get(kind, 'documents')}/file_{stored.file_unique_id[1:].lstrip('0')}{suffix}"
+        # The unique id's letter keeps users' files (U...) and the bot's uploads (B...) apart.
+        unique = stored.file_unique_id
+        stored.file_path = f"{_KIND_DIRS.get(kind, 'documents')}/file_{unique[0].lower()}{unique[1:].lstrip('0')}{suffix}"
         self.files[stored.file_id] = stored
         self.files_by_path[stored.file_path] = stored
 
