@@ -259,7 +259,8 @@ class TelegramWorld:
         suffix = Path(stored.file_name or "").suffix or mimetypes.guess_extension(stored.mime_type or "") or ""
         # The unique id's letter keeps users' files (U...) and the bot's uploads (B...) apart.
         unique = stored.file_unique_id
-        stored.file_path = f"{_KIND_DIRS.get(kind, 'documents')}/file_{unique[0].lower()}{unique[1:].lstrip('0')}{suffix}"
+        folder = _KIND_DIRS.get(kind, "documents")
+        stored.file_path = f"{folder}/file_{unique[0].lower()}{unique[1:].lstrip('0')}{suffix}"
         self.files[stored.file_id] = stored
         self.files_by_path[stored.file_path] = stored
 
