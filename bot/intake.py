@@ -112,4 +112,5 @@ def record_of(incoming: Incoming, info: VideoInfo) -> VideoRecord:
         duration=info.duration,
         width=info.width,
         height=info.height,
+        has_audio=info.audio_codec is not None,
     )

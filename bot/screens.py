@@ -29,7 +29,7 @@ def check_prompt(svc: Services, text: str) -> object:
 
 async def current_choice(svc: Services, me: Who) -> VideoChoice | None:
     row = await get_current_video(svc.db, me.chat_id, me.user_id)
-    return VideoChoice.of(row, svc.has_audio) if row is not None else None
+    return VideoChoice.of(row) if row is not None else None
 
 
 def card_for(svc: Services, me: Who, video: VideoChoice) -> Card:

@@ -49,7 +49,6 @@ class Services:
     generator: Generator | None = None
     runner: JobRunner | None = None
     progress: ProgressBoard | None = None
-    has_audio: BoundedDict[str, bool] = field(default_factory=lambda: BoundedDict(10_000))  # file -> has sound
     languages: BoundedDict[int, str] = field(default_factory=lambda: BoundedDict(10_000))  # job id -> language
     _locks: dict[tuple[int, int], asyncio.Lock] = field(default_factory=dict)
 

@@ -1,8 +1,9 @@
 """The bot's view of one member's current video in one chat, read from storage.
 
-Storage keeps the Telegram file id, the probed numbers and the prompt/parts/part choices (storage.videos_repo);
-whether the video has a sound track is not a column there, so the bot remembers it per file in memory
-(`Services.has_audio`); after a restart it is unknown (None) until the render says so.
+Storage keeps the Telegram file id, the probed numbers and the prompt/parts/part choices (storage.videos_repo).
+Whether the video has a sound track is stored with it, so a silent video with remix on is refused on the card even
+after a restart; `has_audio` is None (not known) only for a video stored before that column existed, or for a
+finished job's video run again (jobs do not keep it).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class VideoChoice:
     has_audio: bool | None
 
     @classmethod
-    def of(cls, row: CurrentVideo, has_audio: dict[str, bool]) -> VideoChoice:
+    def of(cls, row: CurrentVideo) -> VideoChoice:
         return cls(
             chat_id=row.chat_id,
             user_id=row.user_id,
@@ -43,5 +44,5 @@ class VideoChoice:
             prompt=row.prompt,
             parts=row.parts,
             part=row.part,
-            has_audio=has_audio.get(row.file_unique_id or ""),
+            has_audio=row.has_audio,
         )

@@ -8,7 +8,8 @@ API (every function is async and takes a `Database` first):
     storage.options_repo: ensure_user(db, user_id, telegram_language), get_options(db, user_id) -> UserOptions,
         set_option(db, user_id, name, value) -> UserOptions (BadInput: refused, stored value kept),
         set_options, reset_options, language_for(db, user_id) -> "en" | "ru" | None
-    storage.videos_repo: VideoRecord(file_id, file_unique_id, file_name, size_bytes, duration, width, height),
+    storage.videos_repo: VideoRecord(file_id, file_unique_id, file_name, size_bytes, duration, width, height,
+        has_audio),
         set_current_video(db, chat_id, user_id, video) (prompt kept, split back to 1 part),
         get_current_video(db, chat_id, user_id) -> CurrentVideo | None, set_prompt, set_split(parts, part),
         set_part(part) (BadInput unless 1..parts; "Send a video first." without a video), clear_current_video

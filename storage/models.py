@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -103,6 +104,7 @@ class CurrentVideo(Base):
     duration: Mapped[float | None] = mapped_column(Float)
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
+    has_audio: Mapped[bool | None] = mapped_column(Boolean)  # has a sound track; None: stored before it was kept
     prompt: Mapped[str | None] = mapped_column(Text)
     parts: Mapped[int] = mapped_column(Integer, default=1)
     part: Mapped[int] = mapped_column(Integer, default=1)

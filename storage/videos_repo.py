@@ -30,6 +30,7 @@ class VideoRecord:
     duration: float | None = None
     width: int | None = None
     height: int | None = None
+    has_audio: bool | None = None  # whether the probe found a sound track; None: not known
 
 
 def _check_split(parts: int, part: int) -> None:
@@ -56,6 +57,7 @@ async def set_current_video(
         row.duration = video.duration
         row.width = video.width
         row.height = video.height
+        row.has_audio = video.has_audio
         row.parts = 1
         row.part = 1
     return row

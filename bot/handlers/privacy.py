@@ -43,7 +43,6 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if job.user_id == me.user_id:
             await svc.jobs.cancel(job.id)
     forgotten = await forget_user(svc.db, me.user_id)
-    svc.has_audio.clear()
     log.info(
         "forgot user %s: %d job(s), %d result folder(s)", me.user_id, forgotten.jobs, forgotten.result_folders_removed
     )

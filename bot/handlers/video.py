@@ -29,7 +29,6 @@ async def accept_video(
     check_size(incoming, svc.download_limit, me.lang)
     info = await fetch_and_probe(context.bot, incoming, svc.settings.temporary_directory / "intake")
     parts = first_parts(info, 1, svc.settings.min_part_seconds, svc.settings.max_part_seconds)
-    svc.has_audio[incoming.file_unique_id] = info.audio_codec is not None
     async with svc.user_lock(me.chat_id, me.user_id):
         await set_current_video(
             svc.db, me.chat_id, me.user_id, record_of(incoming, info), telegram_language=me.telegram_language

@@ -54,6 +54,10 @@ async def test_silent_video_with_remix_on(bot: BotUnderTest, tg: FakeTelegram, m
     sent = tg.send_video(ann, media / "h264-no-audio-2s.mp4", caption="calm piano")
     card = await bot.answer_to(sent, lambda m: "Parts" in (m.text or ""))
     assert "no sound" in (card.text or "") and "Split-n-Generate" not in str(card.reply_markup)
+    await bot.restart()  # the video's lack of sound is stored with it, not only in the running bot's memory
+    card = await bot.say(ann, "/status")
+    assert "calm piano" in (card.text or "")
+    assert "no sound" in (card.text or "") and "Split-n-Generate" not in str(card.reply_markup)
     refused = await bot.say(ann, "/generate")
     assert "no sound" in (refused.text or "")
     await bot.say(ann, "/set remix off")

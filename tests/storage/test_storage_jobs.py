@@ -167,7 +167,7 @@ async def test_forgetting_a_user_leaves_nothing_of_theirs(db: Database, tmp_path
     assert [exists(j.result_dir) for j in await user_history(db, 2)] == [False, True]
 
 
-async def test_the_first_migration_creates_exactly_the_models_schema(db: Database) -> None:
+async def test_the_migrations_create_exactly_the_models_schema(db: Database) -> None:
     def differences(connection: object) -> list[object]:
         context = MigrationContext.configure(connection, opts={"compare_type": True})  # type: ignore[arg-type]
         return list(compare_metadata(context, Base.metadata))
@@ -180,7 +180,7 @@ def test_riffcut_db_upgrade_and_current(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["db", "current"]) == 0
     assert "no schema yet" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "at revision 0001" in capsys.readouterr().out
+    assert "at revision 0002" in capsys.readouterr().out
     assert (tmp_path / "data" / "riffcut.db").is_file()
     assert main(["db", "current"]) == 0
     assert "up to date" in capsys.readouterr().out

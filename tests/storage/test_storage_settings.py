@@ -7,10 +7,12 @@ from collections.abc import Coroutine
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from engine.errors import BadInput
 from engine.options import UserOptions
 from storage import Database, open_database
+from storage.migrate import upgrade_database
 from storage.options_repo import ensure_user, get_options, language_for, reset_options, set_option
 from storage.videos_repo import VideoRecord, get_current_video, set_current_video, set_part, set_prompt, set_split
 
@@ -97,6 +99,51 @@ async def test_a_new_video_keeps_the_prompt_and_starts_from_one_part(db: Databas
     video = await get_current_video(db, 1, 5)
     assert video is not None
     assert (video.file_id, video.duration, video.prompt, video.parts, video.part) == ("file-2", 12.0, "lofi beat", 1, 1)
+
+
+async def test_whether_the_video_has_sound_is_kept_across_a_restart(db: Database, database_url: str) -> None:
+    await set_current_video(db, 1, 1, VideoRecord("silent", has_audio=False))
+    await set_current_video(db, 1, 2, VideoRecord("loud", has_audio=True))
+    await set_current_video(db, 1, 3, VideoRecord("unprobed"))
+    await set_current_video(db, 1, 4, VideoRecord("loud-first", has_audio=True))
+    await set_current_video(db, 1, 4, VideoRecord("then-silent", has_audio=False))  # a new video replaces it
+    await db.close()
+
+    reopened = await open_database(database_url)
+    try:
+        found = [await get_current_video(reopened, 1, user) for user in (1, 2, 3, 4)]
+    finally:
+        await reopened.close()
+    assert [(v.file_id, v.has_audio) for v in found if v] == [
+        ("silent", False), ("loud", True), ("unprobed", None), ("then-silent", False)
+    ]
+
+
+async def test_a_video_stored_before_sound_was_kept_reads_back_as_unknown(database_url: str) -> None:
+    await upgrade_database(database_url, "0001")
+    old = Database.open(database_url)
+    try:
+        async with old.transaction() as session:
+            await session.execute(text(
+                "INSERT INTO users (id, options, created_at, updated_at) "
+                "VALUES (7, '{}', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"))
+            await session.execute(text(
+                "INSERT INTO current_videos (chat_id, user_id, file_id, duration, prompt, parts, part, updated_at) "
+                "VALUES (-100, 7, 'old-file', 7.0, 'jazz', 3, 2, '2026-11-01 10:00:00')"))
+    finally:
+        await old.close()
+
+    upgraded = await open_database(database_url)  # 0001 -> newest, the row copied by the batch migration
+    try:
+        video = await get_current_video(upgraded, -100, 7)
+        await set_current_video(upgraded, -100, 7, VideoRecord("new-file", duration=2.0, has_audio=False))
+        replaced = await get_current_video(upgraded, -100, 7)
+    finally:
+        await upgraded.close()
+    assert video is not None
+    assert (video.file_id, video.duration, video.prompt, video.parts, video.part) == ("old-file", 7.0, "jazz", 3, 2)
+    assert video.has_audio is None
+    assert replaced is not None and (replaced.file_id, replaced.has_audio) == ("new-file", False)
 
 
 async def test_each_member_of_a_group_has_their_own_current_video(db: Database) -> None:
