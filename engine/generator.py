@@ -3,7 +3,7 @@
 `Generator.load(model, device, max_image_width)` loads the pipeline once per process (a Hugging Face id, by
 default `riffusion/riffusion-model-v1`, downloaded into the Hugging Face cache on first use, or a local folder
 such as the one `riffcut tiny-model` writes), without a safety checker, in fp16 on CUDA and fp32 on CPU. The
-img2img pipeline shares its weights (`from_pipe`).
+img2img pipeline shares its modules and dtype (built from `pipe.components`, never cast).
 
 `await generator.generate(request, on_progress)` returns mono float32 audio at 44.1 kHz of exactly the
 requested duration:
@@ -338,9 +338,11 @@ class Generator:
         self.device = device
         self.max_image_width = max_image_width
         self.pipe = pipe
-        # Shares every weight, no second copy. The dtype must be passed: from_pipe otherwise casts the (shared)
-        # modules to float32, which would turn the fp16 pipeline on CUDA into an fp32 one of twice the memory.
-        self.img2img = StableDiffusionImg2ImgPipeline.from_pipe(pipe, **_dtype_kwargs(pipe.unet.dtype))
+        # Shares every module of `pipe` (no second copy) and keeps its dtype. Not `from_pipe`: it always ends
+        # with `.to(dtype)` on the shared modules (float32 unless told otherwise, which would turn the fp16
+        # pipeline on CUDA into an fp32 one of twice the memory), and that cast makes diffusers warn that
+        # modules "should be kept in float32" on every start; the dtype was already chosen at from_pretrained.
+        self.img2img: Any = StableDiffusionImg2ImgPipeline(**{**pipe.components, "requires_safety_checker": False})
         self.img2img.set_progress_bar_config(disable=True)
         self._scheduler_config = pipe.scheduler.config
         self._lock: asyncio.Lock | None = None

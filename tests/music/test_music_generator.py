@@ -203,6 +203,23 @@ def test_img2img_shares_an_fp16_pipeline_without_casting_it(tiny_model: Path) ->
     assert generator.img2img.vae is pipe.vae
 
 
+def test_sharing_the_pipeline_casts_nothing(tiny_model: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """No "modules ... should be kept in float32 ... set torch_dtype" warning: the dtype is set at loading."""
+    import diffusers.utils.logging as diffusers_logging
+    from diffusers import StableDiffusionPipeline
+
+    pipe = StableDiffusionPipeline.from_pretrained(str(tiny_model), dtype=torch.float32)
+    diffusers_logging.enable_propagation()
+    try:
+        with caplog.at_level(logging.WARNING):
+            generator = Generator(pipe, torch.device("cpu"), NARROW)
+    finally:
+        diffusers_logging.disable_propagation()
+    assert generator.img2img.unet is pipe.unet
+    assert "kept in float32" not in caplog.text
+    assert generator.img2img.safety_checker is None
+
+
 def test_a_missing_cuda_device_falls_back_to_the_cpu(tiny_model: Path, caplog: pytest.LogCaptureFixture) -> None:
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
