@@ -28,6 +28,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.keyboards import result_keyboard
+from bot.progress import flood_wait_seconds
 from bot.texts import tr
 from engine.options import SPECS, UserOptions
 from storage.database import Database
@@ -66,11 +67,21 @@ def settings_words(options: UserOptions) -> str:
     return " · ".join(words)
 
 
-def result_caption(lang: str, job: Job, options: UserOptions) -> str:
-    """The chosen part's caption: prompt, seed, part, settings; the prompt is shortened to fit 1024 chars."""
-    seed = job.seed if job.seed is not None else options.seed
+def caption_length(caption: str) -> int:
+    """The length Telegram counts: characters after HTML parsing (`&lt;` is one character)."""
+    return len(html.unescape(caption))
 
-    def caption(prompt: str) -> str:
+
+def result_caption(lang: str, job: Job, options: UserOptions) -> str:
+    """The chosen part's caption: prompt, seed, part, settings; the prompt is shortened to fit 1024 chars.
+
+    The caption is HTML (the prompt and settings escaped); its length is counted as Telegram counts it, after
+    parsing, and it is only ever cut in the unescaped prompt, never through an escape.
+    """
+    seed = job.seed if job.seed is not None else options.seed
+    settings = settings_words(options)
+
+    def caption(prompt: str, settings: str = settings) -> str:
         return tr(
             lang,
             "result_caption",
@@ -78,19 +89,23 @@ def result_caption(lang: str, job: Job, options: UserOptions) -> str:
             seed=seed,
             part=job.part,
             parts=job.parts,
-            settings=html.escape(settings_words(options)),
+            settings=html.escape(settings),
         )
 
-    if len(caption(job.prompt)) <= CAPTION_LIMIT:
+    if caption_length(caption(job.prompt)) <= CAPTION_LIMIT:
         return caption(job.prompt)
     low, high = 0, len(job.prompt)  # the longest cut of the prompt that fits, found by halving
     while low < high:
         middle = (low + high + 1) // 2
-        if len(caption(job.prompt[:middle].rstrip() + "…")) <= CAPTION_LIMIT:
+        if caption_length(caption(job.prompt[:middle].rstrip() + "…")) <= CAPTION_LIMIT:
             low = middle
         else:
             high = middle - 1
-    return caption(job.prompt[:low].rstrip() + "…")[:CAPTION_LIMIT]
+    shortest = caption(job.prompt[:low].rstrip() + "…")
+    if caption_length(shortest) <= CAPTION_LIMIT:
+        return shortest
+    over = caption_length(shortest) - CAPTION_LIMIT  # the settings alone are too long: cut them (unescaped)
+    return caption("…", settings[: max(0, len(settings) - over - 1)] + "…")
 
 
 def existing(path: object) -> Path | None:
@@ -129,9 +144,9 @@ class Delivery:
             try:
                 return await call()
             except RetryAfter as exc:  # the rate limiter's retries ran out: nothing was sent, wait and go on
-                wait = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+                wait = flood_wait_seconds(exc)
                 log.info("job %s: %s flood-limited, waiting %.0f s (attempt %d)", self.job.id, what, wait, attempt)
-                await asyncio.sleep(float(wait))
+                await asyncio.sleep(wait)
             except Forbidden as exc:
                 raise DeliveryStopped(exc.message) from exc
             except TimedOut as exc:

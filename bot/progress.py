@@ -11,6 +11,7 @@ raised into the job.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,13 @@ class _Entry:
     edits: int = 0
     skipped: int = 0
     idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def flood_wait_seconds(exc: RetryAfter) -> float:
+    """The seconds a 429 asks to wait: `retry_after` is an int in PTB 22 and a timedelta with PTB_TIMEDELTA=1
+    (the coming default); read once (each read of the int form warns)."""
+    wait = exc.retry_after
+    return float(wait.total_seconds() if isinstance(wait, dt.timedelta) else wait)
 
 
 def _markup_key(markup: InlineKeyboardMarkup | None) -> str:
@@ -129,12 +137,13 @@ class ProgressBoard:
                 if key == entry.shown:
                     entry.skipped += 1
                     continue
-                await self._edit(entry, text, keyboard)
-                entry.shown = key
+                if await self._edit(entry, text, keyboard):
+                    entry.shown = key
         finally:
             entry.idle.set()
 
-    async def _edit(self, entry: _Entry, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    async def _edit(self, entry: _Entry, text: str, keyboard: InlineKeyboardMarkup | None) -> bool:
+        """Edit the message; True when it now shows `text` (sent, or Telegram says it already did)."""
         try:
             await self.bot.edit_message_text(
                 text,
@@ -144,15 +153,16 @@ class ProgressBoard:
                 reply_markup=keyboard,
             )
             entry.edits += 1
+            return True
         except RetryAfter as exc:  # still flooded after the rate limiter's retries: wait the chat out
-            wait = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
-            self._next_slot[entry.chat_id] = time.monotonic() + float(wait)
+            wait = flood_wait_seconds(exc)
+            self._next_slot[entry.chat_id] = time.monotonic() + wait
             if entry.pending is None:
                 entry.pending = (text, keyboard)
             log.info("progress of job %s: flood wait %.0f s", entry.job_id, wait)
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
-                return
+                return True
             log.warning("progress of job %s: %s", entry.job_id, exc.message)
             if "not found" in exc.message.lower() or "can't be edited" in exc.message.lower():
                 entry.dead = True
@@ -161,3 +171,4 @@ class ProgressBoard:
             entry.dead = True
         except TelegramError as exc:  # network trouble: the next state will try again
             log.warning("progress of job %s: %s", entry.job_id, exc)
+        return False

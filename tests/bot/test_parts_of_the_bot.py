@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import re
 import string
 from typing import Any
 
+import pytest
 from telegram import InlineKeyboardMarkup
+from telegram.error import RetryAfter
 
 from bot.delivery import CAPTION_LIMIT, result_caption
 from bot.jobtexts import ProgressView, progress_text
 from bot.keyboards import card_keyboard, forget_keyboard, pick_part_keyboard, result_keyboard, video_tag
-from bot.progress import ProgressBoard
+from bot.progress import ProgressBoard, flood_wait_seconds
 from bot.settings_menu import home_screen, menu_values, setting_screen, value_word
 from bot.texts import EN, RU, language_of
 from bot.who import Who
@@ -78,8 +83,12 @@ def test_caption_keeps_prompt_seed_and_settings_within_1024() -> None:
     options = UserOptions(steps=30, negative="no drums " * 40, remix=0.5)
     job: Any = Job(id=7, prompt="lo-fi <piano> & rain " * 80, parts=4, part=2, seed=1234)
     caption = result_caption("en", job, options)
-    assert len(caption) <= CAPTION_LIMIT
+    shown = html.unescape(caption)  # Telegram counts the characters after parsing the HTML
+    assert CAPTION_LIMIT - 30 <= len(shown) <= CAPTION_LIMIT  # the prompt is cut to fit, not to nothing
     assert "seed 1234" in caption and "steps 30" in caption and "remix 0.5" in caption and "&lt;piano&gt;" in caption
+    assert "&" not in re.sub(r"&(lt|gt|amp|quot|#x27);", "", caption)  # never cut through an escape
+    ampersands = result_caption("en", Job(id=7, prompt="&" * 900, parts=4, part=2, seed=1), UserOptions())
+    assert len(html.unescape(ampersands)) <= CAPTION_LIMIT and "&" not in re.sub(r"&amp;", "", ampersands)
 
 
 def test_progress_texts() -> None:
@@ -111,3 +120,34 @@ async def test_progress_board_skips_what_did_not_change_and_shows_the_last_state
     assert bot.edits == ["step 2"]
     await board.finish(1, "done")
     assert bot.edits == ["step 2", "done"] and not board.has(1)
+
+
+class FloodedOnceBot(RecordingBot):
+    """Answers the first edit with a 429 that outlasted the rate limiter's retries."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.floods = 1
+
+    async def edit_message_text(self, text: str, **kwargs: Any) -> None:
+        if self.floods:
+            self.floods -= 1
+            raise RetryAfter(0)
+        await super().edit_message_text(text, **kwargs)
+
+
+async def test_a_state_refused_by_a_flood_wait_is_shown_after_the_wait() -> None:
+    bot = FloodedOnceBot()
+    board = ProgressBoard(bot, private_interval=0.01, group_interval=0.02)  # type: ignore[arg-type]
+    board.attach(1, 100, 10, in_group=False, text="queued")
+    await board.finish(1, "done")
+    assert bot.edits == ["done"] and not board.has(1)
+
+
+@pytest.mark.parametrize("timedelta_mode", ["0", "1"])
+def test_a_flood_wait_reads_as_seconds_whether_retry_after_is_an_int_or_a_timedelta(
+    timedelta_mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", timedelta_mode)
+    assert flood_wait_seconds(RetryAfter(7)) == 7.0
+    assert flood_wait_seconds(RetryAfter(dt.timedelta(seconds=2.5))) == 2.5
