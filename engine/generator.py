@@ -342,7 +342,8 @@ class Generator:
         # with `.to(dtype)` on the shared modules (float32 unless told otherwise, which would turn the fp16
         # pipeline on CUDA into an fp32 one of twice the memory), and that cast makes diffusers warn that
         # modules "should be kept in float32" on every start; the dtype was already chosen at from_pretrained.
-        self.img2img: Any = StableDiffusionImg2ImgPipeline(**{**pipe.components, "requires_safety_checker": False})
+        img2img_class: Any = StableDiffusionImg2ImgPipeline  # diffusers' stubs lack its pipeline methods
+        self.img2img = img2img_class(**{**pipe.components, "requires_safety_checker": False})
         self.img2img.set_progress_bar_config(disable=True)
         self._scheduler_config = pipe.scheduler.config
         self._lock: asyncio.Lock | None = None
