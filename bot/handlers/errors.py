@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.texts import language_of, tr
@@ -42,12 +42,15 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error while handling update %s", update.update_id, exc_info=error)
         job = tr(lang, "internal_error_job", job=job_id) if job_id else ""
         text = tr(lang, "internal_error", job=job)
-    try:
-        if update.callback_query is not None:
+    if update.callback_query is not None:
+        try:
             if len(text) <= ALERT_CHARS:
                 await update.callback_query.answer(text, show_alert=True)
                 return
             await update.callback_query.answer()
+        except TelegramError:  # the handler answered the button before it failed: say it in the chat
+            log.info("button of user %s already answered: the error goes to the chat", user.id if user else None)
+    try:
         if update.effective_message is not None:
             await update.effective_message.reply_text(text)
         elif update.effective_chat is not None:

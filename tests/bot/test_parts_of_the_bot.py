@@ -6,13 +6,15 @@ import datetime as dt
 import html
 import re
 import string
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from telegram import InlineKeyboardMarkup
-from telegram.error import RetryAfter
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, RetryAfter
 
 from bot.delivery import CAPTION_LIMIT, result_caption
+from bot.handlers.errors import on_error
 from bot.jobtexts import ProgressView, progress_text
 from bot.keyboards import card_keyboard, forget_keyboard, pick_part_keyboard, result_keyboard, video_tag
 from bot.progress import ProgressBoard, flood_wait_seconds
@@ -151,3 +153,33 @@ def test_a_flood_wait_reads_as_seconds_whether_retry_after_is_an_int_or_a_timede
     monkeypatch.setenv("PTB_TIMEDELTA", timedelta_mode)
     assert flood_wait_seconds(RetryAfter(7)) == 7.0
     assert flood_wait_seconds(RetryAfter(dt.timedelta(seconds=2.5))) == 2.5
+
+
+class AnsweredOnceBot:
+    """Refuses a second answer to a button (Telegram's 400), records the chat messages."""
+
+    def __init__(self) -> None:
+        self.answers: list[str | None] = []
+        self.sent: list[str] = []
+
+    async def answer_callback_query(self, callback_query_id: str, text: str | None = None, **kwargs: Any) -> bool:
+        if self.answers:
+            raise BadRequest("Query is too old and response timeout expired or query id is invalid")
+        self.answers.append(text)
+        return True
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> None:
+        self.sent.append(text)
+
+
+async def test_an_error_after_the_button_was_answered_still_reaches_the_member() -> None:
+    bot = AnsweredOnceBot()
+    user = {"id": 5, "is_bot": False, "first_name": "Ann", "language_code": "en"}
+    message = {"message_id": 9, "date": 0, "chat": {"id": 5, "type": "private"}, "text": "card"}
+    query = {"id": "q1", "from": user, "chat_instance": "c", "data": "s|5|home", "message": message}
+    update = Update.de_json({"update_id": 1, "callback_query": query}, bot)  # type: ignore[arg-type]
+    assert update is not None and update.callback_query is not None
+    await update.callback_query.answer()  # the handler answered, then failed
+    context: Any = SimpleNamespace(error=RuntimeError("the database went away"), bot=bot)
+    await on_error(update, context)
+    assert len(bot.sent) == 1 and "went wrong" in bot.sent[0].lower()
