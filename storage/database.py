@@ -5,7 +5,15 @@ a busy bot needs: write-ahead logging (readers never wait for the writer), forei
 (a second writer waits instead of failing), and transactions that take the write lock when they begin
 (`BEGIN IMMEDIATE`) so that two read-then-write transactions cannot deadlock or lose an update. This follows
 SQLAlchemy's recipe for the sqlite3/aiosqlite drivers: the driver's own BEGIN is switched off on connect and
-SQLAlchemy's `begin` event emits ours.
+SQLAlchemy's `begin` event emits ours. PostgreSQL gets none of this (its row locks, `FOR UPDATE`, do the job);
+where a count must not race, as the queue limits in `jobs_repo.create_job`, a transaction-level advisory lock
+stands in for SQLite's database-wide write lock.
+
+PostgreSQL was checked with Debian's postgresql 15 and asyncpg 0.32: every test in tests/storage and tests/runner
+passes there as on SQLite, each test in a database of its own made and dropped by tests/scratch_database.py, and
+the migrations were compared with the models' own `create_all` schema (the same, partial unique index included).
+Rerun with RIFFCUT_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/riffcut_test scripts/test
+tests/storage tests/runner (asyncpg is the `postgres` extra; the URL's user must be allowed to create databases).
 """
 
 from __future__ import annotations

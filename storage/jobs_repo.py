@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.options import UserOptions
 from storage.database import Database
@@ -83,6 +84,20 @@ def job_options(job: Job) -> UserOptions:
     return options_from_json(job.options)
 
 
+# Any fixed number: the key of PostgreSQL's advisory lock that job creation holds for its transaction.
+_JOB_CREATION_LOCK = 0x72696666
+
+
+async def _serialize_job_creation(session: AsyncSession) -> None:
+    """Let one job creation at a time count the queue, so concurrent requests cannot exceed its limits.
+
+    SQLite's `BEGIN IMMEDIATE` already holds the database's write lock; PostgreSQL (READ COMMITTED) would let two
+    transactions each count 4 of 5 and both insert, so there a transaction-level advisory lock does it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(_JOB_CREATION_LOCK)))
+
+
 async def _active_duplicate(session: Any, user_id: int, key: str) -> Job | None:
     query = select(Job).where(Job.user_id == user_id, Job.request_key == key, Job.state.in_(UNFINISHED))
     result: Job | None = (await session.execute(query)).scalar_one_or_none()
@@ -98,6 +113,7 @@ async def create_job(db: Database, request: JobRequest, limits: QueueLimits) -> 
     for _ in range(3):
         try:
             async with db.transaction() as session:
+                await _serialize_job_creation(session)
                 await user_row(session, request.user_id)
                 existing = await _active_duplicate(session, request.user_id, key)
                 if existing is not None:

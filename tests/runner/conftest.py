@@ -1,4 +1,5 @@
-"""Fixtures for the runner's tests: the tiny model, a migrated SQLite file, the real render work."""
+"""Fixtures for the runner's tests: the tiny model, a migrated database (SQLite, or PostgreSQL where
+RIFFCUT_TEST_DATABASE_URL is set; see tests/scratch_database.py), the real render work."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scratch_database import scratch_database_url
 
 from engine.generator import Generator, load_pipeline, resolve_device
 from engine.media_config import MediaConfig
@@ -28,9 +30,10 @@ def generator(tiny_pipe: Any) -> Generator:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'riffcut.db'}")
-    yield database
-    await database.close()
+    async with scratch_database_url(tmp_path) as url:
+        database = await open_database(url)
+        yield database
+        await database.close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""A real SQLite file, migrated with Alembic, for each test."""
+"""A migrated database for each test: a SQLite file, or a fresh PostgreSQL database (RIFFCUT_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from scratch_database import scratch_database_url
 
 from storage import Database, open_database
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'riffcut.db'}"
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    async with scratch_database_url(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

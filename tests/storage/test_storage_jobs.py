@@ -95,6 +95,20 @@ async def test_limits_refuse_with_a_clear_message_and_write_nothing(db: Database
         assert await session.get(User, 3) is None
 
 
+async def test_the_limits_hold_when_many_ask_at_the_same_moment(db: Database) -> None:
+    # Twelve users at once against a queue of five, and one user asking for five different songs at once: on
+    # PostgreSQL nothing takes SQLite's database-wide write lock, so the counts must be serialized some other way.
+    small = QueueLimits(max_jobs_per_user=2, max_queue=5)
+    crowd = await asyncio.gather(*[create_job(db, request(100 + n), small) for n in range(12)],
+                                 return_exceptions=True)
+    assert sorted(type(outcome).__name__ for outcome in crowd) == ["QueueFull"] * 7 + ["Submitted"] * 5
+    eager = await asyncio.gather(*[create_job(db, request(1, f"song {n}"), LIMITS) for n in range(5)],
+                                 return_exceptions=True)
+    assert sorted(type(outcome).__name__ for outcome in eager) == ["Submitted"] * 2 + ["TooManyJobs"] * 3
+    async with db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Job)) == 7
+
+
 async def test_a_job_keeps_the_settings_it_was_made_with(db: Database) -> None:
     await set_option(db, 1, "steps", 12)
     job = (await create_job(db, request(1, options=await get_options(db, 1)), LIMITS)).job
