@@ -29,13 +29,14 @@ from storage.jobs_repo import (
     mark_delivered,
     mark_running,
     record_sent,
+    set_progress_message,
     undelivered_jobs,
 )
 from storage.models import Base, CurrentVideo, Job, JobFile, JobStageTime, User, utcnow
 from storage.options_repo import get_options, set_option
 from storage.results import results_dir
 from storage.retention import remove_expired_results
-from storage.videos_repo import VideoRecord, set_current_video
+from storage.videos_repo import VideoRecord, get_current_video, set_current_video
 
 
 def exists(path: str | None) -> bool:
@@ -151,6 +152,33 @@ async def test_delivery_is_recorded_and_results_go_after_the_retention_time(db: 
     assert kept is not None and kept.results_removed_at is not None and kept.delivered_at is not None
     assert (kept.files[0].telegram_file_id, kept.files[0].message_id) == ("BQACAgIAAx", 77)
     assert kept.files[0].sent_at is not None
+
+
+async def test_telegram_ids_beyond_32_bits_and_utc_times_come_back_as_stored(db: Database) -> None:
+    # Real ids: a supergroup's chat id, a user id past 2^32, message ids and sizes past 2^31 (PostgreSQL's INTEGER).
+    user, chat, big = 7_123_456_789, -1_001_234_567_890, 2**31 + 5
+    before = utcnow()
+    await set_current_video(db, chat, user, VideoRecord("v", size_bytes=3 * big))
+    made = (await create_job(db, JobRequest(user_id=user, chat_id=chat, video_file_id="v", prompt="jazz", parts=1,
+                                            part=1, options=UserOptions(), reply_to_message_id=big,
+                                            video_size_bytes=3 * big), LIMITS)).job
+    await set_progress_message(db, made.id, big + 1)
+    await mark_running(db, made.id)
+    await finish_done(db, made.id, result_dir="gone", seed=2**32 - 1,
+                      files=[NewJobFile("zip", "gone/result.zip", size_bytes=2 * big)])
+    done = await get_job(db, made.id)
+    assert done is not None
+    await record_sent(db, done.files[0].id, telegram_file_id="BQAC", message_id=big + 2)
+    sent = await get_job(db, made.id)
+    video = await get_current_video(db, chat, user)
+    assert sent is not None and video is not None
+    assert (sent.user_id, sent.chat_id, sent.reply_to_message_id, sent.progress_message_id, sent.seed) == (
+        user, chat, big, big + 1, 2**32 - 1)
+    assert (sent.video_size_bytes, video.size_bytes, sent.files[0].size_bytes, sent.files[0].message_id) == (
+        3 * big, 3 * big, 2 * big, big + 2)
+    times = [sent.created_at, sent.started_at, sent.finished_at, sent.files[0].sent_at, video.updated_at]
+    # Aware, in UTC, and not shifted by the server's or the machine's time zone (an hour is far beyond any test).
+    assert all(t is not None and t.utcoffset() == timedelta(0) and abs(t - before) < timedelta(hours=1) for t in times)
 
 
 async def test_forgetting_a_user_leaves_nothing_of_theirs(db: Database, tmp_path: Path) -> None:
