@@ -104,8 +104,10 @@ async def submit(
         if not submitted.created:
             return submitted
         job = submitted.job
-        await open_progress(context, me, job, progress)
-        await svc.jobs.submit(job.id)
+        try:
+            await open_progress(context, me, job, progress)
+        finally:  # the job is saved: it runs even when its progress message could not be opened
+            await svc.jobs.submit(job.id)
     log.info("job %s: user %s in chat %s, %d parts, part %d", job.id, me.user_id, me.chat_id, job.parts, job.part)
     return submitted
 

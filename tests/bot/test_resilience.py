@@ -105,3 +105,19 @@ async def test_member_who_blocked_the_bot(bot: BotUnderTest, tg: FakeTelegram, t
     assert await delivered() and len(jobs) == 1
     assert not [c for c in tg.calls_of("sendDocument", chat=ann.id) if c.ok]
     assert "Send me a video" in ((await bot.say(bob, "/start")).text or "")
+
+
+async def test_a_job_whose_progress_message_failed_still_runs(
+    bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path
+) -> None:
+    """The job is saved before its progress message: a failed send leaves an apology and the job still runs."""
+    ann = tg.add_user("Ann")
+    card = await ready_card(bot, ann, tiny_video, previews=0)
+    tg.fail("sendMessage", error_code=500, description="Internal Server Error", chat=ann)
+    since = tg.mark()
+    query = tg.press(ann, card, "Split-n-Generate")
+    answer = await tg.wait_until(lambda: tg.callback_answer(query), timeout=30)
+    assert "went wrong" in answer.get("text", "")
+    await wait_for_zip(tg, ann.id, since)
+    jobs = await user_history(bot.services.db, ann.id)
+    assert len(jobs) == 1 and jobs[0].state == "done"

@@ -25,7 +25,7 @@ from urllib.request import url2pathname
 import aiohttp
 from aiohttp import BodyPartReader, web
 
-from .models import JSON, ApiError, Call, FakeChat, StoredFile, bad_request
+from .models import JSON, ApiError, Call, FakeChat, FakeUser, StoredFile, bad_request
 from .text import check_caption, check_reply_markup, check_text
 from .world import TelegramWorld
 
@@ -199,7 +199,7 @@ class FakeTelegram(TelegramWorld):
         times: int | None = 1,
         retry_after: int = 1,
         seconds: float | None = None,
-        chat: FakeChat | int | None = None,
+        chat: FakeChat | FakeUser | int | None = None,
     ) -> Fault:
         """Answer the next ``times`` matching calls (or all of them for ``seconds``) with 429 and retry_after.
 
@@ -217,7 +217,7 @@ class FakeTelegram(TelegramWorld):
         description: str = "Bad Request: something went wrong",
         times: int | None = 1,
         seconds: float | None = None,
-        chat: FakeChat | int | None = None,
+        chat: FakeChat | FakeUser | int | None = None,
     ) -> Fault:
         """Answer matching calls with the given error (e.g. 403 "Forbidden: bot was blocked by the user")."""
         return self._add_fault(method, chat, times, seconds, error=ApiError(error_code, description))
@@ -229,7 +229,7 @@ class FakeTelegram(TelegramWorld):
         delay: float,
         times: int | None = None,
         seconds: float | None = None,
-        chat: FakeChat | int | None = None,
+        chat: FakeChat | FakeUser | int | None = None,
     ) -> Fault:
         """Answer matching calls ``delay`` seconds late (all of them unless ``times``/``seconds`` limit it)."""
         return self._add_fault(method, chat, times, seconds, delay=delay)
@@ -240,7 +240,7 @@ class FakeTelegram(TelegramWorld):
     def _add_fault(
         self,
         method: str | Iterable[str] | None,
-        chat: FakeChat | int | None,
+        chat: FakeChat | FakeUser | int | None,
         times: int | None,
         seconds: float | None,
         *,
@@ -251,7 +251,7 @@ class FakeTelegram(TelegramWorld):
             times = None
         fault = Fault(
             methods=_method_set(method),
-            chat_id=chat.id if isinstance(chat, FakeChat) else chat,
+            chat_id=chat.id if isinstance(chat, FakeChat | FakeUser) else chat,  # a user: their private chat
             remaining=times,
             until=None if seconds is None else time.monotonic() + seconds,
             delay=delay,
