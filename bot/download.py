@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import shutil
 from pathlib import Path
 
 from telegram import Bot
@@ -31,6 +33,13 @@ async def download(bot: Bot, file_id: str, dest: Path) -> Path:
             raise BadInput("This video is over the 20 MB a bot can download from Telegram.") from None
         raise BadInput(f"Telegram would not give me this video ({exc.message}); please send it again.") from None
     dest.parent.mkdir(parents=True, exist_ok=True)
-    await telegram_file.download_to_drive(dest)
+    # Not `download_to_drive`: it copies a local Bot API server's file (up to 2 GB) and writes a downloaded one
+    # inside the event loop, which would stall every other chat meanwhile; the disk work goes to a thread.
+    local = telegram_file.file_path if bot.local_mode and telegram_file.file_path else None
+    if local is not None and Path(local).is_absolute():  # a local Bot API server names the file on disk
+        await asyncio.to_thread(shutil.copyfile, local, dest)
+    else:
+        data = await telegram_file.download_as_bytearray()
+        await asyncio.to_thread(dest.write_bytes, data)
     log.debug("downloaded %s to %s", file_id, dest)
     return dest
