@@ -12,12 +12,12 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -35,6 +35,8 @@ from engine.remux import check_keep_db, replace_audio
 from engine.split import SplitResult, part_name, split_video
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 PREVIEW_CONCURRENCY = 2  # ffmpeg previews at once (re-encodes use every core they get)
 
@@ -216,6 +218,22 @@ class _Reporter:
         )
 
 
+async def gather_or_cancel(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """All results in order; when one fails, the others are cancelled (their ffmpeg killed) before it goes up.
+
+    Plain `gather` leaves the siblings of a failed task running, their ffmpeg writing into a folder the runner
+    is about to remove.
+    """
+    tasks = [asyncio.ensure_future(coro) for coro in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 def new_seed() -> int:
     return secrets.randbelow(SEED_MAX + 1)
 
@@ -304,7 +322,7 @@ async def render(
 
         new_preview = await preview_of(new_part)
         others = [p for p in split.parts if p.index != chosen.index] if options.previews > 0 else []
-        made = await asyncio.gather(*(preview_of(p.path) for p in others))
+        made = await gather_or_cancel([preview_of(p.path) for p in others])
         by_index = {p.index: pv for p, pv in zip(others, made, strict=True)}
         part_previews = (
             [new_preview if p.index == chosen.index else by_index[p.index] for p in split.parts]

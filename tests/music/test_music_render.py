@@ -15,7 +15,7 @@ from engine.generator import Generator
 from engine.media_config import MediaConfig
 from engine.options import UserOptions
 from engine.probe import probe
-from engine.render import RenderEvent, RenderRequest, RenderResult, Stage, render
+from engine.render import RenderEvent, RenderRequest, RenderResult, Stage, gather_or_cancel, render
 
 RATE = 44100
 
@@ -116,3 +116,25 @@ async def test_refusals_come_before_any_work(media: Path, generator: Generator, 
         await render(video, tmp_path / "c", RenderRequest("x", 4, 1), generator, MediaConfig())
     with pytest.raises(BadInput, match="too long"):
         await render(video, tmp_path / "d", RenderRequest("y" * 100, 2, 1), generator, MediaConfig())
+
+
+async def test_a_failed_preview_stops_the_others() -> None:
+    """When one of the parallel ffmpeg runs fails, its siblings are cancelled instead of left running."""
+    stopped: list[str] = []
+
+    async def slow(name: str) -> str:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            stopped.append(name)
+            raise
+        return name
+
+    async def broken() -> str:
+        await asyncio.sleep(0)
+        raise BadInput("this part is broken")
+
+    with pytest.raises(BadInput, match="broken"):
+        await gather_or_cancel([slow("a"), broken(), slow("b")])
+    assert sorted(stopped) == ["a", "b"]
+    assert await gather_or_cancel([asyncio.sleep(0, "x"), asyncio.sleep(0, "y")]) == ["x", "y"]
