@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from telegram import Bot, InputMediaVideo, Message
+from telegram import Bot, InputFile, InputMediaVideo, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -187,6 +187,14 @@ class Delivery:
         )
         await self.note(file, message, None)
 
+    async def upload(self, path: str | Path) -> Path | InputFile:
+        """What to upload: a local Bot API server takes the path itself (file://); otherwise the file's bytes,
+        read in a worker thread (given a Path, python-telegram-bot reads up to 50 MB inside the event loop)."""
+        path = Path(path)
+        if self.bot.local_mode:
+            return path
+        return InputFile(await asyncio.to_thread(path.read_bytes), filename=path.name)
+
     def fits(self, file: JobFile) -> bool:
         return file.size_bytes <= self.upload_limit
 
@@ -198,7 +206,7 @@ class Delivery:
         async def call() -> Message:
             return await self.bot.send_video(
                 self.chat_id,
-                video=Path(file.path),
+                video=await self.upload(file.path),
                 caption=caption,
                 parse_mode=ParseMode.HTML if caption else None,
                 duration=round(float(meta["duration"])) if meta.get("duration") else None,
@@ -219,7 +227,7 @@ class Delivery:
         async def call() -> Message:
             return await self.bot.send_audio(
                 self.chat_id,
-                audio=Path(file.path),
+                audio=await self.upload(file.path),
                 title=tr(self.lang, "audio_title", prompt=self.job.prompt[:60]),
                 duration=round(float(meta["duration"])) if meta.get("duration") else None,
                 **self.reply_kwargs(),
@@ -235,7 +243,7 @@ class Delivery:
     async def document(self, file: JobFile, caption: str) -> None:
         async def call() -> Message:
             return await self.bot.send_document(
-                self.chat_id, document=Path(file.path), caption=caption, **self.reply_kwargs()
+                self.chat_id, document=await self.upload(file.path), caption=caption, **self.reply_kwargs()
             )
 
         message = await self.send("zip", call)
