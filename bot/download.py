@@ -24,8 +24,12 @@ def safe_name(name: str | None, default: str = "video.mp4") -> str:
     return cleaned or default
 
 
-async def download(bot: Bot, file_id: str, dest: Path) -> Path:
-    """Download one file to `dest`; BadInput when Telegram refuses it (too big for a bot, gone)."""
+async def download(bot: Bot, file_id: str, dest: Path, *, copy_local: bool = True) -> Path:
+    """Download one file to `dest`; BadInput when Telegram refuses it (too big for a bot, gone).
+
+    With a local Bot API server the file is already on this machine: `copy_local=False` (a probe that only
+    reads it) returns its own path instead of copying up to 2 GB.
+    """
     try:
         telegram_file = await bot.get_file(file_id)
     except BadRequest as exc:
@@ -37,6 +41,8 @@ async def download(bot: Bot, file_id: str, dest: Path) -> Path:
     # inside the event loop, which would stall every other chat meanwhile; the disk work goes to a thread.
     local = telegram_file.file_path if bot.local_mode and telegram_file.file_path else None
     if local is not None and Path(local).is_absolute():  # a local Bot API server names the file on disk
+        if not copy_local:
+            return Path(local)
         await asyncio.to_thread(shutil.copyfile, local, dest)
     else:
         data = await telegram_file.download_as_bytearray()

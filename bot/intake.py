@@ -83,10 +83,11 @@ def fresh_folder(root: Path) -> Path:
 
 
 async def fetch_and_probe(bot: Bot, incoming: Incoming, temp_root: Path) -> VideoInfo:
-    """Download into a fresh folder, probe, remove the folder; BadInput for anything that is not a usable video."""
+    """Download into a fresh folder (a local Bot API server's file is probed where it lies), probe, remove the
+    folder; BadInput for anything that is not a usable video."""
     folder = fresh_folder(temp_root)
     try:
-        path = await download(bot, incoming.file_id, folder / safe_name(incoming.file_name))
+        path = await download(bot, incoming.file_id, folder / safe_name(incoming.file_name), copy_local=False)
         return await probe(path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
