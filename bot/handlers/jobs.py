@@ -51,6 +51,16 @@ async def unfinished_summary(context: ContextTypes.DEFAULT_TYPE, me: Who) -> str
     return tr(me.lang, "status_jobs", jobs=", ".join(described))
 
 
+async def job_of_progress_message(context: ContextTypes.DEFAULT_TYPE, me: Who, message_id: int) -> Job | None:
+    """The job whose progress message this is: any member's unfinished job in this chat, or one of the member's
+    recent jobs here; None when the message is not a progress message."""
+    db = services(context).db
+    candidates = [*await jobs_in_state(db, *UNFINISHED), *await user_history(db, me.user_id, limit=20)]
+    return next(
+        (job for job in candidates if job.chat_id == me.chat_id and job.progress_message_id == message_id), None
+    )
+
+
 async def may_cancel(context: ContextTypes.DEFAULT_TYPE, me: Who, job: Job) -> bool:
     """The job's starter, or an admin of the chat it runs in (asked with getChatMember)."""
     if job.user_id == me.user_id:
@@ -76,6 +86,11 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
+    if message.reply_to_message is not None:
+        job = await job_of_progress_message(context, me, message.reply_to_message.message_id)
+        if job is not None:  # that job only (a chat admin may cancel a member's job this way too)
+            await message.reply_text(await cancel_job(context, me, job))
+            return
     jobs = await my_unfinished(context, me)
     if not jobs:
         await message.reply_text(tr(me.lang, "nothing_to_cancel"))

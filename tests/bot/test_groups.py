@@ -56,6 +56,9 @@ async def test_cancel_rights(bot: BotUnderTest, tg: FakeTelegram, media: Path) -
     query = tg.press(bob, progress, "Cancel")
     answer = await tg.wait_until(lambda: tg.callback_answer(query))
     assert "Only the member who started" in answer.get("text", "")
+    # /cancel in reply to the progress message means that job, with the same rights as the button
+    refusal = await bot.say(bob, "/cancel", chat=group, reply_to=progress)
+    assert "Only the member who started" in (refusal.text or "")
     await asyncio.sleep(0.2)
     query = tg.press(cat, progress, "Cancel")
     answer = await tg.wait_until(lambda: tg.callback_answer(query), timeout=60)
