@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.intake import Incoming, attachment, check_size, fetch_and_probe, first_parts, is_video, record_of
@@ -76,6 +78,10 @@ async def on_video(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except BadInput as exc:
         await status.edit_text(exc.message)
         return
+    except Exception:  # the error handler apologises; "Checking your video…" must not stay as if still at work
+        with contextlib.suppress(TelegramError):
+            await status.delete()
+        raise
     from bot.handlers.generate import remember_video_message
 
     remember_video_message(context, me.user_id, message.message_id)

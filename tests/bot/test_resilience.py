@@ -121,3 +121,14 @@ async def test_a_job_whose_progress_message_failed_still_runs(
     await wait_for_zip(tg, ann.id, since)
     jobs = await user_history(bot.services.db, ann.id)
     assert len(jobs) == 1 and jobs[0].state == "done"
+
+
+async def test_a_failure_while_checking_a_video_leaves_an_apology_not_a_checking_message(
+    bot: BotUnderTest, tg: FakeTelegram, video: Path
+) -> None:
+    ann = tg.add_user("Ann")
+    tg.fail("getFile", error_code=500, description="Internal Server Error")
+    sent = tg.send_video(ann, video)
+    apology = await bot.answer_to(sent, lambda m: "went wrong" in (m.text or ""))
+    await tg.wait_until(lambda: not any("Checking" in (m.text or "") for m in tg.bot_messages(ann)))
+    assert [m.text for m in tg.bot_messages(ann)] == [apology.text]
