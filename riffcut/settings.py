@@ -6,6 +6,7 @@ names and meaning. Every field here is listed, with its default, in `.env.exampl
 
 from __future__ import annotations
 
+import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from engine.media_config import MediaConfig
+
+WEBHOOK_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret_token
 
 IdList = Annotated[list[int], NoDecode]
 
@@ -101,6 +104,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"MIN_PART_SECONDS ({self.min_part_seconds}) is above MAX_PART_SECONDS ({self.max_part_seconds})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        """A webhook without a secret would take updates from anyone who finds its URL (any user, any admin)."""
+        if not self.webhook_url:
+            return self
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret is not None else ""
+        if not secret:
+            raise ValueError("WEBHOOK_URL is set but WEBHOOK_SECRET is not: set a secret for Telegram to send back")
+        if not WEBHOOK_SECRET_CHARS.fullmatch(secret):
+            raise ValueError("WEBHOOK_SECRET must be 1 to 256 characters, each A-Z, a-z, 0-9, _ or -")
         return self
 
     @property
