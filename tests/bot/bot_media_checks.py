@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -34,31 +33,6 @@ async def audio_span(path: Path) -> float:
     return max(float(r[0]) + float(r[1]) for r in rows) - min(starts)
 
 
-async def pcm_digest(path: Path, seconds: float) -> str:
-    """A digest of the first `seconds` of sound, decoded to 8 kHz mono 16-bit."""
-    process = await asyncio.create_subprocess_exec(
-        "ffmpeg",
-        "-v",
-        "error",
-        "-nostdin",
-        "-i",
-        str(path),
-        "-t",
-        f"{seconds}",
-        "-vn",
-        "-ac",
-        "1",
-        "-ar",
-        "8000",
-        "-f",
-        "s16le",
-        "-",
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await process.communicate()
-    return hashlib.sha256(out).hexdigest()
-
-
 def unpack(zip_bytes: bytes, into: Path) -> dict[str, Path]:
     into.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
@@ -70,3 +44,27 @@ def unpack(zip_bytes: bytes, into: Path) -> dict[str, Path]:
 
 async def probe_all(paths: dict[str, Path]) -> dict[str, VideoInfo]:
     return {name: await probe(path) for name, path in paths.items() if not name.endswith(".json")}
+
+
+async def pcm(path: Path, rate: int = 8000) -> bytes:
+    """The whole sound of `path`, decoded to `rate` Hz mono 16-bit little-endian."""
+    process = await asyncio.create_subprocess_exec(
+        "ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-vn", "-ac", "1", "-ar", str(rate),
+        "-f", "s16le", "-",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await process.communicate()
+    return out
+
+
+async def sound_likeness(a: Path, b: Path) -> float:
+    """The normalised correlation (-1..1) of two files' sounds from their start: near 1 for the same sound at
+    any level, near 0 for unrelated sounds."""
+    import numpy as np
+
+    x = np.frombuffer(await pcm(a), dtype="<i2").astype(np.float64)
+    y = np.frombuffer(await pcm(b), dtype="<i2").astype(np.float64)
+    n = min(len(x), len(y))
+    x, y = x[:n], y[:n]
+    norm = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
+    return float(np.dot(x, y)) / norm if norm else 0.0
