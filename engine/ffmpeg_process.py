@@ -15,14 +15,17 @@ import asyncio
 import contextlib
 import logging
 import shutil
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ffmpeg
 
 from engine.errors import BadInput, EngineFailure
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 FFMPEG = "ffmpeg"
 FFPROBE = "ffprobe"
@@ -132,6 +135,22 @@ async def run(args: list[str], timeout: float = DEFAULT_TIMEOUT) -> bytes:  # no
     """Run `args` and return its stdout (see `run_full`)."""
     stdout, _ = await run_full(args, timeout)
     return stdout
+
+
+async def gather_or_cancel(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """All results in order; when one fails, the others are cancelled (their ffmpeg killed) before it goes up.
+
+    Plain `gather` leaves the siblings of a failed task running: their ffmpeg writes into a folder about to be
+    removed, and under `asyncio.run` (the CLI) the loop's final cancellation of a pending ffmpeg run hangs.
+    """
+    tasks = [asyncio.ensure_future(coro) for coro in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def _kill(proc: asyncio.subprocess.Process) -> None:

@@ -15,12 +15,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import ffmpeg
 
@@ -30,6 +29,7 @@ from engine.ffmpeg_process import (
     DEFAULT_TIMEOUT,
     FfmpegError,
     ffmpeg_args,
+    gather_or_cancel,
     input_path,
     open_input,
     output_path,
@@ -38,7 +38,7 @@ from engine.ffmpeg_process import (
     run_full,
 )
 from engine.options import KEEP_DB_MAX, KEEP_DB_MIN
-from engine.probe import probe
+from engine.probe import VideoInfo, probe
 from engine.split import H264_OPTIONS, even_size
 
 COPYABLE_VIDEO = {"h264", "hevc"}
@@ -174,17 +174,23 @@ async def replace_audio(
         raise BadInput(f"The loudness target must be {LUFS_MIN:g} to {LUFS_MAX:g} LUFS; {loudness_lufs:g} is not.")
     target = _mp4_target(out)
     music_path = input_path(audio)
-    info, music_codec = await asyncio.gather(probe(part, timeout), _audio_codec(music_path, timeout))
+    probed, codec = await gather_or_cancel([probe(part, timeout), _audio_codec(music_path, timeout)])
+    info, music_codec = cast(VideoInfo, probed), cast("str | None", codec)
     if music_codec is None:
         raise BadInput(f"{Path(audio).name} has no sound in it.")
     # The audio runs from 0 to the end of the video (the first part's video may start a frame or two late).
     span = info.start_time + info.duration
     keep = keep_db is not None and info.audio_index is not None
 
-    music_loudness, original_loudness = await asyncio.gather(
-        measure_loudness(music_path, "a:0", span, loudness_lufs, AUDIO_FORMATS, timeout),
-        measure_loudness(part, str(info.audio_index), span, loudness_lufs, AUDIO_FORMATS, timeout) if keep else _none(),
+    measured = await gather_or_cancel(
+        [
+            measure_loudness(music_path, "a:0", span, loudness_lufs, AUDIO_FORMATS, timeout),
+            measure_loudness(part, str(info.audio_index), span, loudness_lufs, AUDIO_FORMATS, timeout)
+            if keep
+            else _none(),
+        ]
     )
+    music_loudness, original_loudness = cast(Loudness, measured[0]), measured[1]
 
     video_in = open_input(part)
     music = open_input(music_path, formats=AUDIO_FORMATS)["a:0"].filter("atrim", end=f"{span:.6f}")

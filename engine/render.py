@@ -12,18 +12,19 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from engine import audio_io
 from engine.archive import write_zip_async
 from engine.errors import BadInput
+from engine.ffmpeg_process import gather_or_cancel
 from engine.fullcut import join_parts
 from engine.generator import GenerationProgress, GenerationRequest, Generator, negative_prompt_ignored
 from engine.media_config import MediaConfig
@@ -36,7 +37,6 @@ from engine.split import SplitResult, part_name, split_video
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
 PREVIEW_CONCURRENCY = 2  # ffmpeg previews at once (re-encodes use every core they get)
 
@@ -216,22 +216,6 @@ class _Reporter:
                 fraction=self.fraction(Stage.GENERATE, progress.fraction),
             )
         )
-
-
-async def gather_or_cancel(coros: list[Coroutine[Any, Any, T]]) -> list[T]:
-    """All results in order; when one fails, the others are cancelled (their ffmpeg killed) before it goes up.
-
-    Plain `gather` leaves the siblings of a failed task running, their ffmpeg writing into a folder the runner
-    is about to remove.
-    """
-    tasks = [asyncio.ensure_future(coro) for coro in coros]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 def new_seed() -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +115,12 @@ def test_failure_on_our_side_exits_1(
     src = str(media / "h264-no-audio-2s.mp4")
     status, out, err = _run(capsys, "split", src, "--parts", "2", "--out", str(tmp_path))
     assert status == 1 and out == "" and err == "riffcut: ffmpeg failed: Conversion failed!\n"
+
+
+def test_remux_of_a_missing_part_exits_2_instead_of_hanging(media: Path, tmp_path: Path) -> None:
+    """The part's check fails while the music's ffprobe runs beside it: the run is cancelled in time (it used to
+    be left to asyncio.run's final cancellation, which never returned). A separate process, so a hang fails."""
+    argv = ["remux", str(tmp_path / "missing.mp4"), str(media / "h264-aac-320x240-7s.mp4"), "--out", "x.mp4"]
+    done = subprocess.run([sys.executable, "-m", "riffcut", *argv], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"riffcut: There is no file at {tmp_path / 'missing.mp4'}."

@@ -7,6 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from engine import audio_io
@@ -64,8 +65,19 @@ async def test_the_chosen_part_has_new_sound_of_its_length(webm_job: tuple[Rende
     sound = await audio_io.decode_audio(result.new_part)
     original = await audio_io.decode_audio(chosen.path)
     assert abs(sound.shape[1] / RATE - chosen.duration) < 0.1
-    n = min(sound.shape[1], original.shape[1])
-    assert not (abs(sound[0, :n] - original[0, :n]) < 1e-3).all()  # the sound really changed
+    # The sound is the music (normalised and faded: alike at any level), not the part's own sound re-encoded
+    # (which would also differ from the original sample by sample). Here it comes out inverted (-0.999; the
+    # bot's flow test measures +0.999): inaudible, so the test takes either polarity.
+    assert abs(likeness(sound[0], music[0])) > 0.9
+    assert abs(likeness(sound[0], original[0])) < 0.5
+
+
+def likeness(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised correlation of two signals from their start: 1 for the same sound at any level, ~0 unrelated."""
+    n = min(len(a), len(b))
+    x, y = a[:n].astype(np.float64), b[:n].astype(np.float64)
+    norm = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
+    return float(np.dot(x, y)) / norm if norm else 0.0
 
 
 def test_previews_summary_events_and_timings(webm_job: tuple[RenderResult, list[RenderEvent]]) -> None:
