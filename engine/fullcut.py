@@ -8,14 +8,13 @@ part's sound is padded or trimmed to its video so that picture and sound stay to
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
 
 from engine.errors import EngineFailure
-from engine.ffmpeg_process import DEFAULT_TIMEOUT, ffmpeg_args, open_input, output_path, run
+from engine.ffmpeg_process import DEFAULT_TIMEOUT, ffmpeg_args, gather_or_cancel, open_input, output_path, run
 from engine.probe import probe
 from engine.split import H264_OPTIONS
 
@@ -32,7 +31,7 @@ async def join_parts(
     """Join `parts`, in order, into the MP4 `out`."""
     if not parts:
         raise EngineFailure("There are no parts to join.")
-    infos = await asyncio.gather(*(probe(part, timeout, allow_truncated=True) for part in parts))
+    infos = await gather_or_cancel([probe(part, timeout, allow_truncated=True) for part in parts])
     width = max(2, infos[0].width // 2 * 2)
     height = max(2, infos[0].height // 2 * 2)
     pieces: list[Any] = []

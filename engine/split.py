@@ -17,7 +17,6 @@ break a plain `-map 0`. Parts are named `part-01-of-04.mp4`, padded to the width
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any, Literal
 import ffmpeg
 
 from engine.errors import EngineFailure
-from engine.ffmpeg_process import DEFAULT_TIMEOUT, ffmpeg_args, open_input, run
+from engine.ffmpeg_process import DEFAULT_TIMEOUT, ffmpeg_args, gather_or_cancel, open_input, run
 from engine.parts import split_points
 from engine.probe import VideoInfo, video_duration
 
@@ -193,7 +192,7 @@ def exact_args(
 
 
 async def _measure(paths: list[Path], limit: float) -> list[float]:
-    return list(await asyncio.gather(*(video_duration(path, limit) for path in paths)))
+    return await gather_or_cancel([video_duration(path, limit) for path in paths])
 
 
 def _outputs(out_dir: Path, parts: int) -> list[Path]:
