@@ -19,10 +19,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.keyboards import button, data, parse
+from bot.keyboards import button, data
 from bot.services import services
 from bot.texts import setting_title, tr
-from bot.who import Who, who, who_again
+from bot.who import Who, own_press, who, who_again
 from engine.errors import BadInput
 from engine.options import SPECS, SettingSpec, UserOptions, spec_for
 from storage.options_repo import set_option
@@ -127,26 +127,23 @@ async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | No
 
 
 async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None and isinstance(query.message, Message)
-    cb = parse(query.data)
-    me = await who(update, context)
-    if cb.field(0) != str(me.user_id):
-        await query.answer(tr(me.lang, "not_your_menu"), show_alert=True)
+    press = await own_press(update, context)
+    if press is None:
         return
+    query, message, cb, me = press.query, press.message, press.data, press.me
     action = cb.field(1)
     if action == "close":
         await query.answer()
-        await query.message.delete()
+        await message.delete()
         return
     if action == "home":
         await query.answer()
-        await _edit(query.message, *home_screen(me))
+        await _edit(message, *home_screen(me))
         return
     spec = spec_for(cb.field(2))
     if action == "o":
         await query.answer()
-        await _edit(query.message, *setting_screen(me, spec))
+        await _edit(message, *setting_screen(me, spec))
         return
     if action == "v":
         try:
@@ -157,7 +154,7 @@ async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         me = await who_again(services(context), me)
         shown = spec.show(getattr(me.options, spec.name))
         await query.answer(f"{setting_title(me.lang, spec.name, spec.title)}: {shown}")
-        await _edit(query.message, *home_screen(me))
+        await _edit(message, *home_screen(me))
         return
     await query.answer()
 

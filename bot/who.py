@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackContext
 
+from bot.keyboards import Callback, parse
 from bot.services import Services, services
-from bot.texts import language_of
+from bot.texts import language_of, tr
 from engine.options import UserOptions
 from storage.options_repo import get_options
 
@@ -53,3 +54,25 @@ async def who_again(svc: Services, me: Who) -> Who:
         me.in_group,
         me.telegram_language,
     )
+
+
+@dataclass(frozen=True)
+class OwnPress:
+    """A press on a menu that belongs to one member (its callback data's first field is their id)."""
+
+    query: CallbackQuery
+    message: Message
+    data: Callback
+    me: Who
+
+
+async def own_press(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> OwnPress | None:
+    """The press, or None (after telling the presser whose menu it is) when someone else's menu was pressed."""
+    query = update.callback_query
+    assert query is not None and isinstance(query.message, Message)
+    data = parse(query.data)
+    me = await who(update, context)
+    if data.field(0) != str(me.user_id):
+        await query.answer(tr(me.lang, "not_your_menu"), show_alert=True)
+        return None
+    return OwnPress(query, query.message, data, me)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.keyboards import forget_keyboard, parse
+from bot.keyboards import forget_keyboard
 from bot.services import services
 from bot.texts import tr
-from bot.who import who
+from bot.who import own_press, who
 from storage.forget import forget_user
 from storage.jobs_repo import jobs_in_state
 from storage.models import UNFINISHED
@@ -27,16 +27,13 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`f|owner|y` deletes everything of the owner (their running jobs cancelled first); `f|owner|n` keeps it."""
-    query = update.callback_query
-    assert query is not None and isinstance(query.message, Message)
-    cb = parse(query.data)
-    me = await who(update, context)
-    if cb.field(0) != str(me.user_id):
-        await query.answer(tr(me.lang, "not_your_menu"), show_alert=True)
+    press = await own_press(update, context)
+    if press is None:
         return
+    query, message, cb, me = press.query, press.message, press.data, press.me
     if cb.field(1) != "y":
         await query.answer()
-        await query.message.edit_text(tr(me.lang, "forget_kept"))
+        await message.edit_text(tr(me.lang, "forget_kept"))
         return
     svc = services(context)
     for job in await jobs_in_state(svc.db, *UNFINISHED):
@@ -47,7 +44,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         "forgot user %s: %d job(s), %d result folder(s)", me.user_id, forgotten.jobs, forgotten.result_folders_removed
     )
     await query.answer()
-    await query.message.edit_text(tr(me.lang, "forget_done"))
+    await message.edit_text(tr(me.lang, "forget_done"))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
