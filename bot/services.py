@@ -50,14 +50,29 @@ class Services:
     runner: JobRunner | None = None
     progress: ProgressBoard | None = None
     languages: BoundedDict[int, str] = field(default_factory=lambda: BoundedDict(10_000))  # job id -> language
-    _locks: dict[tuple[int, int], asyncio.Lock] = field(default_factory=dict)
+    # (chat, user) -> its lock and how many handlers hold or wait for it; dropped when none do.
+    _locks: dict[tuple[int, int], tuple[asyncio.Lock, int]] = field(default_factory=dict)
 
     @asynccontextmanager
     async def user_lock(self, chat_id: int, user_id: int) -> AsyncIterator[None]:
         """One state change at a time per (chat, user): a double tap waits for the first tap's answer."""
-        lock = self._locks.setdefault((chat_id, user_id), asyncio.Lock())
-        async with lock:
-            yield
+        key = (chat_id, user_id)
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    @property
+    def locks_held(self) -> int:
+        """How many (chat, user) locks are in use (held or waited for)."""
+        return len(self._locks)
 
     @property
     def db(self) -> Database:

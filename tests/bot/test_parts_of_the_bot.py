@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import re
@@ -183,3 +184,23 @@ async def test_an_error_after_the_button_was_answered_still_reaches_the_member()
     context: Any = SimpleNamespace(error=RuntimeError("the database went away"), bot=bot)
     await on_error(update, context)
     assert len(bot.sent) == 1 and "went wrong" in bot.sent[0].lower()
+
+
+async def test_user_lock_serialises_one_member_and_is_dropped_when_free() -> None:
+    from bot.services import Services
+    from riffcut.settings import load_settings
+
+    svc = Services(load_settings())
+    order: list[str] = []
+
+    async def tap(name: str, chat: int, user: int, hold: float) -> None:
+        async with svc.user_lock(chat, user):
+            order.append(f"{name} in")
+            await asyncio.sleep(hold)
+            order.append(f"{name} out")
+
+    await asyncio.gather(tap("first", 1, 7, 0.05), tap("second", 1, 7, 0), tap("other", 1, 8, 0))
+    # The same member's second tap waits for the first; another member does not wait.
+    assert order.index("second in") > order.index("first out")
+    assert order.index("other in") < order.index("first out")
+    assert svc.locks_held == 0
