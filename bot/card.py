@@ -16,7 +16,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.keyboards import card_keyboard, video_tag
 from bot.state import VideoChoice
-from bot.texts import tr
+from bot.texts import human_size, tr
 from engine.errors import BadInput
 from engine.options import UserOptions
 from engine.parts import PartPlan, format_time, plan, valid_part_counts
@@ -30,17 +30,6 @@ class Card:
     keyboard: InlineKeyboardMarkup
     ready: bool  # Split-n-Generate is offered
     problems: tuple[str, ...]
-
-
-def human_size(size: int | None) -> str:
-    if not size:
-        return "?"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size} B"
 
 
 def seconds_text(value: float) -> str:

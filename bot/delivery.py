@@ -29,7 +29,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.keyboards import result_keyboard
 from bot.progress import flood_wait_seconds
-from bot.texts import tr
+from bot.texts import human_size, tr
 from engine.options import SPECS, UserOptions
 from storage.database import Database
 from storage.jobs_repo import job_options, mark_delivered, record_sent
@@ -111,10 +111,6 @@ def result_caption(lang: str, job: Job, options: UserOptions) -> str:
 def existing(path: object) -> Path | None:
     """A thumbnail's path when the file is there (a missing one is simply left out)."""
     return Path(str(path)) if path and Path(str(path)).is_file() else None
-
-
-def human_size(size: int) -> str:
-    return f"{size / (1 << 20):.1f} MB"
 
 
 @dataclass

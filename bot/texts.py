@@ -360,3 +360,14 @@ def language_of(setting: str | None, telegram_code: str | None) -> str:
 
 def setting_title(lang: str, name: str, default: str) -> str:
     return SETTING_TITLES_RU.get(name, default) if lang == "ru" else default
+
+
+def human_size(size: int | None) -> str:
+    """A size as Telegram's apps show it, in the unit its limits are given in (1 MB = 2**20 bytes)."""
+    if not size:
+        return "?"
+    if size < 1 << 10:
+        return f"{size} B"
+    if size < 1 << 20:
+        return f"{size / (1 << 10):.1f} KB"
+    return f"{size / (1 << 20):.1f} MB"

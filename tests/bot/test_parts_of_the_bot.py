@@ -204,3 +204,13 @@ async def test_user_lock_serialises_one_member_and_is_dropped_when_free() -> Non
     assert order.index("second in") > order.index("first out")
     assert order.index("other in") < order.index("first out")
     assert svc.locks_held == 0
+
+
+def test_sizes_are_shown_in_the_unit_telegrams_limits_use() -> None:
+    from bot.services import DOWNLOAD_LIMIT_BYTES
+    from bot.texts import human_size
+
+    assert human_size(DOWNLOAD_LIMIT_BYTES) == "20.0 MB"
+    assert human_size(20 * 1000 * 1000) == "19.1 MB"  # what the old 1000-based display called 20.0 MB
+    assert human_size(2000 << 20) == "2000.0 MB"
+    assert human_size(1536) == "1.5 KB" and human_size(None) == "?"
