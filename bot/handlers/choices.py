@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from telegram import Message, Update
 from telegram.ext import ContextTypes
@@ -118,30 +119,33 @@ async def change_part(context: ContextTypes.DEFAULT_TYPE, me: Who, part: int) ->
         await set_part(svc.db, me.chat_id, me.user_id, part)
 
 
-async def parts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _number_command(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    usage: str,
+    label: str,
+    change: Callable[[ContextTypes.DEFAULT_TYPE, Who, int], Awaitable[None]],
+    notice: str,
+) -> None:
+    """`/parts N` and `/part K`: the number checked, stored through `change`, then the card with a notice."""
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
     text = command_text(message)
     if not text:
-        await message.reply_text(tr(me.lang, "usage_parts"), parse_mode="HTML")
+        await message.reply_text(tr(me.lang, usage), parse_mode="HTML")
         return
-    parts = whole_number(text, "The number of parts", me.lang)
-    await change_parts(context, me, parts)
-    await show_card(context, me, reply_to=message, notice=tr(me.lang, "parts_set", parts=parts))
+    number = whole_number(text, label, me.lang)
+    await change(context, me, number)
+    await show_card(context, me, reply_to=message, notice=tr(me.lang, notice, parts=number, part=number))
+
+
+async def parts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _number_command(update, context, "usage_parts", "The number of parts", change_parts, "parts_set")
 
 
 async def part_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    assert message is not None
-    me = await who(update, context)
-    text = command_text(message)
-    if not text:
-        await message.reply_text(tr(me.lang, "usage_part"), parse_mode="HTML")
-        return
-    part = whole_number(text, "The chosen part", me.lang)
-    await change_part(context, me, part)
-    await show_card(context, me, reply_to=message, notice=tr(me.lang, "part_set", part=part))
+    await _number_command(update, context, "usage_part", "The chosen part", change_part, "part_set")
 
 
 async def card_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
