@@ -11,8 +11,9 @@ from pathlib import Path
 import ffmpeg
 import numpy as np
 
-from engine.errors import BadInput
-from engine.ffmpeg_process import AUDIO_FORMATS, DEFAULT_TIMEOUT, FfmpegError, ffmpeg_args, open_input, run
+from engine import refusals
+from engine.errors import BadInput, FfmpegError
+from engine.ffmpeg_process import AUDIO_FORMATS, DEFAULT_TIMEOUT, ffmpeg_args, open_input, run
 from engine.spectrogram import SAMPLE_RATE
 
 
@@ -27,19 +28,6 @@ def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int = SAMPLE_RAT
         out.setframerate(sample_rate)
         out.writeframes(np.ascontiguousarray(pcm.T).tobytes())
     return target
-
-
-def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
-    """(audio (channels, samples) float32, sample rate) of a 16-bit PCM WAV."""
-    try:
-        with wave.open(str(path), "rb") as src:
-            if src.getsampwidth() != 2:
-                raise BadInput(f"{Path(path).name} is not 16-bit PCM WAV.")
-            channels, rate = src.getnchannels(), src.getframerate()
-            data = np.frombuffer(src.readframes(src.getnframes()), dtype="<i2")
-    except (wave.Error, EOFError) as exc:
-        raise BadInput(f"{Path(path).name} is not a WAV file that can be read ({exc}).") from None
-    return (data.reshape(-1, channels).T.astype(np.float32) / 32767.0), rate
 
 
 async def decode_audio(
@@ -60,9 +48,9 @@ async def decode_audio(
         raw = await run(args, timeout)
     except FfmpegError as exc:
         if "matches no streams" in exc.stderr or "Stream map" in exc.stderr:
-            raise BadInput(f"{Path(path).name} has no sound in it.") from None
-        raise BadInput(f"{Path(path).name} could not be read as audio: {exc.message}") from None
+            raise BadInput(refusals.NO_SOUND, name=Path(path).name) from None
+        raise BadInput(refusals.AUDIO_UNDECODABLE, name=Path(path).name, detail=exc.message) from None
     data = np.frombuffer(raw, dtype="<f4")
     if data.size == 0:
-        raise BadInput(f"{Path(path).name} has no sound in it.")
+        raise BadInput(refusals.NO_SOUND, name=Path(path).name)
     return np.ascontiguousarray(data[: data.size - data.size % channels].reshape(-1, channels).T)

@@ -14,14 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
 import ffmpeg
 
-from engine.errors import BadInput, EngineFailure
+from engine import refusals
+from engine.errors import BadInput, EngineFailure, FfmpegError
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +40,6 @@ AUDIO_FORMATS = VIDEO_FORMATS + ",wav,w64,mp3,flac,aac,aiff"
 STDERR_TAIL = 2000
 
 
-class FfmpegError(EngineFailure):
-    """ffmpeg or ffprobe exited with an error; `stderr` keeps what it said."""
-
-    def __init__(self, message: str, returncode: int | None, stderr: str) -> None:
-        super().__init__(message)
-        self.returncode = returncode
-        self.stderr = stderr
-
-
 def _tail(text: str) -> str:
     text = text.strip()
     return text if len(text) <= STDERR_TAIL else "..." + text[-STDERR_TAIL:]
@@ -64,9 +55,9 @@ def input_path(path: str | Path) -> str:
     """An existing regular file as an absolute path string; BadInput when it is missing or not a file."""
     p = Path(path).expanduser()
     if not p.exists():
-        raise BadInput(f"There is no file at {path}.")
+        raise BadInput(refusals.NO_SUCH_FILE, path=str(path))
     if not p.is_file():
-        raise BadInput(f"{path} is not a file.")
+        raise BadInput(refusals.NOT_A_FILE, path=str(path))
     return str(p.resolve())
 
 
@@ -76,9 +67,7 @@ def output_path(path: str | Path) -> str:
 
 def open_input(path: str | Path, *, formats: str = VIDEO_FORMATS, **options: Any) -> Any:
     """An ffmpeg-python input node for `path`, locked to local files of the given container formats."""
-    return ffmpeg.input(
-        input_path(path), protocol_whitelist="file", format_whitelist=formats, **options
-    )
+    return ffmpeg.input(input_path(path), protocol_whitelist="file", format_whitelist=formats, **options)
 
 
 def ffmpeg_args(stream: Any, *, loglevel: str = "error") -> list[str]:
@@ -94,10 +83,6 @@ def probe_args(path: str | Path, *options: str, formats: str = VIDEO_FORMATS) ->
         "-protocol_whitelist", "file", "-format_whitelist", formats,
         "-of", "json", *options, input_path(path),
     ]  # fmt: skip
-
-
-def tools_available() -> bool:
-    return shutil.which(FFMPEG) is not None and shutil.which(FFPROBE) is not None
 
 
 async def run_full(args: list[str], timeout: float = DEFAULT_TIMEOUT) -> tuple[bytes, str]:  # noqa: ASYNC109

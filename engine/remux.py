@@ -23,11 +23,11 @@ from typing import Any, cast
 
 import ffmpeg
 
-from engine.errors import BadInput
+from engine import refusals
+from engine.errors import BadInput, FfmpegError
 from engine.ffmpeg_process import (
     AUDIO_FORMATS,
     DEFAULT_TIMEOUT,
-    FfmpegError,
     ffmpeg_args,
     gather_or_cancel,
     input_path,
@@ -93,7 +93,7 @@ async def _audio_codec(path: str, limit: float) -> str | None:
             limit,
         )
     except FfmpegError:
-        raise BadInput(f"{Path(path).name} is not a sound file that can be read (WAV, MP3, FLAC, OGG, M4A).") from None
+        raise BadInput(refusals.AUDIO_UNREADABLE, name=Path(path).name) from None
     streams = json.loads(out or b"{}").get("streams") or []
     return str(streams[0].get("codec_name")) if streams else None
 
@@ -143,7 +143,7 @@ def _fit(stream: Any, span: float) -> Any:
 def _mp4_target(out: str | Path) -> Path:
     target = Path(output_path(out))
     if target.suffix.lower() != ".mp4":
-        raise BadInput(f"The output must be an .mp4 file; {target.name} is not.")
+        raise BadInput(refusals.OUTPUT_NOT_MP4, name=target.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
 
@@ -152,9 +152,7 @@ def check_keep_db(keep_original_db: float | None) -> float | None:
     if keep_original_db is None:
         return None
     if not math.isfinite(keep_original_db) or not KEEP_DB_MIN <= keep_original_db <= KEEP_DB_MAX:
-        raise BadInput(
-            f"The original sound's level must be {KEEP_DB_MIN:g} to {KEEP_DB_MAX:g} dB; {keep_original_db:g} is not."
-        )
+        raise BadInput(refusals.KEEP_DB_OUT_OF_RANGE, low=KEEP_DB_MIN, high=KEEP_DB_MAX, value=keep_original_db)
     return float(keep_original_db)
 
 
@@ -171,13 +169,13 @@ async def replace_audio(
     """Write `out` (MP4): `part`'s video with `audio` as its sound, per this module's rules."""
     keep_db = check_keep_db(keep_original_db)
     if not LUFS_MIN <= loudness_lufs <= LUFS_MAX:
-        raise BadInput(f"The loudness target must be {LUFS_MIN:g} to {LUFS_MAX:g} LUFS; {loudness_lufs:g} is not.")
+        raise BadInput(refusals.LOUDNESS_OUT_OF_RANGE, low=LUFS_MIN, high=LUFS_MAX, value=loudness_lufs)
     target = _mp4_target(out)
     music_path = input_path(audio)
     probed, codec = await gather_or_cancel([probe(part, timeout), _audio_codec(music_path, timeout)])
     info, music_codec = cast(VideoInfo, probed), cast("str | None", codec)
     if music_codec is None:
-        raise BadInput(f"{Path(audio).name} has no sound in it.")
+        raise BadInput(refusals.NO_SOUND, name=Path(audio).name)
     # The audio runs from 0 to the end of the video (the first part's video may start a frame or two late).
     span = info.start_time + info.duration
     keep = keep_db is not None and info.audio_index is not None

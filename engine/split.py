@@ -48,6 +48,7 @@ def even_size(stream: Any) -> Any:
     """`stream` scaled to even dimensions (at least 2x2), as H.264 in yuv420p needs."""
     return stream.filter("scale", w="max(2,trunc(iw/2)*2)", h="max(2,trunc(ih/2)*2)")
 
+
 # The segment muxer cuts at the first keyframe at or after each time; the encoder rounds the forced keyframe
 # times to its time base, so the muxer is given each time a millisecond early lest it miss the keyframe.
 CUT_EARLY = 0.001
