@@ -18,6 +18,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY engine ./engine
+COPY jobs ./jobs
 COPY storage ./storage
 COPY riffcut ./riffcut
 # torch is already in the image and satisfies the project's torch>=2.4 range, so pip keeps it.

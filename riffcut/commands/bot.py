@@ -19,7 +19,9 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value().strip():
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    # Imported here, when the bot runs: the other commands (and `riffcut --help`) start without Telegram's library.
     from bot.app import run
+    from riffcut.wiring import build_bot
 
-    run(settings)
+    run(build_bot(settings))
     return 0
