@@ -16,7 +16,8 @@ RATE = sp.SAMPLE_RATE
 
 def tone(freqs: list[float], seconds: float, level: float = 0.3) -> np.ndarray:
     t = np.arange(round(seconds * RATE)) / RATE
-    return np.sum([level * np.sin(2 * np.pi * f * t) for f in freqs], axis=0).astype(np.float32)
+    sound: np.ndarray = np.sum([level * np.sin(2 * np.pi * f * t) for f in freqs], axis=0).astype(np.float32)
+    return sound
 
 
 def band_of(hz: float) -> int:
@@ -28,7 +29,8 @@ def band_of(hz: float) -> int:
 
 def bands_over_time(audio: np.ndarray) -> np.ndarray:
     """The loudest mel band of every column."""
-    return sp.mel_spectrogram(audio)[0].argmax(axis=0)
+    loudest: np.ndarray = sp.mel_spectrogram(audio)[0].argmax(axis=0)
+    return loudest
 
 
 def strongest_bands(audio: np.ndarray, count: int) -> list[int]:
