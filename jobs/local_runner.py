@@ -325,7 +325,7 @@ class JobRunner:
 
     async def _attempt(self, entry: _Entry, spec: JobSpec, workdir: Path) -> JobOutput:
         self._on_progress(entry, Progress(Stage.FETCH, 0.0))
-        video = await self._fetch(spec.video, workdir)
+        video = await self._fetch(spec.request.video, workdir)
         return await self._work(spec, video, workdir, lambda progress: self._report(entry, progress))
 
     async def _conclude(self, entry: _Entry, inner: asyncio.Task[JobOutput]) -> None:

@@ -51,22 +51,23 @@ def to_progress(event: RenderEvent, chained: bool) -> Progress:
 
 def render_work(generator: Generator, media_config: MediaConfig) -> JobWork:
     async def work(spec: JobSpec, video: Path, workdir: Path, report: ProgressReport) -> JobOutput:
-        chained = spec.options.windows == "chained" and spec.options.remix is None
+        job = spec.request
+        chained = job.options.windows == "chained" and job.options.remix is None
         result = await render(
             video,
             workdir / "render",
-            RenderRequest(prompt=spec.prompt, parts=spec.parts, part=spec.part, options=spec.options),
+            RenderRequest(prompt=job.prompt, parts=job.parts, part=job.part, options=job.options),
             generator,
             media_config,
             lambda event: report(to_progress(event, chained)),
         )
         chosen = result.new_part_preview
         files = [
-            OutputFile("result", chosen.path, spec.part, preview_meta(chosen)),
-            OutputFile("music", result.music_wav, spec.part, {"duration": round(chosen.duration, 3)}),
+            OutputFile("result", chosen.path, job.part, preview_meta(chosen)),
+            OutputFile("music", result.music_wav, job.part, {"duration": round(chosen.duration, 3)}),
         ]
         for index, preview in enumerate(result.part_previews, start=1):
-            if index != spec.part:
+            if index != job.part:
                 files.append(OutputFile("preview", preview.path, index, preview_meta(preview)))
         if result.full_cut is not None:
             files.append(
@@ -77,7 +78,7 @@ def render_work(generator: Generator, media_config: MediaConfig) -> JobWork:
                     {"width": result.info.width, "height": result.info.height, "duration": result.info.duration},
                 )
             )
-        files.append(OutputFile("zip", result.zip, None, {"parts": spec.parts}))
+        files.append(OutputFile("zip", result.zip, None, {"parts": job.parts}))
         return JobOutput(files, seed=result.seed)
 
     return work

@@ -1,6 +1,7 @@
 """What a job runner is given and what it gets back: a job's spec, the fetch that brings its video, the work.
 
-- `JobSpec`: everything the work needs to know of one job, read from its row once (settings decoded there).
+- `JobSpec`: the job's id and the request it was made from (`storage.jobs_repo.JobRequest`: whose, which video,
+  prompt, parts, settings), read from its row once.
 - `FetchVideo`: `await fetch(video, dest_dir) -> Path` brings the video into the job's folder (the bot downloads
   it from Telegram; a test copies a sample).
 - `JobWork`: `await work(spec, video_path, workdir, report) -> JobOutput` does the job (`jobs.render_work`: the
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.options import UserOptions
 from engine.stages import Stage
+from storage.jobs_repo import JobRequest
 from storage.models import Job
 from storage.video_ref import VideoRef
 
@@ -24,17 +25,11 @@ from storage.video_ref import VideoRef
 @dataclass(frozen=True)
 class JobSpec:
     job_id: int
-    user_id: int
-    chat_id: int
-    video: VideoRef
-    prompt: str
-    parts: int
-    part: int
-    options: UserOptions
+    request: JobRequest
 
     @classmethod
     def of(cls, job: Job) -> JobSpec:
-        return cls(job.id, job.user_id, job.chat_id, job.video, job.prompt, job.parts, job.part, job.options)
+        return cls(job.id, JobRequest.of(job))
 
 
 FetchVideo = Callable[[VideoRef, Path], Awaitable[Path]]

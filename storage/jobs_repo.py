@@ -41,6 +41,13 @@ class JobRequest:
     options: UserOptions
     reply_to_message_id: int | None = None
 
+    @classmethod
+    def of(cls, job: Job) -> JobRequest:
+        """The request a job was made from (its settings as they were then)."""
+        return cls(
+            job.user_id, job.chat_id, job.video, job.prompt, job.parts, job.part, job.options, job.reply_to_message_id
+        )
+
     def key(self) -> str:
         """Equal for two requests that would make the same result (same user, video, prompt, split, settings)."""
         identity = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Awaitable, Callable
+from typing import assert_never
 
 from telegram import Message, Update
 
@@ -144,6 +145,8 @@ async def card_button(update: Update, context: RiffcutContext) -> None:
                 await change_part(context, me, press.value)
             case CardAction.LABEL:
                 pass
+            case _:
+                assert_never(press.action)
     except BadInput as exc:
         await query.answer(words(me.lang, exc)[:200], show_alert=True)
         return

@@ -3,6 +3,8 @@ storage.options_repo, so they survive restarts."""
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -61,6 +63,8 @@ async def menu_button(update: Update, context: RiffcutContext) -> None:
             shown = spec.show(getattr(me.options, spec.name))
             await query.answer(f"{setting_title(me.lang, spec.name, spec.title)}: {shown}")
             await _edit(message, *home_screen(me))
+        case _:
+            assert_never(press.action)
 
 
 async def set_command(update: Update, context: RiffcutContext) -> None:
