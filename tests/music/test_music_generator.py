@@ -257,7 +257,9 @@ def test_download_progress_goes_to_the_log(
     with caplog.at_level(logging.INFO, logger="engine.generator"), download_progress_in_log("someone/music", 0.05):
         blobs.mkdir(parents=True)
         (blobs / "abc.incomplete").write_bytes(b"x" * 3 * 2**20)
-        time.sleep(0.3)
+        deadline = time.monotonic() + 30  # the watcher looks every 0.05 s: wait for its line, not a fixed time
+        while "3 MB in the cache" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.01)
     assert "downloading someone/music: 3 MB in the cache" in caplog.text
 
 
