@@ -21,6 +21,10 @@ with it (`jobs.render_work.render_work(generator, media_config)`: the whole rend
   removed in every case; free disk space is checked before a job starts. Results move to
   DATA_DIR/results/<job id>/ (`jobs.results`) and are recorded in the job's row until delivered.
 - Events (`jobs.events`) go to `subscribe()`rs without ever waiting.
+
+A worker on another host (`jobs.celery_worker`) runs its jobs through a JobRunner too: made with its own
+`JobLedger` (changes only to jobs it holds, results in the shared folder) and `recover=False` (the queue in the
+database is not its alone), it is handed each job it has claimed with `run_claimed`.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ from jobs.events import (
     StepDone,
     Subscription,
 )
+from jobs.ledger import JobLedger
+from jobs.queue import WorkerStatus
 from jobs.queue_order import Waiting, next_to_start, positions
 from jobs.results import keep_results
 from jobs.work import FetchVideo, JobOutput, JobSpec, JobWork, Progress
@@ -59,7 +65,7 @@ from storage import jobs_repo
 from storage.database import Database
 from storage.jobs_repo import QueueLimits
 from storage.models import Job, JobState
-from storage.results import remove_tree, results_dir
+from storage.results import remove_tree
 from storage.retention import remove_expired_results
 
 log = logging.getLogger(__name__)
@@ -99,11 +105,22 @@ class _Entry:
 class JobRunner:
     """The in-process `JobQueue`. Call `await start()` once, `await stop()` at shutdown."""
 
-    def __init__(self, db: Database, fetch: FetchVideo, work: JobWork, config: RunnerConfig) -> None:
+    def __init__(
+        self,
+        db: Database,
+        fetch: FetchVideo,
+        work: JobWork,
+        config: RunnerConfig,
+        *,
+        ledger: JobLedger | None = None,
+        recover: bool = True,
+    ) -> None:
         self._db = db
         self._fetch = fetch
         self._work = work
         self._config = config
+        self._ledger = ledger or JobLedger(db, config.data_dir)
+        self._recover = recover  # take up the queue, interrupted and undelivered jobs left in the database
         self._hub = EventHub()
         self._queue: list[_Entry] = []  # waiting, oldest first
         self._running: dict[int, _Entry] = {}  # in the order they started
@@ -140,6 +157,23 @@ class JobRunner:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         await asyncio.to_thread(self._remove_stale_workspaces)
+        undelivered = await self._take_up_the_database() if self._recover else []
+        await self.remove_expired_results()
+        self._background = [
+            asyncio.create_task(self._write_progress(), name="runner-progress-writer"),
+            asyncio.create_task(self._keep_retention(), name="runner-retention"),
+        ]
+        log.info(
+            "job runner: %d queued, %d finished awaiting delivery, %d at once",
+            len(self._queue),
+            len(undelivered),
+            self._config.concurrent_jobs,
+        )
+        self._dispatch()
+        return [job.id for job in undelivered]
+
+    async def _take_up_the_database(self) -> list[Job]:
+        """Interrupted jobs queued again (or failed), queued ones taken up; the undelivered offered again."""
         for job in await jobs_repo.jobs_in_state(self._db, JobState.RUNNING):
             if job.attempts >= self._config.max_attempts:
                 log.warning("job %s: interrupted %d times while running; failing it", job.id, job.attempts)
@@ -157,19 +191,7 @@ class JobRunner:
         undelivered = await jobs_repo.undelivered_jobs(self._db)
         for job in undelivered:
             self._publish(ReadyToDeliver(job.id, job.user_id, job.chat_id))
-        await self.remove_expired_results()
-        self._background = [
-            asyncio.create_task(self._write_progress(), name="runner-progress-writer"),
-            asyncio.create_task(self._keep_retention(), name="runner-retention"),
-        ]
-        log.info(
-            "job runner: %d queued, %d finished awaiting delivery, %d at once",
-            len(self._queue),
-            len(undelivered),
-            self._config.concurrent_jobs,
-        )
-        self._dispatch()
-        return [job.id for job in undelivered]
+        return undelivered
 
     async def stop(self) -> None:
         """Stop every running job (each is queued again for the next start) and the background tasks."""
@@ -212,7 +234,7 @@ class JobRunner:
             if entry.job_id == job_id:
                 self._queue.remove(entry)
                 self._positions.pop(job_id, None)
-                cancelled = await jobs_repo.finish_cancelled(self._db, job_id)
+                cancelled = await self._ledger.cancelled(job_id)
                 self._publish_state(entry, JobState.CANCELLED)
                 self._dispatch()
                 return cancelled
@@ -224,11 +246,29 @@ class JobRunner:
             if running.inner is not None:
                 running.inner.cancel()
             return True
-        return await jobs_repo.finish_cancelled(self._db, job_id)  # queued in the database, never submitted
+        return await self._ledger.cancelled(job_id)  # queued in the database, never submitted
 
     async def position(self, job_id: int) -> int | None:
         """How many jobs will start before this waiting one; None when it is not waiting."""
         return self._positions.get(job_id)
+
+    async def workers(self) -> list[WorkerStatus]:
+        """None apart from this process, which the admin already sees."""
+        return []
+
+    def publish(self, event: AnyEvent) -> None:
+        """Hand subscribers an event about a job this runner does not run (a worker's delivery taken over)."""
+        self._publish(event)
+
+    async def run_claimed(self, job: Job) -> None:
+        """Run a job its ledger already made running (a worker's claim) now, beside the local queue; returns when
+        it has ended (done, failed, cancelled, or put back by `stop`)."""
+        entry = _entry_of(job)
+        self._running[job.id] = entry
+        self._idle.clear()
+        self._publish_state(entry, JobState.RUNNING)
+        entry.task = asyncio.create_task(self._supervise(entry, job), name=f"job-{job.id}-supervisor")
+        await asyncio.shield(entry.task)
 
     # --- for tests, benchmarks and a graceful drain -------------------------------------------------------
 
@@ -278,13 +318,13 @@ class JobRunner:
 
     # --- one job -------------------------------------------------------------------------------------
 
-    async def _supervise(self, entry: _Entry) -> None:
+    async def _supervise(self, entry: _Entry, claimed: Job | None = None) -> None:
         workspace: JobWorkspace | None = None
         try:
             if not await asyncio.to_thread(self._disk_ok):
                 await self._end_failed(entry, FailureReason.of(refusals.NO_DISK))
                 return
-            job = await jobs_repo.mark_running(self._db, entry.job_id)
+            job = claimed or await self._ledger.take(entry.job_id)
             if job is None:  # cancelled or forgotten while it waited
                 self._publish_state(entry, JobState.CANCELLED)
                 return
@@ -292,7 +332,7 @@ class JobRunner:
                 await self._end_cancelled(entry)
                 return
             if self._stopping:
-                await jobs_repo.requeue(self._db, entry.job_id, forgive_attempt=True)
+                await self._ledger.requeue(entry.job_id, forgive_attempt=True)
                 return
             spec = JobSpec.of(job)
             workspace = await asyncio.to_thread(JobWorkspace.create, self._config.temporary_directory, entry.job_id)
@@ -336,7 +376,7 @@ class JobRunner:
                 await self._end_failed(entry, time_limit(self._config.job_time_limit_seconds))
             elif self._stopping and not entry.cancel_requested:
                 entry.enter_stage(None)
-                await jobs_repo.requeue(self._db, entry.job_id, forgive_attempt=True)
+                await self._ledger.requeue(entry.job_id, forgive_attempt=True)
                 log.info("job %s: stopped by shutdown; queued for the next start", entry.job_id)
             else:
                 await self._end_cancelled(entry)
@@ -356,7 +396,7 @@ class JobRunner:
             await self._end_cancelled(entry)
             return
         self._on_progress(entry, Progress(Stage.KEEP, 1.0))
-        folder = results_dir(self._config.data_dir, entry.job_id)
+        folder = self._ledger.results_folder(entry.job_id)
         try:
             files = await keep_results(folder, output.files)
         except OSError as exc:
@@ -370,13 +410,8 @@ class JobRunner:
             await remove_tree(folder)
             await self._end_cancelled(entry)
             return
-        done = await jobs_repo.finish_done(
-            self._db,
-            entry.job_id,
-            result_dir=str(folder),
-            files=files,
-            stage_seconds=entry.stage_seconds,
-            seed=output.seed,
+        done = await self._ledger.done(
+            entry.job_id, result_dir=folder, files=files, stage_seconds=entry.stage_seconds, seed=output.seed
         )
         if not done:  # cancelled or forgotten at the last moment: nothing to deliver
             await remove_tree(folder)
@@ -387,13 +422,13 @@ class JobRunner:
 
     async def _end_failed(self, entry: _Entry, reason: FailureReason) -> None:
         entry.enter_stage(None)
-        if await jobs_repo.finish_failed(self._db, entry.job_id, reason.message, entry.stage_seconds):
+        if await self._ledger.failed(entry.job_id, reason.message, entry.stage_seconds):
             log.info("job %s: failed (%s): %s", entry.job_id, reason.code, reason.message)
             self._publish_state(entry, JobState.FAILED, reason)
 
     async def _end_cancelled(self, entry: _Entry) -> None:
         entry.enter_stage(None)
-        if await jobs_repo.finish_cancelled(self._db, entry.job_id, entry.stage_seconds):
+        if await self._ledger.cancelled(entry.job_id, entry.stage_seconds):
             log.info("job %s: cancelled", entry.job_id)
         self._publish_state(entry, JobState.CANCELLED)
 
@@ -443,7 +478,7 @@ class JobRunner:
             batch, self._dirty = self._dirty, {}
             for job_id, (stage, fraction) in batch.items():
                 try:
-                    await jobs_repo.set_progress(self._db, job_id, stage, fraction)
+                    await self._ledger.progress(job_id, stage, fraction)
                 except Exception:
                     log.exception("job %s: could not record its progress", job_id)
 

@@ -14,15 +14,31 @@ happens to it comes back through the database and through `subscribe()`'s events
   (a waiting job is taken out at once; a running one stops at its next diffusion step or ffmpeg call, and its
   `StateChanged(CANCELLED)` event says when it has), False when it had already ended;
 - `position(job_id)`: how many jobs will start before this waiting one; None when it is not waiting;
-- `subscribe()`: the events from now on (subscribe before `start()` to receive the re-offered deliveries too).
+- `subscribe()`: the events from now on (subscribe before `start()` to receive the re-offered deliveries too);
+- `workers()`: the workers on other hosts that run its jobs, for the admins' /queue (none for the in-process
+  runner).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from jobs.events import Subscription
 from storage.jobs_repo import QueueLimits
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    """A worker online: its name, where it runs (host, device such as cuda:0), its job now, the jobs it has done."""
+
+    name: str
+    host: str
+    device: str
+    current_job: int | None
+    jobs_done: int
+    since: datetime
 
 
 class JobQueue(Protocol):
@@ -40,3 +56,5 @@ class JobQueue(Protocol):
     async def position(self, job_id: int) -> int | None: ...
 
     def subscribe(self) -> Subscription: ...
+
+    async def workers(self) -> list[WorkerStatus]: ...

@@ -2,7 +2,9 @@
 
 States: queued -> running -> done | failed | cancelled; running -> queued again when the process stops or
 restarts mid-job. Every change is one short transaction; a change that no longer applies (the job was
-cancelled or forgotten meanwhile) changes nothing and says so by returning False/None.
+cancelled or forgotten meanwhile) changes nothing and says so by returning False/None. A worker on another host
+passes its `worker_id` to the changes it makes to a job it runs: they then apply only while the job is still its
+own (not taken over after the worker was thought lost). `storage.claims` hands jobs to such workers.
 """
 
 from __future__ import annotations
@@ -181,13 +183,21 @@ async def mark_running(db: Database, job_id: int) -> Job | None:
     return job
 
 
-async def set_progress(db: Database, job_id: int, stage: Stage | None, progress: float) -> bool:
+def _not_owned(job: Job | None, worker_id: int | None) -> bool:
+    """True when `worker_id` is given and the job is not (or no longer) that worker's."""
+    return job is None or (worker_id is not None and job.worker_id != worker_id)
+
+
+async def set_progress(
+    db: Database, job_id: int, stage: Stage | None, progress: float, *, worker_id: int | None = None
+) -> bool:
     """Record a running job's stage and progress (0..1)."""
+    condition = [Job.id == job_id, Job.state == JobState.RUNNING]
+    if worker_id is not None:
+        condition.append(Job.worker_id == worker_id)
     async with db.transaction() as session:
         result = await session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.state == JobState.RUNNING)
-            .values(stage=stage, progress=max(0.0, min(1.0, progress)))
+            update(Job).where(*condition).values(stage=stage, progress=max(0.0, min(1.0, progress)))
         )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -211,11 +221,12 @@ async def finish_done(
     files: Iterable[NewJobFile],
     stage_seconds: Mapping[Stage, float] | None = None,
     seed: int | None = None,
+    worker_id: int | None = None,
 ) -> bool:
     """running -> done with its result files; False (nothing written) when the job is no longer running."""
     async with db.transaction() as session:
         job = await session.get(Job, job_id, with_for_update=True)
-        if job is None or job.state != JobState.RUNNING:
+        if job is None or _not_owned(job, worker_id) or job.state != JobState.RUNNING:
             return False
         job.state = JobState.DONE
         job.stage = None
@@ -239,12 +250,17 @@ async def finish_done(
 
 
 async def finish_failed(
-    db: Database, job_id: int, error: str, stage_seconds: Mapping[Stage, float] | None = None
+    db: Database,
+    job_id: int,
+    error: str,
+    stage_seconds: Mapping[Stage, float] | None = None,
+    *,
+    worker_id: int | None = None,
 ) -> bool:
     """queued or running -> failed with a message for the user."""
     async with db.transaction() as session:
         job = await session.get(Job, job_id, with_for_update=True)
-        if job is None or job.state not in UNFINISHED:
+        if job is None or _not_owned(job, worker_id) or job.state not in UNFINISHED:
             return False
         job.state = JobState.FAILED
         job.error = error
@@ -253,11 +269,13 @@ async def finish_failed(
     return True
 
 
-async def finish_cancelled(db: Database, job_id: int, stage_seconds: Mapping[Stage, float] | None = None) -> bool:
+async def finish_cancelled(
+    db: Database, job_id: int, stage_seconds: Mapping[Stage, float] | None = None, *, worker_id: int | None = None
+) -> bool:
     """queued or running -> cancelled; False when it had already ended (or never existed)."""
     async with db.transaction() as session:
         job = await session.get(Job, job_id, with_for_update=True)
-        if job is None or job.state not in UNFINISHED:
+        if job is None or _not_owned(job, worker_id) or job.state not in UNFINISHED:
             return False
         job.state = JobState.CANCELLED
         job.finished_at = utcnow()
@@ -265,19 +283,40 @@ async def finish_cancelled(db: Database, job_id: int, stage_seconds: Mapping[Sta
     return True
 
 
-async def requeue(db: Database, job_id: int, *, forgive_attempt: bool = False) -> bool:
+async def requeue(db: Database, job_id: int, *, forgive_attempt: bool = False, worker_id: int | None = None) -> bool:
     """running -> queued (the process stopped mid-job); `forgive_attempt` when the stop was ours, not the job's."""
     async with db.transaction() as session:
         job = await session.get(Job, job_id, with_for_update=True)
-        if job is None or job.state != JobState.RUNNING:
+        if job is None or _not_owned(job, worker_id) or job.state != JobState.RUNNING:
             return False
         job.state = JobState.QUEUED
         job.stage = None
         job.progress = 0.0
         job.started_at = None
+        job.worker_id = None
+        job.cancel_requested = False
         if forgive_attempt and job.attempts > 0:
             job.attempts -= 1
     return True
+
+
+async def claim_send(db: Database, file_id: int) -> bool:
+    """Before a result file is sent: True for the one caller that may send it (not sent, nor begun elsewhere)."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(JobFile)
+            .where(JobFile.id == file_id, JobFile.sending_at.is_(None), JobFile.sent_at.is_(None))
+            .values(sending_at=utcnow())
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def release_send(db: Database, file_id: int) -> None:
+    """A send that failed without reaching Telegram: the file may be sent again (a later delivery)."""
+    async with db.transaction() as session:
+        await session.execute(
+            update(JobFile).where(JobFile.id == file_id, JobFile.sent_at.is_(None)).values(sending_at=None)
+        )
 
 
 async def record_sent(

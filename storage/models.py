@@ -28,6 +28,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -219,6 +220,11 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     results_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # With workers on other hosts (RUNNER=celery): the worker (workers.id) that runs or delivers the job, None in
+    # the in-process runner; a cancel asked for while it runs there; the queue position its user was last shown.
+    worker_id: Mapped[int | None] = mapped_column(Integer)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    queue_position: Mapped[int | None] = mapped_column(Integer)
 
     files: Mapped[list[JobFile]] = relationship(
         back_populates="job",
@@ -247,6 +253,9 @@ class JobFile(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # width, height, duration, thumbnail...
     telegram_file_id: Mapped[str | None] = mapped_column(String(255))
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Written before the send (by the one process that may send it), `sent_at` after: a file whose sending began
+    # in a process that then died is not sent again (it may have arrived), as after a timeout mid-upload.
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     job: Mapped[Job] = relationship(back_populates="files")
@@ -261,3 +270,35 @@ class JobStageTime(Base):
     job_id: Mapped[int] = mapped_column(Integer, ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     stage: Mapped[Stage] = mapped_column(_enum_column(Stage, 32))
     seconds: Mapped[float] = mapped_column(Float)
+
+
+class Worker(Base):
+    """One run of `riffcut worker` (a new row at each start): where it runs, its heartbeat, what it is doing.
+
+    A worker silent for longer than its `lost_after_s` is lost: another worker marks it so (`lost`, `stopped_at`),
+    runs its job again or finishes its delivery; a worker that finds itself marked lost stops at once.
+    """
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    device: Mapped[str] = mapped_column(String(64))  # cuda:0, cpu, ...
+    lost_after_s: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lost: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    current_job_id: Mapped[int | None] = mapped_column(Integer)
+    jobs_done: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HandledUpdate(Base):
+    """A Telegram update some front end has taken (kept a day): Telegram may send it again, to another front end."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

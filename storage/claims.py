@@ -1,0 +1,192 @@
+"""The jobs table as the queue of workers on many hosts (RUNNER=celery): which worker takes which job.
+
+- `claim_next(db, worker_id)`: the oldest queued job whose user has nothing running, made running on that
+  worker (its attempt counted), in one transaction that no other claim runs beside: first come, first served, one
+  running job per user, across hosts.
+- `request_cancel(db, job_id)`: a waiting job is cancelled at once; a running one is asked to stop (its worker
+  looks with `cancel_wanted` and stops at the next diffusion step or ffmpeg call).
+- After a worker is lost: `recover_interrupted` puts its running job back in the queue (or fails it, interrupted
+  too often); `take_delivery` hands its finished, undelivered job to a live worker. Both are compare-and-set on
+  the job's worker, so two workers looking at once do it once.
+- Queue positions: `queue_snapshot` (waiting jobs, running users) and `show_position` (True when the position
+  shown to the job's user changes, for exactly one caller).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, exists, func, or_, select, true, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.database import Database
+from storage.models import Job, JobState, utcnow
+
+_CLAIM_LOCK = 0x72696667  # PostgreSQL advisory lock held by a claim for its transaction
+
+
+async def _one_claim_at_a_time(session: AsyncSession) -> None:
+    """SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL takes a transaction-level advisory lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
+
+
+async def claim_next(db: Database, worker_id: int) -> Job | None:
+    """The oldest waiting job whose user has no job running, now running on `worker_id`; None when there is none."""
+    running = aliased(Job)
+    busy = exists().where(running.user_id == Job.user_id, running.state == JobState.RUNNING)
+    async with db.transaction() as session:
+        await _one_claim_at_a_time(session)
+        job = await session.scalar(select(Job).where(Job.state == JobState.QUEUED, ~busy).order_by(Job.id).limit(1))
+        if job is None:
+            return None
+        job.state = JobState.RUNNING
+        job.attempts += 1
+        job.started_at = utcnow()
+        job.stage = None
+        job.progress = 0.0
+        job.error = None
+        job.worker_id = worker_id
+        job.cancel_requested = False
+        job.queue_position = None
+    return job
+
+
+async def any_waiting(db: Database) -> bool:
+    async with db.sessions() as session:
+        return bool(await session.scalar(select(exists().where(Job.state == JobState.QUEUED))))
+
+
+async def request_cancel(db: Database, job_id: int) -> JobState | None:
+    """CANCELLED: it was waiting and is cancelled now; RUNNING: its worker is asked to stop it; None: it had ended."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None:
+            return None
+        if job.state == JobState.QUEUED:
+            job.state = JobState.CANCELLED
+            job.finished_at = utcnow()
+            job.queue_position = None
+            return JobState.CANCELLED
+        if job.state == JobState.RUNNING:
+            job.cancel_requested = True
+            return JobState.RUNNING
+    return None
+
+
+async def cancel_wanted(db: Database, job_id: int, worker_id: int) -> bool:
+    """True when the worker should stop the job: a cancel was asked for, or the job is no longer its own."""
+    async with db.sessions() as session:
+        row = (
+            await session.execute(select(Job.state, Job.cancel_requested, Job.worker_id).where(Job.id == job_id))
+        ).one_or_none()
+    if row is None:
+        return True
+    state, requested, owner = row
+    return bool(requested) or state != JobState.RUNNING or owner != worker_id
+
+
+def _not_live(live_workers: Collection[int]) -> ColumnElement[bool]:
+    if not live_workers:
+        return true()
+    return or_(Job.worker_id.is_(None), Job.worker_id.not_in(list(live_workers)))
+
+
+async def interrupted_jobs(db: Database, live_workers: Collection[int]) -> list[Job]:
+    """Running jobs whose worker is not among `live_workers` (lost, stopped, or none)."""
+    async with db.sessions() as session:
+        query = select(Job).where(Job.state == JobState.RUNNING, _not_live(live_workers)).order_by(Job.id)
+        return list((await session.scalars(query)).all())
+
+
+class Recovery(enum.StrEnum):
+    REQUEUED = "requeued"
+    FAILED = "failed"
+    UNCHANGED = "unchanged"  # someone else recovered it first, or it moved on
+
+
+async def recover_interrupted(
+    db: Database, job_id: int, owner: int | None, *, max_attempts: int, failure: str
+) -> Recovery:
+    """An interrupted running job back in the queue (in its place: the queue is by id), or failed with `failure`
+    once it was interrupted `max_attempts` times; only while `owner` is still its worker."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state != JobState.RUNNING or job.worker_id != owner:
+            return Recovery.UNCHANGED
+        if job.attempts >= max_attempts:
+            job.state = JobState.FAILED
+            job.error = failure
+            job.finished_at = utcnow()
+            return Recovery.FAILED
+        job.state = JobState.QUEUED
+        job.stage = None
+        job.progress = 0.0
+        job.started_at = None
+        job.worker_id = None
+        job.cancel_requested = False
+        job.queue_position = None
+    return Recovery.REQUEUED
+
+
+async def orphaned_deliveries(db: Database, live_workers: Collection[int]) -> list[Job]:
+    """Finished jobs not yet delivered whose worker is not among `live_workers`."""
+    async with db.sessions() as session:
+        query = (
+            select(Job)
+            .where(
+                Job.state == JobState.DONE,
+                Job.delivered_at.is_(None),
+                Job.results_removed_at.is_(None),
+                _not_live(live_workers),
+            )
+            .order_by(Job.id)
+        )
+        return list((await session.scalars(query)).all())
+
+
+async def take_delivery(db: Database, job_id: int, owner: int | None, worker_id: int) -> bool:
+    """Make `worker_id` the deliverer of a finished job while `owner` still is; True for the one that did."""
+    condition = Job.worker_id.is_(None) if owner is None else Job.worker_id == owner
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == JobState.DONE, Job.delivered_at.is_(None), condition)
+            .values(worker_id=worker_id)
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    waiting: list[Job]  # oldest first
+    running_users: list[int]  # users of the running jobs, in the order those started
+
+
+async def queue_snapshot(db: Database) -> QueueSnapshot:
+    async with db.sessions() as session:
+        waiting = (await session.scalars(select(Job).where(Job.state == JobState.QUEUED).order_by(Job.id))).all()
+        running = (
+            await session.execute(
+                select(Job.user_id).where(Job.state == JobState.RUNNING).order_by(Job.started_at, Job.id)
+            )
+        ).scalars()
+        return QueueSnapshot(list(waiting), list(running))
+
+
+async def show_position(db: Database, job_id: int, position: int) -> bool:
+    """Record the position shown for a waiting job; True only when it changed (and for one caller)."""
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(Job)
+            .where(
+                Job.id == job_id,
+                Job.state == JobState.QUEUED,
+                or_(Job.queue_position.is_(None), Job.queue_position != position),
+            )
+            .values(queue_position=position)
+        )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
