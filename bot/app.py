@@ -16,15 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from telegram.ext import AIORateLimiter, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.config import BotConfig, Webhook
 from bot.context import CONTEXT_TYPES, RiffcutApp
-from bot.delivery_supervisor import DeliverySupervisor
 from bot.fetch import TelegramFetch
-from bot.job_events import JobEvents
+from bot.job_events import job_reporting
 from bot.progress import ProgressBoard
-from bot.progress_presenter import ProgressPresenter
 from bot.routes import register
 from bot.services import OpenBackend, Services
 
@@ -58,24 +56,38 @@ GROUP_COMMANDS = (
 )
 
 
-def build_application(config: BotConfig, open_backend: OpenBackend) -> RiffcutApp:
-    """The bot, ready to start; nothing is loaded or contacted until it starts."""
+def _connection(config: BotConfig) -> Any:  # an ApplicationBuilder whose six type parameters change with each step
+    """The Bot API connection: which server, local mode, 429s retried, timeouts."""
     if not config.token:
         raise ValueError("the bot has no token")
-    application: RiffcutApp = (
+    return (
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.api_base_url)
         .base_file_url(config.file_base_url)
         .local_mode(config.local_mode)
-        .context_types(CONTEXT_TYPES)
-        .job_queue(None)
         .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .connect_timeout(10.0)
         .read_timeout(READ_TIMEOUT_S)
         .write_timeout(30.0)
         .media_write_timeout(UPLOAD_WRITE_TIMEOUT_S)
         .pool_timeout(10.0)
+    )
+
+
+def build_client(config: BotConfig) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot's connection alone, for a process that only tells members about their jobs (a worker on another
+    host): no updates, no handlers; `await client.initialize()` before using `client.bot`."""
+    client: Application[Any, Any, Any, Any, Any, Any] = _connection(config).updater(None).job_queue(None).build()
+    return client
+
+
+def build_application(config: BotConfig, open_backend: OpenBackend) -> RiffcutApp:
+    """The bot, ready to start; nothing is loaded or contacted until it starts."""
+    application: RiffcutApp = (
+        _connection(config)
+        .context_types(CONTEXT_TYPES)
+        .job_queue(None)
         .get_updates_read_timeout(config.poll_timeout + 10.0)
         .concurrent_updates(64)  # a slow handler (a download, a probe) never holds up anyone else
         .post_init(post_init)
@@ -96,12 +108,10 @@ async def post_init(application: RiffcutApp) -> None:
     started = time.monotonic()
     log.info("start-up: opening the database, the model and the job queue")
     backend = await data.open_backend(TelegramFetch(application.bot, config.download_limit))
-    board = ProgressBoard(application.bot)
+    board = ProgressBoard(application.bot, shared=backend.chat_slots)
     services = Services(config, backend.db, backend.jobs, backend.check_prompt, board)
     data.services = services
-    presenter = ProgressPresenter(application.bot, backend.db, board, services.languages)
-    delivery = DeliverySupervisor(application.bot, backend.db, presenter, config.upload_limit)
-    events = JobEvents(backend.jobs, presenter, delivery)
+    events = job_reporting(application.bot, backend.db, backend.jobs, board, services.languages, config.upload_limit)
     data.job_events = events
     log.info("start-up: starting the job queue")
     redelivered = await events.start()

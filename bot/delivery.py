@@ -6,7 +6,10 @@ and the "new seed" / "another part" buttons), the music alone as audio, the part
 setting says (0 none, 1 each on its own, 2 to 10 per album), the full cut when asked, and the zip as a document.
 
 Each file sent is recorded in storage with Telegram's file id, so a restart in the middle of a delivery sends
-only what is missing. A file over the upload limit is not sent: the member gets a sentence naming the limit
+only what is missing. Before it is sent, a file is marked in storage as being sent, by the one delivery that may
+send it (two processes finishing the same delivery never both send a file); the mark is taken back when the send
+fails before reaching Telegram, and a file whose sending began in a process that then died is not sent again (it
+may have arrived), as after a timeout mid-upload. A file over the upload limit is not sent: the member gets a sentence naming the limit
 and what to do, and the rest is still sent. An upload is retried only when nothing can have reached Telegram
 (a 429, a refused connection); a timeout after the upload began is not retried, as it may have arrived.
 A member who blocked the bot ends the delivery quietly.
@@ -15,6 +18,7 @@ A member who blocked the bot ends the delivery quietly.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,7 +37,7 @@ from bot.progress import flood_wait_seconds
 from bot.texts import human_size, tr
 from engine.options import SPECS, UserOptions
 from storage.database import Database
-from storage.jobs_repo import mark_delivered, record_sent
+from storage.jobs_repo import claim_send, mark_delivered, record_sent, release_send
 from storage.models import Job, JobFile, utcnow
 
 log = logging.getLogger(__name__)
@@ -292,8 +296,8 @@ class Delivery:
         items: list[JobFile] = []
         for file in sorted([*previews, *([result] if result is not None else [])], key=lambda f: f.part or 0):
             if file is not result and not self.fits(file):
-                if file.sent_at is None:
-                    await self.too_big(file, tr(self.lang, "what_preview", index=file.part))
+                what = tr(self.lang, "what_preview", index=file.part)
+                await self.each(file, what, lambda f: self.video(f, None))  # too big: sends its notice instead
                 continue
             items.append(file)
         if per_album <= 1:
@@ -306,25 +310,45 @@ class Delivery:
             return
         for start in range(0, len(items), per_album):
             chunk = items[start : start + per_album]
-            unsent = [f for f in chunk if f is not result and f.sent_at is None]
-            if not unsent:
-                continue
-            if len(chunk) == 1:
-                await self.video(chunk[0], f"{chunk[0].part}/{self.job.parts}" if chunk[0].part else None)
-            else:
-                await self.album(chunk, result)
+
+            async def send_chunk(claimed: list[JobFile], chunk: list[JobFile] = chunk) -> None:
+                shown = [f for f in chunk if f is result or f in claimed]
+                if len(shown) == 1:
+                    await self.video(shown[0], f"{shown[0].part}/{self.job.parts}" if shown[0].part else None)
+                else:
+                    await self.album(shown, result)
+
+            await self.sending([f for f in chunk if f is not result], send_chunk)
+
+    async def sending(self, files: Sequence[JobFile], send: Callable[[list[JobFile]], Awaitable[None]]) -> None:
+        """`send` the files that this delivery may send (not sent, not being sent elsewhere), marked first as being
+        sent; the marks are taken back when the send raises (nothing reached Telegram, or the delivery stopped)."""
+        claimed = [file for file in files if file.sent_at is None and await claim_send(self.db, file.id)]
+        if not claimed:
+            return
+        try:
+            await send(claimed)
+        except BaseException:
+            for file in claimed:
+                with contextlib.suppress(Exception):
+                    await release_send(self.db, file.id)
+            raise
 
     async def each(self, file: JobFile | None, what: str, send: Callable[[JobFile], Awaitable[None]]) -> None:
         """Send one file unless it was sent before; over the limit (ours or the server's), say so instead."""
-        if file is None or file.sent_at is not None:
+        if file is None:
             return
-        if not self.fits(file):
-            await self.too_big(file, what)
-            return
-        try:
-            await send(file)
-        except UploadTooBig:
-            await self.too_big(file, what, refused=True)
+
+        async def one(_: list[JobFile]) -> None:
+            if not self.fits(file):
+                await self.too_big(file, what)
+                return
+            try:
+                await send(file)
+            except UploadTooBig:
+                await self.too_big(file, what, refused=True)
+
+        await self.sending([file], one)
 
     async def run(self) -> None:
         job = self.job

@@ -14,10 +14,14 @@ import logging
 from collections.abc import Coroutine
 from typing import Any, assert_never
 
+from telegram import Bot
+
 from bot.delivery_supervisor import DeliverySupervisor
 from bot.jobtexts import Phase
+from bot.progress import ProgressBoard
 from bot.progress_presenter import ProgressPresenter
 from bot.refusals import reason_words
+from bot.services import BoundedDict
 from jobs.events import (
     AnyEvent,
     PositionChanged,
@@ -28,9 +32,19 @@ from jobs.events import (
     Subscription,
 )
 from jobs.queue import JobQueue
+from storage.database import Database
 from storage.models import JobState
 
 log = logging.getLogger(__name__)
+
+
+def job_reporting(
+    bot: Bot, db: Database, jobs: JobQueue, board: ProgressBoard, languages: BoundedDict[int, str], upload_limit: int
+) -> JobEvents:
+    """What tells members about their jobs, in any process that runs them (the bot's; a worker's on another host):
+    progress messages on `board`, the last words, the deliveries."""
+    presenter = ProgressPresenter(bot, db, board, languages)
+    return JobEvents(jobs, presenter, DeliverySupervisor(bot, db, presenter, upload_limit))
 
 
 class JobEvents:

@@ -5,16 +5,22 @@ message when the chat's next slot comes. Slots are per chat, across all the jobs
 apart in private chats and 6 s in groups (20 messages a minute there). An edit is skipped when the text and
 buttons are what the message already shows. A final state (`finish`) waits for its slot and is always shown.
 Edits that fail (429 after the rate limiter's retries, a deleted message, a blocked bot) are logged and never
-raised into the job.
+raised into the job. Where other processes edit messages in the same chats (workers on other hosts), `shared`
+slots (`SharedSlots`, e.g. jobs.chat_slots.RedisChatSlots) space the edits of all of them, each edit waiting for
+both its local and its shared slot; the board forgets its oldest jobs beyond `MAX_JOBS` (a front end whose jobs
+end on workers never sees their end).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -24,6 +30,19 @@ log = logging.getLogger(__name__)
 
 PRIVATE_INTERVAL_S = 1.5
 GROUP_INTERVAL_S = 6.0
+MAX_JOBS = 10_000
+
+
+class SharedSlots(Protocol):
+    """A chat's edit slots shared with other processes."""
+
+    async def reserve(self, chat_id: int, interval: float) -> float:
+        """Claim the chat's next slot, `interval` after the previous one; the seconds to wait for it."""
+        ...
+
+    async def hold(self, chat_id: int, seconds: float) -> None:
+        """No slot in the chat for `seconds` (Telegram asked to wait)."""
+        ...
 
 
 @dataclass
@@ -54,12 +73,18 @@ def _markup_key(markup: InlineKeyboardMarkup | None) -> str:
 
 class ProgressBoard:
     def __init__(
-        self, bot: Bot, *, private_interval: float = PRIVATE_INTERVAL_S, group_interval: float = GROUP_INTERVAL_S
+        self,
+        bot: Bot,
+        *,
+        private_interval: float = PRIVATE_INTERVAL_S,
+        group_interval: float = GROUP_INTERVAL_S,
+        shared: SharedSlots | None = None,
     ) -> None:
         self.bot = bot
         self.private_interval = private_interval
         self.group_interval = group_interval
-        self._entries: dict[int, _Entry] = {}
+        self.shared = shared
+        self._entries: OrderedDict[int, _Entry] = OrderedDict()
         self._next_slot: dict[int, float] = {}  # chat id -> monotonic time of its next free slot
 
     def has(self, job_id: int) -> bool:
@@ -76,6 +101,8 @@ class ProgressBoard:
         if text:
             entry.shown = (text, "")
         self._entries[job_id] = entry
+        while len(self._entries) > MAX_JOBS:
+            self._entries.popitem(last=False)
         self.reserve(chat_id, in_group)
 
     def reserve(self, chat_id: int, in_group: bool) -> float:
@@ -84,6 +111,17 @@ class ProgressBoard:
         at = max(now, self._next_slot.get(chat_id, 0.0))
         self._next_slot[chat_id] = at + (self.group_interval if in_group else self.private_interval)
         return at - now
+
+    async def _slot(self, entry: _Entry) -> float:
+        """Seconds until the entry's chat may be edited: its local slot, and its shared one where there is one."""
+        wait = self.reserve(entry.chat_id, entry.in_group)
+        if self.shared is not None:
+            interval = self.group_interval if entry.in_group else self.private_interval
+            try:
+                wait = max(wait, await self.shared.reserve(entry.chat_id, interval))
+            except Exception as exc:  # the shared clock is down: the local slot still keeps this process in budget
+                log.warning("progress of job %s: shared edit slots unavailable (%s)", entry.job_id, exc)
+        return wait
 
     def show(self, job_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
         entry = self._entries.get(job_id)
@@ -128,7 +166,7 @@ class ProgressBoard:
     async def _flush(self, entry: _Entry) -> None:
         try:
             while entry.pending is not None and not entry.dead:
-                await asyncio.sleep(self.reserve(entry.chat_id, entry.in_group))
+                await asyncio.sleep(await self._slot(entry))
                 pending, entry.pending = entry.pending, None
                 if pending is None:
                     break
@@ -157,6 +195,9 @@ class ProgressBoard:
         except RetryAfter as exc:  # still flooded after the rate limiter's retries: wait the chat out
             wait = flood_wait_seconds(exc)
             self._next_slot[entry.chat_id] = time.monotonic() + wait
+            if self.shared is not None:
+                with contextlib.suppress(Exception):
+                    await self.shared.hold(entry.chat_id, wait)
             if entry.pending is None:
                 entry.pending = (text, keyboard)
             log.info("progress of job %s: flood wait %.0f s", entry.job_id, wait)

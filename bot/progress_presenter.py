@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 
 from bot.jobtexts import Phase, ProgressView, phase_of, progress_text
 from bot.keyboards import cancel_keyboard
-from bot.progress import ProgressBoard
+from bot.progress import MAX_JOBS, ProgressBoard
 from bot.services import BoundedDict
 from bot.texts import language_of
 from jobs.events import JobEvent, PositionChanged, StageStarted, StepDone
@@ -48,7 +48,7 @@ class ProgressPresenter:
         self.db = db
         self.board = board
         self.languages = languages
-        self.tracks: dict[int, JobTrack] = {}
+        self.tracks: BoundedDict[int, JobTrack] = BoundedDict(MAX_JOBS)  # a front end never sees some jobs end
 
     async def track(self, event: JobEvent) -> JobTrack | None:
         """The job's track, made (and its progress message taken over) on its first event in this process."""

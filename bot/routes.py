@@ -9,6 +9,7 @@ from bot.access import gate
 from bot.callbacks import CardPress, ForgetPress, JobPress, MenuPress
 from bot.context import RiffcutApp
 from bot.handlers import admin, choices, errors, generate, groups, jobs, privacy, settings, start, video
+from bot.repeats import drop_repeats
 
 VIDEO_LIKE = filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.ALL
 NOT_VIDEO = filters.PHOTO | filters.AUDIO | filters.VOICE | filters.Sticker.ALL | filters.CONTACT | filters.LOCATION
@@ -16,6 +17,7 @@ NOT_VIDEO = filters.PHOTO | filters.AUDIO | filters.VOICE | filters.Sticker.ALL 
 
 def register(application: RiffcutApp) -> None:
     add = application.add_handler
+    add(TypeHandler(Update, drop_repeats), group=-2)  # an update Telegram sent again (to any front end): once
     add(TypeHandler(Update, gate), group=-1)
     # Buttons, by their callback data's kind (bot.callbacks)
     add(CallbackQueryHandler(choices.card_button, pattern=CardPress.matches))

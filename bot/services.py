@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from bot.config import BotConfig
-from bot.progress import ProgressBoard
+from bot.progress import ProgressBoard, SharedSlots
 from jobs.queue import JobQueue
 from jobs.work import FetchVideo
 from storage.database import Database
@@ -33,6 +33,7 @@ class Backend:
     db: Database
     jobs: JobQueue
     check_prompt: PromptCheck
+    chat_slots: SharedSlots | None = None  # progress edit slots shared with workers elsewhere
 
 
 OpenBackend = Callable[[FetchVideo], Awaitable[Backend]]

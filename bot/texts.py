@@ -169,6 +169,11 @@ EN: dict[str, str] = {
     "queue_empty": "The queue is empty.",
     "queue_title": "<b>Queue</b> ({count})",
     "queue_line": "#{job} · {state} · user {user} · chat {chat}{stage}",
+    "queue_workers": "<b>Workers online</b> ({count})",
+    "queue_no_workers": "<b>No worker online</b>: jobs wait until one starts.",
+    "queue_worker": "{name} · {device} on {host} · {job} · {done} done",
+    "queue_worker_idle": "idle",
+    "queue_worker_job": "job #{job}",
     "stats_title": "<b>Stats</b>",
     # --- groups -----------------------------------------------------------------------------------
     "riff_usage": "Reply to a video with <code>/riff PROMPT</code>, or send a video with that caption.",
@@ -328,6 +333,11 @@ RU: dict[str, str] = {
     "btn_parts_plus": "✂️ +",
     "help_setting": "<code>{name}</code> – {help} ({allowed})",
     "queue_line": "#{job} · {state} · пользователь {user} · чат {chat}{stage}",
+    "queue_workers": "<b>Исполнители в сети</b> ({count})",
+    "queue_no_workers": "<b>Ни одного исполнителя в сети</b>: задания ждут, пока какой-нибудь не запустится.",
+    "queue_worker": "{name} · {device} на {host} · {job} · готово {done}",
+    "queue_worker_idle": "свободен",
+    "queue_worker_job": "задание #{job}",
     "result_caption": "🎵 {prompt}\nseed {seed} · часть {part}/{parts} · {settings}",
     "settings_saved": "{title}: {value}.",
 }

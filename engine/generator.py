@@ -43,6 +43,7 @@ from engine import refusals
 from engine import spectrogram as sp
 from engine.errors import BadInput, EngineFailure, OutOfGpuMemory
 from engine.options import SCHEDULERS, SPECS_BY_NAME, UserOptions, min_steps_for_strength
+from engine.prompt_check import PromptCheck
 
 log = logging.getLogger(__name__)
 
@@ -351,8 +352,12 @@ class Generator:
         return self.pipe.tokenizer
 
     @property
+    def prompts(self) -> PromptCheck:
+        return PromptCheck(self.pipe.tokenizer)
+
+    @property
     def max_prompt_tokens(self) -> int:
-        return int(self.tokenizer.model_max_length)
+        return self.prompts.max_tokens
 
     @property
     def busy(self) -> bool:
@@ -368,21 +373,14 @@ class Generator:
 
     def prompt_tokens(self, text: str) -> int:
         """Tokens the model's own tokenizer makes of `text`, with the start and end tokens."""
-        return len(self.tokenizer(text, truncation=False).input_ids)
+        return self.prompts.tokens(text)
 
     def _tokens_fit(self, text: str) -> tuple[int, bool]:
-        count = self.prompt_tokens(text)
-        return count, count <= self.max_prompt_tokens
+        return self.prompts.fits(text)
 
     def check_prompt(self, text: str) -> str:
         """The prompt, stripped; BadInput when empty or longer than the text encoder takes (never truncated)."""
-        stripped = " ".join(text.split())
-        if not stripped:
-            raise BadInput(refusals.PROMPT_EMPTY)
-        count, fits = self._tokens_fit(stripped)
-        if not fits:
-            raise BadInput(refusals.PROMPT_TOO_LONG, count=count, limit=self.max_prompt_tokens)
-        return stripped
+        return self.prompts(text)
 
     def check_request(self, request: GenerationRequest) -> WindowPlan:
         """Every refusal `generate` would make, made up front: returns the window plan."""

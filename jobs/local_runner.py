@@ -252,9 +252,9 @@ class JobRunner:
         """How many jobs will start before this waiting one; None when it is not waiting."""
         return self._positions.get(job_id)
 
-    async def workers(self) -> list[WorkerStatus]:
-        """None apart from this process, which the admin already sees."""
-        return []
+    async def workers(self) -> list[WorkerStatus] | None:
+        """None: the jobs run in this process."""
+        return None
 
     def publish(self, event: AnyEvent) -> None:
         """Hand subscribers an event about a job this runner does not run (a worker's delivery taken over)."""

@@ -15,8 +15,8 @@ happens to it comes back through the database and through `subscribe()`'s events
   `StateChanged(CANCELLED)` event says when it has), False when it had already ended;
 - `position(job_id)`: how many jobs will start before this waiting one; None when it is not waiting;
 - `subscribe()`: the events from now on (subscribe before `start()` to receive the re-offered deliveries too);
-- `workers()`: the workers on other hosts that run its jobs, for the admins' /queue (none for the in-process
-  runner).
+- `workers()`: the workers online on other hosts that run its jobs, for the admins' /queue; None when the jobs
+  run in this process.
 """
 
 from __future__ import annotations
@@ -57,4 +57,4 @@ class JobQueue(Protocol):
 
     def subscribe(self) -> Subscription: ...
 
-    async def workers(self) -> list[WorkerStatus]: ...
+    async def workers(self) -> list[WorkerStatus] | None: ...

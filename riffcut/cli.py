@@ -19,7 +19,7 @@ from engine.errors import BadInput, ConfigError, JobCancelled, RiffcutError
 from riffcut.logs import configure_logging
 from riffcut.settings import load_settings
 
-COMMAND_MODULES = ("media", "music", "db", "bot")
+COMMAND_MODULES = ("media", "music", "db", "bot", "worker")
 
 log = logging.getLogger("riffcut")
 

@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     job_time_limit_seconds: float = Field(default=1800.0, gt=0)
     min_free_disk_mb: int = Field(default=500, ge=0)
 
+    # --- workers on other hosts (RUNNER=celery) -------------------------------------------------
+    runner: Literal["local", "celery"] = Field(
+        default="local", description="local: jobs run in the bot's process; celery: on `riffcut worker`s."
+    )
+    celery_broker_url: str = Field(default="redis://localhost:6379/0", description="Redis, the Celery broker.")
+    celery_visibility_timeout_seconds: float = Field(default=7200.0, gt=0)
+    shared_dir: Path | None = Field(default=None, description="Results wait here, on every host; default DATA_DIR.")
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0)
+    worker_lost_seconds: float = Field(default=30.0, gt=0)
+
     # --- Telegram --------------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
@@ -90,7 +100,7 @@ class Settings(BaseSettings):
             raise ValueError(f"MAX_IMAGE_WIDTH must be divisible by 8 (got {value}; try {value - value % 8})")
         return value
 
-    @field_validator("webhook_url", "database_url", mode="before")
+    @field_validator("webhook_url", "database_url", "shared_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -114,6 +124,32 @@ class Settings(BaseSettings):
         if not WEBHOOK_SECRET_CHARS.fullmatch(secret):
             raise ValueError("WEBHOOK_SECRET must be 1 to 256 characters, each A-Z, a-z, 0-9, _ or -")
         return self
+
+    @model_validator(mode="after")
+    def _celery_can_work(self) -> Settings:
+        if self.runner == "celery" and (problem := self.celery_problem()):
+            raise ValueError(problem)
+        return self
+
+    def celery_problem(self) -> str | None:
+        """Why these settings cannot run jobs on workers elsewhere (one line), or None."""
+        if self.celery_visibility_timeout_seconds <= self.job_time_limit_seconds:
+            return (
+                f"CELERY_VISIBILITY_TIMEOUT_SECONDS ({self.celery_visibility_timeout_seconds:g}) must exceed "
+                f"JOB_TIME_LIMIT_SECONDS ({self.job_time_limit_seconds:g}), or Redis hands a long job's message to "
+                "a second worker while the first still runs it"
+            )
+        if self.worker_lost_seconds < 2 * self.worker_heartbeat_seconds:
+            return (
+                f"WORKER_LOST_SECONDS ({self.worker_lost_seconds:g}) must be at least twice "
+                f"WORKER_HEARTBEAT_SECONDS ({self.worker_heartbeat_seconds:g})"
+            )
+        return None
+
+    @property
+    def results_root(self) -> Path:
+        """Where results wait for delivery: SHARED_DIR when set (every host), else DATA_DIR."""
+        return self.shared_dir or self.data_dir
 
     @property
     def resolved_database_url(self) -> str:

@@ -3,8 +3,12 @@ backend (database, model, job queue) opened when the bot starts.
 
     settings (riffcut.settings) ─┬─ media_config() ─> engine.media_config.MediaConfig
                                  ├─ runner_config() ─> jobs.config.RunnerConfig
+                                 ├─ broker_config() ─> jobs.celery_app.BrokerConfig
                                  └─ bot_config()    ─> bot.config.BotConfig
-    local_backend(settings): the bot's OpenBackend with the in-process jobs.local_runner.JobRunner
+    local_backend(settings): the bot's OpenBackend with the in-process jobs.local_runner.JobRunner (RUNNER=local)
+    celery_backend(settings): a front end's OpenBackend, jobs.celery_queue.CeleryJobQueue (RUNNER=celery): no
+        model, only its tokenizer to check prompts; progress edits share the chats' slots through Redis
+    riffcut.worker: the process of `riffcut worker`, composed from the same pieces
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from bot.config import POLL_TIMEOUT_S, BotConfig, PartRule, Webhook
 from bot.context import RiffcutApp
 from bot.services import Backend, OpenBackend
 from engine.generator import Generator
+from engine.prompt_check import PromptCheck
 from jobs.config import RunnerConfig
 from jobs.local_runner import JobRunner
 from jobs.render_work import render_work
@@ -29,11 +34,12 @@ from storage.migrate import upgrade_database
 log = logging.getLogger(__name__)
 
 
-def runner_config(settings: Settings) -> RunnerConfig:
+def runner_config(settings: Settings, *, worker: bool = False) -> RunnerConfig:
+    """The in-process runner's config; a worker's (`worker`) runs one job at a time, its results in SHARED_DIR."""
     return RunnerConfig(
         temporary_directory=settings.temporary_directory,
-        data_dir=settings.data_dir,
-        concurrent_jobs=settings.concurrent_jobs,
+        data_dir=settings.results_root if worker else settings.data_dir,
+        concurrent_jobs=1 if worker else settings.concurrent_jobs,
         job_time_limit_seconds=settings.job_time_limit_seconds,
         min_free_disk_mb=settings.min_free_disk_mb,
         result_retention_hours=settings.result_retention_hours,
@@ -83,6 +89,27 @@ def local_backend(settings: Settings) -> OpenBackend:
     return open_backend
 
 
+def celery_backend(settings: Settings) -> OpenBackend:
+    """A front end of workers elsewhere: the database, the model's tokenizer, the queue in the broker."""
+    # Imported here: Celery is the optional `scale` extra, needed only with RUNNER=celery.
+    from jobs.celery_app import BrokerConfig
+    from jobs.celery_queue import CeleryJobQueue
+
+    async def open_backend(fetch: FetchVideo) -> Backend:
+        url = settings.resolved_database_url
+        log.info("start-up: upgrading the database")
+        await upgrade_database(url)
+        db = Database.open(url)
+        log.info("start-up: loading the tokenizer of %s (the model runs on the workers)", settings.riffusion_model)
+        check_prompt = await asyncio.to_thread(PromptCheck.load, settings.riffusion_model)
+        broker = BrokerConfig(settings.celery_broker_url, settings.celery_visibility_timeout_seconds)
+        jobs = CeleryJobQueue(db, broker, QueueLimits(settings.max_jobs_per_user, settings.max_queue))
+        return Backend(db=db, jobs=jobs, check_prompt=check_prompt, chat_slots=jobs.chat_slots)
+
+    return open_backend
+
+
 def build_bot(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> RiffcutApp:
-    """The bot with the in-process job runner, ready to start."""
-    return build_application(bot_config(settings, poll_timeout=poll_timeout), local_backend(settings))
+    """The bot, ready to start: with the in-process job runner (RUNNER=local) or as a front end of workers."""
+    backend = celery_backend(settings) if settings.runner == "celery" else local_backend(settings)
+    return build_application(bot_config(settings, poll_timeout=poll_timeout), backend)

@@ -2,7 +2,9 @@
 
 `await upgrade_database(url)` brings any database to the newest schema; the application calls it at start-up and
 `riffcut db upgrade` calls it from the command line. Alembic runs synchronously on the async connection through
-`run_sync`, so no second event loop is started and logging is left as configured.
+`run_sync`, so no second event loop is started and logging is left as configured. Processes starting together
+(front ends and workers on one database) upgrade one at a time: SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory
+lock for the transaction; the later ones find the schema new already.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK = 0x72696668  # PostgreSQL advisory lock held while one process upgrades
 
 
 def alembic_config() -> Config:
@@ -52,6 +56,8 @@ async def upgrade_database(url_or_engine: str | AsyncEngine, revision: str = "he
     engine, owned = await _with_engine(url_or_engine)
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
             await connection.run_sync(_upgrade, revision)
             return await connection.run_sync(_current)
     finally:

@@ -11,6 +11,7 @@ from bot.access import is_admin
 from bot.context import RiffcutContext
 from bot.texts import tr
 from bot.who import Who, who
+from jobs.queue import WorkerStatus
 from storage.history import admin_totals
 from storage.jobs_repo import jobs_in_state
 from storage.models import UNFINISHED
@@ -25,16 +26,41 @@ async def _admin(update: Update, context: RiffcutContext) -> Who | None:
     return me
 
 
+def worker_lines(lang: str, workers: list[WorkerStatus] | None) -> list[str]:
+    """The workers online (None: the jobs run in this process, nothing to list)."""
+    if workers is None:
+        return []
+    if not workers:
+        return [tr(lang, "queue_no_workers"), ""]
+    lines = [tr(lang, "queue_workers", count=len(workers))]
+    for worker in workers:
+        job = tr(lang, "queue_worker_job", job=worker.current_job) if worker.current_job else None
+        line = tr(
+            lang,
+            "queue_worker",
+            name=worker.name,
+            device=worker.device,
+            host=worker.host,
+            job=job or tr(lang, "queue_worker_idle"),
+            done=worker.jobs_done,
+        )
+        lines.append(html.escape(line))
+    return [*lines, ""]
+
+
 async def queue_command(update: Update, context: RiffcutContext) -> None:
+    """The workers online (with workers on other hosts), then the jobs waiting and running."""
     me = await _admin(update, context)
     if me is None:
         return
+    workers = worker_lines(me.lang, await context.services.jobs.workers())
     jobs = await jobs_in_state(context.services.db, *UNFINISHED)
     assert update.effective_message is not None
     if not jobs:
-        await update.effective_message.reply_text(tr(me.lang, "queue_empty"))
+        text = "\n".join([*workers, html.escape(tr(me.lang, "queue_empty"))])
+        await update.effective_message.reply_text(text, parse_mode=ParseMode.HTML)
         return
-    lines = [tr(me.lang, "queue_title", count=len(jobs))]
+    lines = [*workers, tr(me.lang, "queue_title", count=len(jobs))]
     for job in jobs[:50]:
         stage = f" · {job.stage} {job.progress:.0%}" if job.stage else ""
         lines.append(

@@ -1,5 +1,6 @@
 """Running the real bot (riffcut.wiring.build_bot: the composition root's) against the fake Telegram server, as
-its users would."""
+its users would: with the in-process runner (RUNNER=local), or as a front end of real `riffcut worker` processes
+(RUNNER=celery, `workers` given)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from jobs.events import AnyEvent, Subscription
 from jobs.local_runner import JobRunner
 from riffcut.settings import Settings, load_settings
 from riffcut.wiring import build_bot
-from storage.jobs_repo import get_job
+from storage import workers_repo
+from storage.jobs_repo import get_job, jobs_in_state, undelivered_jobs
+from storage.models import UNFINISHED, Job, JobState
 from tests.fake_telegram import Call, FakeTelegram, FakeUser, ViewMessage
+from tests.workers import Workers, eventually
 
 SHORT_VIDEO = "h264-aac-320x240-7s.mp4"
 WAIT_S = 240.0  # only a guard against hanging forever; nothing is timed
@@ -25,9 +29,10 @@ WAIT_S = 240.0  # only a guard against hanging forever; nothing is timed
 class BotUnderTest:
     """Starts, stops and restarts the bot on the same database; sends and waits as a user would."""
 
-    def __init__(self, tg: FakeTelegram, overrides: dict[str, Any]) -> None:
+    def __init__(self, tg: FakeTelegram, overrides: dict[str, Any], workers: Workers | None = None) -> None:
         self.tg = tg
         self.overrides = overrides
+        self.workers = workers  # the worker processes of a front end (RUNNER=celery)
         self.application: RiffcutApp | None = None
 
     def settings(self) -> Settings:
@@ -69,10 +74,32 @@ class BotUnderTest:
 
     async def settled(self) -> None:
         """Until no job waits or runs, every delivery has ended and every progress message shows its last state."""
-        await self.runner.wait_idle()
+        if self.workers is None:
+            await self.runner.wait_idle()
+        else:
+            await eventually(self.workers_idle, "the workers to finish, deliver and report every job")
         job_events = self.application.bot_data.job_events if self.application is not None else None
         if job_events is not None:
             await job_events.settled()
+
+    async def workers_idle(self) -> bool:
+        """No job waits, runs or waits for delivery, and no worker holds one (each job's last word shown)."""
+        db = self.services.db
+        if await jobs_in_state(db, *UNFINISHED) or await undelivered_jobs(db):
+            return False
+        return all(worker.current_job_id is None for worker in await workers_repo.running_workers(db))
+
+    async def running_ids(self) -> list[int]:
+        return [job.id for job in await jobs_in_state(self.services.db, JobState.RUNNING)]
+
+    async def wait_for_job(self, matches: Callable[[Job], bool], what: str) -> Job:
+        """The first job (oldest first) whose row matches, from the database both runners keep up to date."""
+
+        async def found() -> Job | None:
+            jobs = await jobs_in_state(self.services.db, *JobState)
+            return next((job for job in jobs if matches(job)), None)
+
+        return await eventually(found, what)
 
     async def delivered(self, job_id: int) -> bool:
         job = await get_job(self.services.db, job_id)

@@ -1,7 +1,12 @@
-"""Fixtures for the bot's tests: the real bot (riffcut.wiring's) on the tiny model, over the fake server."""
+"""Fixtures for the bot's tests: the real bot (riffcut.wiring's) on the tiny model, over the fake server.
+
+The bot runs its jobs in its own process; a flow test marked `@FLOW` runs twice, the second time as a front end
+(RUNNER=celery) of a real `riffcut worker` process on the CPU, over the test run's Redis.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +15,17 @@ import pytest
 
 from tests.bot.bot_harness import SHORT_VIDEO, BotUnderTest
 from tests.fake_telegram import FakeTelegram
+from tests.scratch_database import scratch_database_url
+from tests.workers import Workers, celery_env
+
+RUNNERS = ("local", "celery")
+FLOW = pytest.mark.parametrize("runner", RUNNERS, indirect=True)
+
+
+@pytest.fixture
+def runner(request: pytest.FixtureRequest) -> str:
+    """local (the default) or celery (a test parametrised with FLOW)."""
+    return str(getattr(request, "param", "local"))
 
 
 @pytest.fixture
@@ -20,13 +36,40 @@ def bot_settings(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str,
 
 
 @pytest.fixture
-async def bot(tg: FakeTelegram, bot_settings: dict[str, Any]) -> AsyncIterator[BotUnderTest]:
-    under_test = BotUnderTest(tg, bot_settings)
-    await under_test.start()
-    try:
+async def bot(
+    tg: FakeTelegram,
+    bot_settings: dict[str, Any],
+    runner: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    tiny_model: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[BotUnderTest]:
+    async with contextlib.AsyncExitStack() as stack:
+        workers: Workers | None = None
+        if runner == "celery":
+            broker_url = request.getfixturevalue("broker_url")  # skipped without the test run's Redis
+            database_url = await stack.enter_async_context(scratch_database_url(tmp_path))
+            shared = tmp_path / "shared"
+            env = celery_env(database_url=database_url, broker_url=broker_url, model=tiny_model, shared=shared)
+            for name, value in env.items():
+                monkeypatch.setenv(name, value)
+            workers = Workers(
+                tmp_path / "workers",
+                {
+                    "TELEGRAM_BOT_TOKEN": tg.token,
+                    "TELEGRAM_API_BASE_URL": tg.base_url,
+                    "TELEGRAM_FILE_BASE_URL": tg.base_file_url,
+                },
+            )
+            stack.push_async_callback(workers.stop)
+            starting = workers.spawn("w1")
+        under_test = BotUnderTest(tg, bot_settings, workers)
+        stack.push_async_callback(under_test.stop)
+        await under_test.start()
+        if workers is not None:
+            await workers.wait_ready(starting)
         yield under_test
-    finally:
-        await under_test.stop()
 
 
 @pytest.fixture

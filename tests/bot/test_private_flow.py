@@ -9,11 +9,13 @@ import pytest
 from engine.probe import probe
 from tests.bot.bot_harness import BotUnderTest
 from tests.bot.bot_media_checks import audio_span, probe_all, sound_likeness, unpack
+from tests.bot.conftest import FLOW
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.slow  # each test runs whole jobs
 
 
+@FLOW
 async def test_start_to_zip(bot: BotUnderTest, tg: FakeTelegram, video: Path, tmp_path: Path) -> None:
     source = await probe(video)
     ann = tg.add_user("Ann")
