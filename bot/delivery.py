@@ -9,9 +9,11 @@ Each file sent is recorded in storage with Telegram's file id, so a restart in t
 only what is missing. Before it is sent, a file is marked in storage as being sent, by the one delivery that may
 send it (two processes finishing the same delivery never both send a file); the mark is taken back when the send
 fails before reaching Telegram, and a file whose sending began in a process that then died is not sent again (it
-may have arrived), as after a timeout mid-upload. A file over the upload limit is not sent: the member gets a sentence naming the limit
-and what to do, and the rest is still sent. An upload is retried only when nothing can have reached Telegram
-(a 429, a refused connection); a timeout after the upload began is not retried, as it may have arrived.
+may have arrived), as after a timeout mid-upload.
+
+A file over the upload limit is not sent: the member gets a sentence naming the limit and what to do, and the
+rest is still sent. An upload is retried only when nothing can have reached Telegram (a 429, a refused
+connection); a timeout after the upload began is not retried, as it may have arrived.
 A member who blocked the bot ends the delivery quietly.
 """
 
