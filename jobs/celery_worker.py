@@ -188,7 +188,7 @@ class CeleryWorker:
             if job is not None:
                 return job
             if not await claims.any_waiting(self._db):
-                log.debug("turn of job %s: nothing is waiting (cancelled, or taken with another turn)", named)
+                log.info("turn of job %s: nothing is waiting (it was cancelled, or taken with another turn)", named)
                 return None
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
@@ -236,11 +236,13 @@ class CeleryWorker:
 
     async def _cancel_wanted(self, job_id: int) -> _Watch | None:
         job = await get_job(self._db, job_id)
-        if job is None or job.state == JobState.CANCELLED or job.cancel_requested:
+        if job is None:  # forgotten (/forget): stop it like a cancel
             return _Watch.CANCEL
-        if job.worker_id != self.worker_id or job.state != JobState.RUNNING:
+        if job.worker_id != self.worker_id:  # queued again or running elsewhere: this worker was thought lost
             return _Watch.LOST
-        return None
+        if job.state == JobState.CANCELLED or job.cancel_requested:
+            return _Watch.CANCEL
+        return None  # still running here, or just ended here
 
     async def _give_turn_back(self, job_id: int) -> None:
         try:
@@ -288,7 +290,7 @@ class CeleryWorker:
         went missing given again."""
         changed = False
         for lost in await workers_repo.mark_lost(self._db):
-            log.warning("worker %s (%s on %s) is lost: silent since %s", lost.id, lost.name, lost.host, lost.seen_at)
+            log.warning("worker %s (%d, on %s) is lost: silent since %s", lost.name, lost.id, lost.host, lost.seen_at)
         live = {worker.id for worker in await workers_repo.running_workers(self._db)}
         failure = FailureReason.of(refusals.INTERRUPTED_TWICE)
         for job in await claims.interrupted_jobs(self._db, live):

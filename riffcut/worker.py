@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
-from celery.signals import worker_ready, worker_shutting_down
+from celery.signals import setup_logging, worker_ready, worker_shutting_down
 
 from bot.app import build_client
 from bot.config import BotConfig
@@ -192,6 +192,10 @@ def run_worker(settings: Settings, gpu: int | None, name: str | None) -> int:
         def on_shutdown(**_: Any) -> None:
             worker.request_stop()
 
+        def keep_our_logging(**_: Any) -> None:
+            """Logging is configured once, by riffcut.logs: a receiver here keeps Celery from adding its own."""
+
+        setup_logging.connect(keep_our_logging, weak=False)
         worker_ready.connect(on_ready, weak=False)
         worker_shutting_down.connect(on_shutdown, weak=False)
         worker.on_stop = lambda: os.kill(os.getpid(), signal.SIGTERM)  # Celery stops taking messages

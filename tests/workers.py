@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
 import redis
+
+from tests.fake_telegram import FakeTelegram
 
 WAIT_S = 120.0  # only a guard against hanging forever; nothing is timed
 POLL_S = 0.05
@@ -55,6 +58,29 @@ def celery_env(*, database_url: str, broker_url: str, model: Path, shared: Path,
         "MIN_FREE_DISK_MB": "1",
         **more,
     }
+
+
+def fleet(
+    monkeypatch: pytest.MonkeyPatch,
+    folder: Path,
+    tg: FakeTelegram,
+    *,
+    database_url: str,
+    broker_url: str,
+    model: Path,
+    **more: str,
+) -> Workers:
+    """This test's settings for RUNNER=celery, in the environment (the front end in this process reads them; the
+    workers inherit them), and its workers (none started yet)."""
+    env = celery_env(database_url=database_url, broker_url=broker_url, model=model, shared=folder / "shared", **more)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    telegram = {
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_BASE_URL": tg.base_url,
+        "TELEGRAM_FILE_BASE_URL": tg.base_file_url,
+    }
+    return Workers(folder / "workers", telegram)
 
 
 async def eventually(check: Callable[[], Awaitable[T | None]], what: str, timeout: float = WAIT_S) -> T:  # noqa: ASYNC109

@@ -16,7 +16,7 @@ import pytest
 from tests.bot.bot_harness import SHORT_VIDEO, BotUnderTest
 from tests.fake_telegram import FakeTelegram
 from tests.scratch_database import scratch_database_url
-from tests.workers import Workers, celery_env
+from tests.workers import Workers, fleet
 
 RUNNERS = ("local", "celery")
 FLOW = pytest.mark.parametrize("runner", RUNNERS, indirect=True)
@@ -50,17 +50,8 @@ async def bot(
         if runner == "celery":
             broker_url = request.getfixturevalue("broker_url")  # skipped without the test run's Redis
             database_url = await stack.enter_async_context(scratch_database_url(tmp_path))
-            shared = tmp_path / "shared"
-            env = celery_env(database_url=database_url, broker_url=broker_url, model=tiny_model, shared=shared)
-            for name, value in env.items():
-                monkeypatch.setenv(name, value)
-            workers = Workers(
-                tmp_path / "workers",
-                {
-                    "TELEGRAM_BOT_TOKEN": tg.token,
-                    "TELEGRAM_API_BASE_URL": tg.base_url,
-                    "TELEGRAM_FILE_BASE_URL": tg.base_file_url,
-                },
+            workers = fleet(
+                monkeypatch, tmp_path, tg, database_url=database_url, broker_url=broker_url, model=tiny_model
             )
             stack.push_async_callback(workers.stop)
             starting = workers.spawn("w1")

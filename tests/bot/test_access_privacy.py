@@ -9,6 +9,7 @@ import pytest
 
 from storage.history import user_history
 from tests.bot.bot_harness import BotUnderTest, ready_card, wait_for_zip
+from tests.bot.conftest import FLOW
 from tests.fake_telegram import FakeTelegram
 
 
@@ -41,6 +42,7 @@ async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[
 
 
 @pytest.mark.slow  # a whole job
+@FLOW
 async def test_history_and_forget(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     ann = tg.add_user("Ann")
     assert "no jobs yet" in ((await bot.say(ann, "/history")).text or "")

@@ -9,6 +9,7 @@ import pytest
 from jobs.events import StepDone
 from storage.history import user_history
 from tests.bot.bot_harness import BotUnderTest, next_event, ready_card, wait_for_zip
+from tests.bot.conftest import FLOW
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.slow
@@ -19,6 +20,7 @@ def zips(tg: FakeTelegram, user: FakeUser) -> list[object]:
     return [c for c in tg.calls_of("sendDocument", chat=user.id) if c.ok]
 
 
+@FLOW
 async def test_storm_of_429s_during_a_job(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     ann = tg.add_user("Ann")
     card = await ready_card(bot, ann, tiny_video, previews=0)
@@ -56,6 +58,7 @@ async def test_stopped_mid_job_delivers_once_after_restart(
     assert len(zips(tg, ann)) == 1
 
 
+@FLOW
 async def test_double_tap_makes_one_job(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     ann = tg.add_user("Ann")
     card = await ready_card(bot, ann, tiny_video, previews=0)
@@ -73,6 +76,7 @@ async def test_double_tap_makes_one_job(bot: BotUnderTest, tg: FakeTelegram, tin
     assert len(await user_history(bot.services.db, ann.id)) == 1
 
 
+@FLOW
 async def test_results_over_the_upload_limit(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     """The server refuses big uploads (413): each refused file gets a sentence, what fits is still sent."""
     ann = tg.add_user("Ann")
@@ -88,6 +92,7 @@ async def test_results_over_the_upload_limit(bot: BotUnderTest, tg: FakeTelegram
     assert len(notices) == len(refused) and all("local Bot API server" in n for n in notices)
 
 
+@FLOW
 async def test_member_who_blocked_the_bot(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     """Blocked during the job: the delivery ends quietly, the job counts as delivered, the bot goes on."""
     ann, bob = tg.add_user("Ann"), tg.add_user("Bob")

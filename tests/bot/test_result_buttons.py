@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.bot.bot_harness import BotUnderTest, ready_card, wait_for_zip
+from tests.bot.conftest import FLOW
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.slow  # each test runs whole jobs
@@ -20,6 +21,7 @@ def job_json(zip_bytes: bytes) -> dict[str, object]:
         return dict(json.loads(archive.read("job.json")))
 
 
+@FLOW
 async def test_another_part_and_new_seed(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     ann = tg.add_user("Ann")
     card = await ready_card(bot, ann, tiny_video, previews=0)
