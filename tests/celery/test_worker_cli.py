@@ -21,7 +21,9 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_no_broker_exits_2_naming_the_setting(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_broker_exits_2_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("CELERY_BROKER_URL", f"redis://:hunter2@127.0.0.1:{closed_port()}/0")
     assert main(["worker"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
