@@ -17,15 +17,23 @@ API (every function is async and takes a `Database` first):
         QueueLimits(max_jobs_per_user, max_queue),
         create_job(db, request, limits) -> Submitted(job, created) (a double tap returns the waiting job;
             BadInput too_many_jobs / queue_full, nothing written), get_job,
-        set_progress_message(db, job_id, message_id), record_sent(db, job_file_id, telegram_file_id=,
-        message_id=), mark_delivered(db, job_id), undelivered_jobs(db);
+        set_progress_message(db, job_id, message_id), claim_send / release_send(db, job_file_id) (the one
+        delivery that may send a file), record_sent(db, job_file_id, telegram_file_id=, message_id=),
+        mark_delivered(db, job_id), undelivered_jobs(db);
         the job queue's: mark_running, set_progress, finish_done/failed/cancelled, requeue, jobs_in_state
     storage.history: user_history(db, user_id, limit) -> [Job] newest first,
         admin_totals(db) -> Totals(jobs_per_state, average_stage_seconds, users)
     storage.retention: remove_expired_results(db, retention_hours) (files go, rows stay; the queue calls it)
     storage.forget: forget_user(db, user_id) -> Forgotten (cancel the user's jobs in the queue first)
+    storage.claims (workers on many hosts): claim_next(db, worker_id), any_waiting, request_cancel,
+        cancel_wanted, interrupted_jobs / recover_interrupted, orphaned_deliveries / take_delivery,
+        queue_snapshot, show_position
+    storage.workers_repo: register(db, NewWorker) -> id, beat, count_done, stopped, mark_lost,
+        running_workers, online_workers (the database's clock)
+    storage.updates_repo: first_sighting(db, update_id) (Telegram updates handled once, kept a day)
     storage.models: User, CurrentVideo, Job (video, options, state, stage, progress, error, attempts, files...),
-        JobFile (kind, path, part, meta, telegram_file_id, message_id, sent_at), JobStageTime, JobState
+        JobFile (kind, path, part, meta, telegram_file_id, message_id, sending_at, sent_at), JobStageTime,
+        JobState, Worker, HandledUpdate
     storage.refusals: the refusals above, by code (engine.errors.Refusal)
 
 Rows come back detached and fully loaded (a Job's `files` included), their columns typed (settings as

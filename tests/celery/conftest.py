@@ -14,11 +14,12 @@ import pytest
 from engine.options import UserOptions
 from jobs.celery_app import BrokerConfig
 from jobs.celery_queue import CeleryJobQueue
-from storage import Database, workers_repo
+from storage import Database, open_database, workers_repo
 from storage.jobs_repo import JobRequest, QueueLimits, create_job, get_job
 from storage.models import Job
 from storage.video_ref import VideoRef
 from tests.fake_telegram import Call, FakeTelegram, FakeUser, StoredFile
+from tests.scratch_database import scratch_database_url
 from tests.workers import WorkerProcess, Workers, eventually, fleet
 
 TINY_VIDEO = "h264-no-audio-2s.mp4"
@@ -78,17 +79,26 @@ class Fleet:
 
 
 @pytest.fixture
+async def fleet_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """The database front ends and workers share: PostgreSQL where the test run has one (the database for more
+    than one host), else SQLite; once, not once per backend."""
+    async with scratch_database_url(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
 async def fleet_of(
     tg: FakeTelegram,
-    db: Database,
-    database_url: str,
+    fleet_database_url: str,
     broker_url: str,
     tiny_model: Path,
     media: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Fleet]:
-    workers = fleet(monkeypatch, tmp_path, tg, database_url=database_url, broker_url=broker_url, model=tiny_model)
+    url = fleet_database_url
+    workers = fleet(monkeypatch, tmp_path, tg, database_url=url, broker_url=broker_url, model=tiny_model)
+    db = await open_database(url)
     queue = CeleryJobQueue(db, BrokerConfig(broker_url, 7200.0), LIMITS)
     video = tg.register_file(media / TINY_VIDEO, kind="video")
     try:
@@ -96,3 +106,4 @@ async def fleet_of(
     finally:
         await workers.stop()
         await queue.stop()
+        await db.close()

@@ -41,13 +41,14 @@ class FrontEnds:
 @pytest.fixture
 async def front_ends(
     tg: FakeTelegram,
-    database_url: str,
+    fleet_database_url: str,
     broker_url: str,
     tiny_model: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[FrontEnds]:
-    workers = fleet(monkeypatch, tmp_path, tg, database_url=database_url, broker_url=broker_url, model=tiny_model)
+    url = fleet_database_url
+    workers = fleet(monkeypatch, tmp_path, tg, database_url=url, broker_url=broker_url, model=tiny_model)
     monkeypatch.setenv("ADMIN_USER_IDS", "4242")
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(workers.stop)
