@@ -9,10 +9,15 @@ SQLite database per run (PostgreSQL with RIFFCUT_TEST_DATABASE_URL, as the tests
 HTTP (every result is really uploaded to it), the tiny model.
 
 Throughput: `--jobs` jobs of as many users, queued at once, from the first submit to the last delivery; the
-2-worker figure over the 1-worker figure is the scaling. The time Celery adds: jobs run one at a time on each side,
-and for each the time around its render (submit to delivered, less started to finished: queueing, the claim, the
-delivery) is compared, median against median, so the render's own noise cancels out. The machine's load average
-is printed before and after: on a shared machine every figure moves.
+2-worker figure over the 1-worker figure is the scaling. With each, the CPU seconds the workers (and their ffmpeg
+children) spent per job and the cores they had on average: on a machine shared with other work, two workers get
+fewer than two cores, and the CPU per job shows what the fleet itself costs.
+
+The time Celery adds: jobs run one at a time on each side, and for each the time around its render (submit to
+delivered, less started to finished: queueing, the claim, the delivery) is compared, median against median, so
+the render's own noise cancels out. Cancel: how long a job diffusing on a worker takes to stop once its cancel is
+asked for (the front end's `cancel` to the job's row saying cancelled). The machine's load average is printed
+before and after: on a shared machine every figure moves.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -53,6 +59,13 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder)]
     command += ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL), f"redis://127.0.0.1:{port}/0"
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children it has waited for (ffmpeg), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
 
 
 def load() -> str:
@@ -142,6 +155,7 @@ async def main(args: argparse.Namespace) -> None:
                     for worker in started:
                         await workers.wait_ready(worker)
                     jobs = [(await create_job(db, request(next(users)), limits)).job for _ in range(args.jobs)]
+                    cpu_before = sum(cpu_seconds(worker.pid) for worker in started)
                     began = time.monotonic()
                     for job in jobs:
                         await queue.submit(job.id)
@@ -151,9 +165,13 @@ async def main(args: argparse.Namespace) -> None:
                         return all(row is not None and row.delivered_at is not None for row in rows)
 
                     await until(delivered)
-                    minutes = (time.monotonic() - began) / 60
-                    rates[count] = args.jobs / minutes
-                    print(f"{count} worker(s): {args.jobs} jobs in {minutes * 60:.1f} s = {rates[count]:.1f} jobs/min")
+                    wall = time.monotonic() - began
+                    cpu = sum(cpu_seconds(worker.pid) for worker in started) - cpu_before
+                    rates[count] = args.jobs / wall * 60
+                    print(
+                        f"{count} worker(s): {args.jobs} jobs in {wall:.1f} s = {rates[count]:.1f} jobs/min; "
+                        f"{cpu / args.jobs:.2f} CPU s per job, {cpu / wall:.2f} cores busy on average"
+                    )
                 finally:
                     await workers.stop()
                     await queue.stop()
@@ -216,6 +234,17 @@ async def main(args: argparse.Namespace) -> None:
                     await until(functools.partial(_delivered, db, job.id))
                     celery_jobs.append(job)
                 remote = await around(celery_jobs[1:], db, celery_submitted)
+                stops: list[float] = []
+                for _ in range(3):
+                    long_request = request(next(users))
+                    long_request = replace(long_request, options=UserOptions(steps=500, previews=0, seed=1))
+                    job = (await create_job(db, long_request, limits)).job
+                    await queue.submit(job.id)
+                    await until(functools.partial(_diffusing, db, job.id))
+                    asked = time.monotonic()
+                    await queue.cancel(job.id)
+                    await until(functools.partial(_cancelled, db, job.id))
+                    stops.append(time.monotonic() - asked)
             finally:
                 await workers.stop()
                 await queue.stop()
@@ -225,11 +254,32 @@ async def main(args: argparse.Namespace) -> None:
                 f"in-process {statistics.median(local):.3f} s, on a worker {statistics.median(remote):.3f} s"
             )
             print(f"time Celery adds to one job: {statistics.median(remote) - statistics.median(local):.3f} s")
+            print(f"cancel of a job diffusing on a worker, until it stopped: {', '.join(f'{s:.2f}' for s in stops)} s")
     finally:
         redis_server.kill()
         redis_server.wait()
         shutil.rmtree(root, ignore_errors=True)
         print(f"after: {load()}")
+
+
+async def _diffusing(db: object, job_id: int) -> bool:
+    from engine.stages import Stage
+    from storage.database import Database
+    from storage.jobs_repo import get_job
+
+    assert isinstance(db, Database)
+    row = await get_job(db, job_id)
+    return row is not None and row.stage is Stage.GENERATE
+
+
+async def _cancelled(db: object, job_id: int) -> bool:
+    from storage.database import Database
+    from storage.jobs_repo import get_job
+    from storage.models import JobState
+
+    assert isinstance(db, Database)
+    row = await get_job(db, job_id)
+    return row is not None and row.state is JobState.CANCELLED
 
 
 async def _delivered(db: object, job_id: int) -> bool:

@@ -20,6 +20,7 @@ from bot.app import build_application
 from bot.config import POLL_TIMEOUT_S, BotConfig, PartRule, Webhook
 from bot.context import RiffcutApp
 from bot.services import Backend, OpenBackend
+from engine.errors import ConfigError
 from engine.generator import Generator
 from engine.prompt_check import PromptCheck
 from jobs.config import RunnerConfig
@@ -92,8 +93,11 @@ def local_backend(settings: Settings) -> OpenBackend:
 def celery_backend(settings: Settings) -> OpenBackend:
     """A front end of workers elsewhere: the database, the model's tokenizer, the queue in the broker."""
     # Imported here: Celery is the optional `scale` extra, needed only with RUNNER=celery.
-    from jobs.celery_app import BrokerConfig
-    from jobs.celery_queue import CeleryJobQueue
+    try:
+        from jobs.celery_app import BrokerConfig
+        from jobs.celery_queue import CeleryJobQueue
+    except ImportError as exc:
+        raise ConfigError(f"RUNNER=celery needs Celery: pip install 'riffcut[scale]' ({exc})") from exc
 
     async def open_backend(fetch: FetchVideo) -> Backend:
         url = settings.resolved_database_url

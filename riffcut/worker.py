@@ -22,12 +22,14 @@ import signal
 import socket
 import sys
 import threading
+import warnings
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
 from celery.signals import setup_logging, worker_ready, worker_shutting_down
+from telegram.error import TelegramError
 
 from bot.app import build_client
 from bot.config import BotConfig
@@ -55,6 +57,15 @@ log = logging.getLogger("riffcut.worker")
 T = TypeVar("T")
 EXIT_BAD_SETTING = 2
 EXIT_FAILURE = 1
+
+# Celery warns on every reconnection that version 6 will cancel running jobs when the broker goes away; these
+# workers set worker_cancel_long_running_tasks_on_connection_loss=False on purpose (the job's state is in the
+# database, not the broker), so the warning says nothing.
+warnings.filterwarnings("ignore", message=r"(?s).*worker_cancel_long_running_tasks_on_connection_loss")
+
+
+class StartFailure(Exception):
+    """The worker cannot start (one line for the person who started it)."""
 
 
 def fail(message: str, status: int) -> int:
@@ -112,6 +123,12 @@ class Opened:
 async def open_worker(
     settings: Settings, config: BotConfig, broker: BrokerConfig, generator: Generator, name: str, device: str
 ) -> Opened:
+    log.info("worker %s: connecting to the Bot API", name)
+    client = build_client(config)
+    try:
+        await client.initialize()
+    except TelegramError as exc:
+        raise StartFailure(f"cannot reach the Bot API at TELEGRAM_API_BASE_URL ({exc})") from exc
     url = settings.resolved_database_url
     log.info("worker %s: upgrading the database", name)
     await upgrade_database(url)
@@ -119,9 +136,7 @@ async def open_worker(
     worker_id = await workers_repo.register(
         db, NewWorker(name, socket.gethostname(), os.getpid(), device, settings.worker_lost_seconds)
     )
-    log.info("worker %s: registered as worker %d; connecting to the Bot API", name, worker_id)
-    client = build_client(config)
-    await client.initialize()
+    log.info("worker %s: registered as worker %d", name, worker_id)
     chat_slots = RedisChatSlots(broker.url)
     runner = JobRunner(
         db,
@@ -178,6 +193,9 @@ def run_worker(settings: Settings, gpu: int | None, name: str | None) -> int:
     loop = LoopThread()
     try:
         opened = loop.run(open_worker(settings, config, broker, generator, name, str(generator.device)))
+    except StartFailure as exc:
+        loop.close()
+        return fail(str(exc), EXIT_FAILURE)
     except BaseException:
         loop.close()
         raise

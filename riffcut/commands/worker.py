@@ -27,6 +27,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print("riffcut: --gpu takes a GPU number, 0 or more", file=sys.stderr)
         return 2
     # Imported here: Celery and the model are needed only when a worker runs.
-    from riffcut.worker import run_worker
+    try:
+        from riffcut.worker import run_worker
+    except ImportError as exc:
+        print(
+            f"riffcut: a worker needs Celery (and Redis's client): pip install 'riffcut[scale]' ({exc})",
+            file=sys.stderr,
+        )
+        return 2
 
     return run_worker(settings, args.gpu, args.name)
