@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT.parent / "shared" / "media")).resolve()
+MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA") or ROOT / "tests" / "data").resolve()
 
 
 @pytest.fixture(scope="session")
 def media() -> Path:
-    """The real sample videos in ../shared/media (see its SOURCES.md); never copied into the project."""
+    """The real sample videos in tests/data (origins and licences in its SOURCES.md), or RIFFCUT_TEST_MEDIA."""
     if not MEDIA.is_dir():
         pytest.fail(f"sample media not found at {MEDIA} (set RIFFCUT_TEST_MEDIA)")
     return MEDIA
