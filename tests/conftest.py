@@ -20,6 +20,26 @@ def media() -> Path:
     return MEDIA
 
 
+def _service_url(variable: str) -> str:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        pytest.skip(f"{variable} is not set: scripts/test starts Redis and PostgreSQL for the tests (scripts/services)")
+    return value
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server of this test run (redis://127.0.0.1:PORT/0), started by scripts/test."""
+    return _service_url("RIFFCUT_TEST_REDIS_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL server of this test run (postgresql+asyncpg://postgres@127.0.0.1:PORT/riffcut_test, a user
+    that may create databases), started by scripts/test; tests/scratch_database.py gives a test its own database."""
+    return _service_url("RIFFCUT_TEST_DATABASE_URL")
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny randomly initialised Stable Diffusion pipeline on disk, built once per test session."""
