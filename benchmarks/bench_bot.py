@@ -35,7 +35,7 @@ from bot.services import services_of  # noqa: E402
 from riffcut.settings import load_settings  # noqa: E402
 from storage.models import JobStageTime  # noqa: E402
 
-MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT.parent / "shared" / "media"))
+MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT / "tests" / "data"))
 VIDEO = MEDIA / "h264-aac-320x240-7s.mp4"
 
 

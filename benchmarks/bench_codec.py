@@ -1,7 +1,7 @@
 """The spectrogram codec's cost on this machine: CPU seconds per second of audio, both directions.
 
 Image to audio (pseudo-inverse mel + 32 Griffin-Lim iterations) is the slow direction. Measured on the sound of
-../shared/media/vp8-vorbis-720p-30s.webm, with torch on one thread and on all of them, side by side in one run
+tests/data/vp8-vorbis-720p-30s.webm, with torch on one thread and on all of them, side by side in one run
 (on a shared machine, extra threads can cost more than they give).
 
 Run: .venv/bin/python benchmarks/bench_codec.py [--seconds 5 10] [--repeat 2]
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from engine import audio_io  # noqa: E402
 from engine import spectrogram as sp  # noqa: E402
 
-MEDIA = ROOT.parent / "shared" / "media" / "vp8-vorbis-720p-30s.webm"
+MEDIA = ROOT / "tests" / "data" / "vp8-vorbis-720p-30s.webm"
 
 
 def measure(fn: object, repeat: int) -> tuple[float, float]:

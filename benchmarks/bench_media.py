@@ -1,6 +1,6 @@
 """Media engine figures, each measured side by side with its plain-ffmpeg baseline in the same run.
 
-    .venv/bin/python benchmarks/bench_media.py [--repeat 3] [--media ../shared/media]
+    .venv/bin/python benchmarks/bench_media.py [--repeat 3] [--media tests/data]
 
 Prints, for each pair, the median wall time of the engine's operation, of the baseline, and their ratio:
 - fast split of the 1080p MP4 in 4 (segment muxer, stream copy, every part measured) over a plain stream
@@ -77,7 +77,7 @@ async def pair(
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--media", type=Path, default=ROOT.parent / "shared" / "media")
+    parser.add_argument("--media", type=Path, default=ROOT / "tests" / "data")
     args = parser.parse_args()
     media: Path = args.media.resolve()
     work = Path(tempfile.mkdtemp(prefix="bench-media-"))

@@ -1,9 +1,9 @@
 """Errors the engine raises, split by whose fault they are.
 
-`BadInput` is the user's (a wrong file, a number out of range): the CLI exits 2 with its message, the bot
-shows the message as it is. `EngineFailure` is ours (ffmpeg crashed, the GPU ran out of memory): the CLI
-exits 1, the bot apologises and names the job. Messages are written for the person, one sentence, no
-traceback.
+`BadInput` is the user's (a wrong file, a number out of range; `MissingTool`: the operator's machine lacks
+a tool, such as ffmpeg 5.1 or later): the CLI exits 2 with its message, the bot shows the message as it is.
+`EngineFailure` is ours (ffmpeg crashed, the GPU ran out of memory): the CLI exits 1, the bot apologises and
+names the job. Messages are written for the person, one sentence, no traceback.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ class RiffcutError(Exception):
 
 class BadInput(RiffcutError):
     """The input cannot be used; the message says what is wrong and, where it can, what would work."""
+
+
+class MissingTool(BadInput):
+    """The machine lacks a tool the engine needs, or has one too old; the message says what to install."""
 
 
 class EngineFailure(RiffcutError):

@@ -314,6 +314,7 @@ def load_pipeline(model: str, device: torch.device) -> Any:
                 safety_checker=None,
                 feature_extractor=None,
                 requires_safety_checker=False,
+                low_cpu_mem_usage=True,  # through accelerate (diffusers[torch]): no random init of the weights
                 **_dtype_kwargs(dtype),
             )
     except (OSError, ValueError) as exc:

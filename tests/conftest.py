@@ -9,15 +9,35 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT.parent / "shared" / "media")).resolve()
+MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA") or ROOT / "tests" / "data").resolve()
 
 
 @pytest.fixture(scope="session")
 def media() -> Path:
-    """The real sample videos in ../shared/media (see its SOURCES.md); never copied into the project."""
+    """The real sample videos in tests/data (origins and licences in its SOURCES.md), or RIFFCUT_TEST_MEDIA."""
     if not MEDIA.is_dir():
         pytest.fail(f"sample media not found at {MEDIA} (set RIFFCUT_TEST_MEDIA)")
     return MEDIA
+
+
+def _service_url(variable: str) -> str:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        pytest.skip(f"{variable} is not set: scripts/test starts Redis and PostgreSQL for the tests (scripts/services)")
+    return value
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server of this test run (redis://127.0.0.1:PORT/0), started by scripts/test."""
+    return _service_url("RIFFCUT_TEST_REDIS_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL server of this test run (postgresql+asyncpg://postgres@127.0.0.1:PORT/riffcut_test, a user
+    that may create databases), started by scripts/test; tests/scratch_database.py gives a test its own database."""
+    return _service_url("RIFFCUT_TEST_DATABASE_URL")
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
 from riffcut.settings import Settings
@@ -20,6 +21,8 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     from bot.app import run
+    from engine.host_check import check_host
 
+    asyncio.run(check_host(settings.device))  # ffmpeg >= 5.1 or one line, exit 2; logs ffmpeg's and the GPU's line
     run(settings)
     return 0

@@ -1,4 +1,4 @@
-"""Fixtures for the runner's tests: the tiny model, a migrated database (SQLite, or PostgreSQL where
+"""Fixtures for the runner's tests: the tiny model, a migrated database (SQLite, and PostgreSQL too where
 RIFFCUT_TEST_DATABASE_URL is set; see tests/scratch_database.py), the real render work."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scratch_database import scratch_database_url
+from scratch_database import BACKENDS, scratch_database_url
 
 from engine.generator import Generator, load_pipeline, resolve_device
 from engine.media_config import MediaConfig
@@ -28,9 +28,9 @@ def generator(tiny_pipe: Any) -> Generator:
     return Generator(tiny_pipe, resolve_device("cpu"), max_image_width=512)
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with scratch_database_url(tmp_path) as url:
+@pytest.fixture(params=BACKENDS)
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    async with scratch_database_url(tmp_path, request.param) as url:
         database = await open_database(url)
         yield database
         await database.close()

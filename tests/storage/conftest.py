@@ -1,4 +1,4 @@
-"""A migrated database for each test: a SQLite file, or a fresh PostgreSQL database (RIFFCUT_TEST_DATABASE_URL)."""
+"""A migrated database for each test: a SQLite file, and a fresh PostgreSQL one (RIFFCUT_TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from scratch_database import scratch_database_url
+from scratch_database import BACKENDS, scratch_database_url
 
 from storage import Database, open_database
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    async with scratch_database_url(tmp_path) as url:
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    async with scratch_database_url(tmp_path, request.param) as url:
         yield url
 
 
