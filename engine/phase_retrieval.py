@@ -80,20 +80,24 @@ def _running_integral(rate: torch.Tensor, dim: int) -> torch.Tensor:
 
 
 def _last_and_next(mask: torch.Tensor, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per bin, the index of the last bin at or below it where `mask` holds (-1: none), and of the next (or size)."""
-    size = mask.shape[1]
-    last = torch.cummax(torch.where(mask, index, -1), dim=1).values
-    following = torch.cummin(torch.where(mask, index, size).flip(1), dim=1).values.flip(1)
+    """Per bin (last dim), the index of the last bin at or below it where `mask` holds (-1: none), and of the
+    next one at or above it (the size: none)."""
+    size = mask.shape[-1]
+    last = torch.cummax(torch.where(mask, index, -1), dim=-1).values
+    following = torch.cummin(torch.where(mask, index, size).flip(-1), dim=-1).values.flip(-1)
     return last, following
 
 
 def _owners(magnitude: torch.Tensor, audible: torch.Tensor) -> torch.Tensor:
-    """(signals, freqs, frames) index of the bin whose phase each bin follows across frequency in its frame."""
-    signals, freqs, frames = magnitude.shape
-    index = torch.arange(freqs, device=magnitude.device).view(1, freqs, 1).expand(signals, freqs, frames)
-    edge = torch.full_like(magnitude[:, :1], -1.0)
-    below = torch.cat([edge, magnitude[:, :-1]], dim=1)
-    above = torch.cat([magnitude[:, 1:], edge], dim=1)
+    """(signals, frames, freqs) index of the bin whose phase each bin follows across frequency in its frame.
+
+    `magnitude` and `audible` are (signals, frames, freqs): frequency last, so every scan runs along memory.
+    """
+    signals, frames, freqs = magnitude.shape
+    index = torch.arange(freqs, device=magnitude.device).expand(signals, frames, freqs)
+    edge = torch.full_like(magnitude[..., :1], -1.0)
+    below = torch.cat([edge, magnitude[..., :-1]], dim=-1)
+    above = torch.cat([magnitude[..., 1:], edge], dim=-1)
     is_peak = (magnitude >= below) & (magnitude > above) & audible
 
     # A bin belongs to the peak it climbs towards: rising bins to the next peak, falling ones to the last.
@@ -102,14 +106,14 @@ def _owners(magnitude: torch.Tensor, audible: torch.Tensor) -> torch.Tensor:
     owner = torch.where(owner < 0, torch.where(next_peak < freqs, next_peak, index), owner)
 
     # An onset peak hands its bins to the nearest steady peak of the frame, or to the frame's loudest bin.
-    earlier = torch.cat([torch.zeros_like(magnitude[..., :1]), magnitude[..., :-1]], dim=2)
+    earlier = torch.cat([torch.zeros_like(magnitude[:, :1]), magnitude[:, :-1]], dim=1)
     steady = is_peak & (earlier >= ONSET_RATIO * magnitude)
     last_steady, next_steady = _last_and_next(steady, index)
     use_last = (last_steady >= 0) & ((next_steady >= freqs) | (index - last_steady <= next_steady - index))
     nearest = torch.where(use_last, last_steady, next_steady)
-    loudest = magnitude.argmax(dim=1, keepdim=True).expand(signals, freqs, frames)
+    loudest = magnitude.argmax(dim=-1, keepdim=True).expand(signals, frames, freqs)
     nearest = torch.where(nearest >= freqs, loudest, nearest)
-    return torch.where(torch.gather(steady, 1, owner), owner, torch.gather(nearest, 1, owner))
+    return torch.where(torch.gather(steady, -1, owner), owner, torch.gather(nearest, -1, owner))
 
 
 def pghi_phase(magnitude: torch.Tensor, geometry: StftGeometry, seed: int | Sequence[int]) -> torch.Tensor:
@@ -122,44 +126,44 @@ def pghi_phase(magnitude: torch.Tensor, geometry: StftGeometry, seed: int | Sequ
     hop, n_fft = geometry.hop, geometry.n_fft
     lam = HANN_GAUSSIAN_LAMBDA * geometry.win**2
 
-    floor = magnitude.amax(dim=(1, 2), keepdim=True) * PGHI_FLOOR
-    audible = magnitude > floor
-    log_mag = torch.log(torch.maximum(magnitude, floor).clamp(min=1e-30))
+    by_frame = magnitude.transpose(1, 2).contiguous()  # (signals, frames, freqs): a frame is a row
+    floor = by_frame.amax(dim=(1, 2), keepdim=True) * PGHI_FLOOR
+    audible = by_frame > floor
+    log_mag = torch.log(torch.maximum(by_frame, floor).clamp(min=1e-30))
 
     # The derivatives, for phases measured from each window's centre. Along time: the instantaneous frequency
     # less the bin's own, in radians per frame. Across frequency: radians per bin, integrated from bin 0.
-    deviation = (hop * n_fft / lam) * _centred_difference(log_mag, dim=1)
-    across = _running_integral((-lam / (n_fft * hop)) * _centred_difference(log_mag, dim=2), dim=1)
+    deviation = (hop * n_fft / lam) * _centred_difference(log_mag, dim=2)
+    across = _running_integral((-lam / (n_fft * hop)) * _centred_difference(log_mag, dim=1), dim=2)
 
-    owner = _owners(magnitude, audible)
-    owner_across = torch.gather(across, 1, owner)
+    owner = _owners(by_frame, audible)
+    owner_across = torch.gather(across, 2, owner)
     # A bin's own frequency turns it by 2 pi k hop / n_fft per frame: exactly, as k modulo n_fft / hop.
     period = n_fft // hop
     k = torch.arange(freqs, device=device)
-    own_turn = (k % period).to(dtype).view(1, freqs, 1) * (2 * math.pi / period)
-    mean_deviation = torch.cat([torch.zeros_like(deviation[..., :1]), deviation[..., 1:] + deviation[..., :-1]], 2)
+    own_turn = (k % period).to(dtype) * (2 * math.pi / period)
+    mean_deviation = torch.cat([torch.zeros_like(deviation[:, :1]), deviation[:, 1:] + deviation[:, :-1]], dim=1)
     advance = own_turn + mean_deviation / 2
+    start = across - owner_across  # the part of each bin's phase that does not depend on the frame before
 
-    columns = []
+    phase = torch.empty_like(by_frame)
     current = torch.zeros((signals, freqs), dtype=dtype, device=device)
     for frame in range(frames):
-        carried = current + advance[..., frame]
-        current = torch.gather(carried, 1, owner[..., frame]) + across[..., frame] - owner_across[..., frame]
-        current = torch.remainder(current, 2 * math.pi)
-        columns.append(current)
-    phase = torch.stack(columns, dim=2)
+        carried = current + advance[:, frame]
+        current = torch.remainder(torch.gather(carried, 1, owner[:, frame]) + start[:, frame], 2 * math.pi)
+        phase[:, frame] = current
     # torch.stft measures from the start of the FFT frame, n_fft / 2 before the window's centre: (-1)^k.
-    phase = phase + math.pi * (k % 2).to(dtype).view(freqs, 1)
+    phase += math.pi * (k % 2).to(dtype)
 
     noise, turn = [], []
     for one in _seeds(seed, signals):
         rng = _generator(one)
         turn.append(float(torch.rand((), generator=rng)))
         noise.append(torch.rand((freqs, frames), generator=rng))
-    random_angle = 2 * math.pi * torch.stack(noise).to(device)
-    turn_angle = 2 * math.pi * torch.tensor(turn, dtype=dtype, device=device).view(signals, 1, 1)
+    random_angle = (2 * math.pi) * torch.stack(noise).to(device).transpose(1, 2)
+    turn_angle = (2 * math.pi) * torch.tensor(turn, dtype=dtype, device=device).view(signals, 1, 1)
     phase = torch.where(audible, phase + turn_angle, random_angle)
-    return torch.polar(torch.ones_like(phase), phase)
+    return torch.polar(torch.ones_like(phase), phase).transpose(1, 2).contiguous()
 
 
 def griffin_lim(
@@ -179,7 +183,6 @@ def griffin_lim(
     previous = torch.zeros((), dtype=torch.complex64, device=magnitude.device)
     for _ in range(iterations):
         rebuilt = stft(istft(magnitude * angles, geometry, length), geometry)
-        angles = rebuilt - previous * alpha
-        angles = angles / (angles.abs() + 1e-16)
+        angles = torch.sgn(rebuilt - previous * alpha)  # unit modulus (0 stays 0)
         previous = rebuilt
     return magnitude * angles

@@ -94,16 +94,47 @@ def stft(waveform: torch.Tensor, geometry: StftGeometry) -> torch.Tensor:
     )
 
 
+def _overlap_add(frames: torch.Tensor, hop: int) -> torch.Tensor:
+    """Overlap-add (..., count, win) frames `hop` apart, win a whole number of hops: (..., (count - 1) * hop + win)."""
+    *lead, count, win = frames.shape
+    parts = win // hop
+    chunks = frames.reshape(*lead, count, parts, hop)
+    out = frames.new_zeros((*lead, count + parts - 1, hop))
+    for part in range(parts):
+        out[..., part : part + count, :] += chunks[..., part, :]
+    return out.reshape(*lead, (count + parts - 1) * hop)
+
+
+_envelopes: dict[tuple[StftGeometry, int, str], torch.Tensor] = {}
+
+
+def _envelope(geometry: StftGeometry, count: int, device: torch.device) -> torch.Tensor:
+    """1 / the overlap-added squared window of `count` frames (cached): istft's normalisation."""
+    key = (geometry, count, str(device))
+    cached = _envelopes.get(key)
+    if cached is None:
+        squared = (window(geometry, device) ** 2).expand(count, geometry.win)
+        total = _overlap_add(squared, geometry.hop)
+        cached = torch.where(total > 1e-11, 1.0 / total, torch.zeros_like(total))
+        _envelopes[key] = cached
+    return cached
+
+
 def istft(spectrum: torch.Tensor, geometry: StftGeometry, length: int) -> torch.Tensor:
-    """The least-squares inverse of `stft` for this geometry, `length` samples long."""
-    return torch.istft(
-        spectrum,
-        n_fft=geometry.n_fft,
-        hop_length=geometry.hop,
-        win_length=geometry.win,
-        window=window(geometry, spectrum.device),
-        length=length,
-    )
+    """The least-squares inverse of `stft` for this geometry, `length` samples long (as `torch.istft`).
+
+    Only the window's span of each inverse FFT is overlap-added (the rest is zero padding), by whole hops.
+    """
+    count = spectrum.shape[-1]
+    frames = torch.fft.irfft(spectrum.transpose(-1, -2), n=geometry.n_fft, dim=-1)  # (..., count, n_fft)
+    left = (geometry.n_fft - geometry.win) // 2
+    frames = frames[..., left : left + geometry.win] * window(geometry, spectrum.device)
+    signal = _overlap_add(frames, geometry.hop) * _envelope(geometry, count, spectrum.device)
+    # Frame m is centred on sample m * hop: the overlap-added span starts half a window before sample 0.
+    signal = signal[..., geometry.win // 2 : geometry.win // 2 + length]
+    if signal.shape[-1] < length:
+        signal = torch.nn.functional.pad(signal, (0, length - signal.shape[-1]))
+    return signal
 
 
 def resynthesize(spectrum: torch.Tensor, source: StftGeometry, target: StftGeometry, length: int) -> torch.Tensor:

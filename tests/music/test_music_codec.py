@@ -22,7 +22,8 @@ RATE = sp.OUTPUT_RATE
 
 def tone(freqs: list[float], seconds: float, level: float = 0.3) -> np.ndarray:
     t = np.arange(round(seconds * RATE)) / RATE
-    return np.sum([level * np.sin(2 * np.pi * f * t) for f in freqs], axis=0).astype(np.float32)
+    audio: np.ndarray = np.sum([level * np.sin(2 * np.pi * f * t) for f in freqs], axis=0).astype(np.float32)
+    return audio
 
 
 def band_of(hz: float) -> int:
@@ -33,7 +34,8 @@ def band_of(hz: float) -> int:
 
 def bands_over_time(audio: np.ndarray) -> np.ndarray:
     """The loudest mel band of every column."""
-    return sp.mel_spectrogram(audio)[0].argmax(axis=0)
+    bands: np.ndarray = sp.mel_spectrogram(audio)[0].argmax(axis=0)
+    return bands
 
 
 def strongest_bands(audio: np.ndarray, count: int) -> list[int]:
@@ -212,7 +214,8 @@ def test_an_image_is_the_same_whatever_the_rate_of_the_sound(rate: int) -> None:
         t = np.arange(round(1.2 * at)) / at
         sweep = 0.2 * np.sin(2 * np.pi * (200 * t + 2000 * t**2))
         notes = 0.1 * np.sin(2 * np.pi * 523.25 * t) + 0.05 * np.sin(2 * np.pi * 7000 * t)
-        return ((sweep + notes) * np.sin(np.pi * t / 1.2) ** 2).astype(np.float32)
+        faded: np.ndarray = ((sweep + notes) * np.sin(np.pi * t / 1.2) ** 2).astype(np.float32)
+        return faded
 
     format_image = np.asarray(sp.audio_to_image(chord_and_sweep(44100), rate=44100)).astype(int)
     image = sp.audio_to_image(chord_and_sweep(rate), rate=rate)
