@@ -6,7 +6,12 @@ The format (../shared/riffusion-format.md) analyses 44.1 kHz sound with a hop of
 holds 10 kHz. `StftGeometry(rate)` is that geometry; magnitudes are reported on the 44.1 kHz scale (a window
 of more samples sums to more), so an image's numbers do not depend on the rate it was analysed at.
 
-Transforms run in torch on any device; windows are cached per device.
+`fft_windows=1` keeps the hop and the window but takes the FFT as long as the window (100 ms, a bin every
+10 Hz: every 4th bin of the format's grid, whose 4x zero padding only interpolates the spectrum); the decoder
+rebuilds phase on that grid. `resynthesize` moves a spectrum to another rate of the same durations by its last
+inverse FFT: the codec's one resampling step.
+
+Transforms run in torch on any device, batched over leading dimensions; windows are cached per device.
 """
 
 from __future__ import annotations
