@@ -13,10 +13,10 @@ import numpy as np
 
 from engine.errors import BadInput
 from engine.ffmpeg_process import AUDIO_FORMATS, DEFAULT_TIMEOUT, FfmpegError, ffmpeg_args, open_input, run
-from engine.spectrogram import SAMPLE_RATE
+from engine.rates import OUTPUT_RATE
 
 
-def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Path:
+def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int = OUTPUT_RATE) -> Path:
     """Write 16-bit PCM WAV; `audio` is (samples,) or (channels, samples) floats in -1..1 (clipped there)."""
     samples = np.atleast_2d(np.asarray(audio, dtype=np.float32))
     pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2")
@@ -49,13 +49,14 @@ async def decode_audio(
     stream: str = "a:0",
     timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
     formats: str = AUDIO_FORMATS,
+    sample_rate: int = OUTPUT_RATE,
 ) -> np.ndarray:
-    """The sound of any audio or video file as (channels, samples) float32 at 44.1 kHz (ffmpeg resamples).
+    """The sound of any audio or video file as (channels, samples) float32 at `sample_rate` (ffmpeg resamples).
 
     BadInput when the file has no sound or cannot be read.
     """
     source = open_input(path, formats=formats)[stream]
-    args = ffmpeg_args(ffmpeg.output(source, "pipe:", f="f32le", ac=channels, ar=SAMPLE_RATE, acodec="pcm_f32le"))
+    args = ffmpeg_args(ffmpeg.output(source, "pipe:", f="f32le", ac=channels, ar=sample_rate, acodec="pcm_f32le"))
     try:
         raw = await run(args, timeout)
     except FfmpegError as exc:

@@ -16,9 +16,10 @@ from engine.generator import Generator
 from engine.media_config import MediaConfig
 from engine.options import UserOptions
 from engine.probe import probe
+from engine.rates import OUTPUT_RATE
 from engine.render import RenderEvent, RenderRequest, RenderResult, Stage, gather_or_cancel, render
 
-RATE = 44100
+RATE = OUTPUT_RATE  # the music WAV, and the rate decode_audio reads at
 
 
 @pytest.fixture(scope="module")
