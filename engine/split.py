@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -48,9 +49,13 @@ def even_size(stream: Any) -> Any:
     """`stream` scaled to even dimensions (at least 2x2), as H.264 in yuv420p needs."""
     return stream.filter("scale", w="max(2,trunc(iw/2)*2)", h="max(2,trunc(ih/2)*2)")
 
-# The segment muxer cuts at the first keyframe at or after each time; the encoder rounds the forced keyframe
-# times to its time base, so the muxer is given each time a millisecond early lest it miss the keyframe.
+
+# The segment muxer cuts at the first keyframe at or after each time. The exact split forces a keyframe on the
+# first frame at or after each time (see `_keyframe_times`); the muxer is given each time a millisecond early
+# so that decimal rounding can never make it pass over that keyframe.
 CUT_EARLY = 0.001
+# A frame this close before a split time counts as on it: probed times are rounded to the microsecond.
+TIME_SLACK = 3e-6
 
 MP4_VIDEO = {"h264", "hevc", "mpeg4", "av1"}
 MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "alac"}
@@ -124,6 +129,26 @@ def _times(info: VideoInfo, parts: int, early: float = 0.0) -> str:
     return ",".join(f"{max(0.0, offset + start - early):.6f}" for start, _ in points[1:])
 
 
+def _keyframe_times(info: VideoInfo, parts: int) -> str:
+    """The split times for `-force_key_frames`, each rounded up to a tick of the encoder's time base.
+
+    ffmpeg (5.1) rounds a listed time to the nearest tick of the encoder's time base, which is the source's
+    (`enc_time_base -1`) and its frames' stamps are whole ticks. Where a tick is a whole frame (AVI, 1/30 s) a
+    time in the first half of a frame rounded down onto the frame before it: the keyframe landed before the
+    muxer's cut, the muxer passed it by, and a part went missing. Rounded up, the keyframe is the first frame
+    at or after the time, whatever the time base. Times go to ffmpeg in microseconds, rounded up as well.
+    """
+    offset = _video_offset(info)
+    tick = info.time_base
+    times = []
+    for start, _ in split_points(info.duration, parts)[1:]:
+        at = offset + start
+        if tick:
+            at = float(math.ceil((at - TIME_SLACK) / float(tick)) * tick)
+        times.append(f"{math.ceil(round(at * 1e6, 3)) / 1e6:.6f}")
+    return ",".join(times)
+
+
 def _maps(source: Any, info: VideoInfo) -> list[Any]:
     streams = [source[str(info.video_index)]]
     if info.audio_index is not None:
@@ -170,7 +195,6 @@ def fast_args(src: Path, info: VideoInfo, parts: int, out_dir: Path, segment_lis
 def exact_args(
     src: Path, info: VideoInfo, parts: int, out_dir: Path, segment_list: Path, threads: int | None
 ) -> list[str]:
-    times = _times(info, parts)
     source = open_input(src)
     options = _segment_options(parts, ".mp4", _times(info, parts, CUT_EARLY), segment_list)
     options.update(
@@ -182,7 +206,7 @@ def exact_args(
         }
     )
     if parts > 1:
-        options["force_key_frames"] = times
+        options["force_key_frames"] = _keyframe_times(info, parts)
     if info.audio_index is not None:
         options.update({"c:a": "aac", "b:a": AAC_BITRATE})
     if threads:
