@@ -206,9 +206,14 @@ async def run_lines(
     return True
 
 
-async def run(args: list[str], timeout: float = DEFAULT_TIMEOUT) -> bytes:  # noqa: ASYNC109
+async def run(
+    args: list[str],
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
+    *,
+    stdin: bytes | None = None,
+) -> bytes:
     """Run `args` and return its stdout (see `run_full`)."""
-    stdout, _ = await run_full(args, timeout)
+    stdout, _ = await run_full(args, timeout, stdin=stdin)
     return stdout
 
 

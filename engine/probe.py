@@ -163,15 +163,17 @@ class PacketScan:
         self.end = -math.inf  # of the packets that state a length
         self.last_bare = -math.inf  # the latest time stamp of a packet that states none
         self.count = 0
+        self.without_pts = 0  # packets timed by their decoding time stamp alone
         self.stamps: list[float] = []
 
     def feed(self, lines: list[bytes]) -> bool:
         """Take a batch of lines; False once there are more than `max_packets` packets (stop reading)."""
         for line in lines:
-            stamp, length = self._parse(line)
+            stamp, length, has_pts = self._parse(line)
             if stamp is None:
                 continue
             self.count += 1
+            self.without_pts += not has_pts
             self.first = min(self.first, stamp)
             if length is not None and length > 0:
                 self.end = max(self.end, stamp + length)
@@ -182,12 +184,14 @@ class PacketScan:
         return self.max_packets is None or self.count <= self.max_packets
 
     @staticmethod
-    def _parse(line: bytes) -> tuple[float | None, float | None]:
+    def _parse(line: bytes) -> tuple[float | None, float | None, bool]:
+        """(time stamp, length, whether the stamp is a presentation time) of one packet's line."""
         fields = dict(field.partition(b"=")[::2] for field in line.strip().split(b"|"))
         stamp = _seconds(fields.get(b"pts_time", b""))
+        has_pts = stamp is not None
         if stamp is None:
             stamp = _seconds(fields.get(b"dts_time", b""))
-        return stamp, _seconds(fields.get(b"duration_time", b""))
+        return stamp, _seconds(fields.get(b"duration_time", b"")), has_pts
 
     def _gap(self) -> float:
         """The usual time between frames: the median gap between the kept time stamps."""
@@ -196,11 +200,14 @@ class PacketScan:
         return gaps[len(gaps) // 2] if gaps else 0.0
 
     @property
+    def frame_length(self) -> float:
+        return self.frame if self.frame is not None else self._gap()
+
+    @property
     def duration(self) -> float:
         if not self.count:
             return 0.0
-        frame = self.frame if self.frame is not None else self._gap()
-        return max(0.0, max(self.end, self.last_bare + frame) - self.first)
+        return max(0.0, max(self.end, self.last_bare + self.frame_length) - self.first)
 
 
 async def _scan_packets(
@@ -238,9 +245,9 @@ async def probe(
 async def _probe(
     path: str | Path,
     name: str,
-    timeout: float,
+    timeout: float,  # noqa: ASYNC109
     allow_truncated: bool,
-    limits: MediaLimits | None,  # noqa: ASYNC109
+    limits: MediaLimits | None,
 ) -> VideoInfo:
     full = input_path(path)
     size = os.stat(full).st_size
@@ -279,6 +286,11 @@ async def _probe(
     if count == 0:
         raise BadInput(f"{name} is damaged: its video stream holds no frames.")
     first, duration = scan.first, scan.duration
+    delay = int(_float(video.get("has_b_frames")) or 0)
+    if scan.without_pts == count and delay > 0:
+        # No presentation times (H.264 with B-frames in AVI): the decoder shows each frame `delay` frames after
+        # its decoding time, and ffmpeg's cuts and frame times go by what it shows.
+        first += delay * scan.frame_length
     if not fps:
         fps = count / duration if duration > 0 else 0.0
 

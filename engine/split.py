@@ -62,6 +62,7 @@ MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "alac"}
 WEBM_VIDEO = {"vp8", "vp9", "av1"}
 WEBM_AUDIO = {"vorbis", "opus"}
 MUXERS = {".mp4": "mp4", ".webm": "webm", ".mov": "mov", ".mkv": "matroska"}
+MP4_FORMAT_NAME = "mov,mp4,m4a,3gp,3g2,mj2"  # what ffprobe calls the demuxer of MP4 and MOV files
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class SplitPart:
     path: Path
     start: float  # where the part begins in the source, seconds
     duration: float  # its video's measured duration
+    # What the part is, as the split made it (codecs, size, where its video starts on its own time line), so that
+    # the remux need not probe it; None where the split cannot tell (Matroska and WebM muxers shift a part's
+    # time stamps by what its first packets hold).
+    info: VideoInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -250,7 +255,7 @@ def _read_list(segment_list: Path) -> dict[str, float]:
 
 
 async def _run_split(
-    args: list[str], info: VideoInfo, folder: Path, parts: int, segment_list: Path, limit: float
+    args: list[str], info: VideoInfo, folder: Path, parts: int, segment_list: Path, limit: float, exact: bool
 ) -> list[SplitPart]:
     """Run the split and measure what it made.
 
@@ -261,7 +266,8 @@ async def _run_split(
     await run(args, limit)
     paths = _outputs(folder, parts)
     listed = _read_list(segment_list)
-    if paths and all(path.name in listed for path in paths):
+    measured = bool(paths) and all(path.name in listed for path in paths)
+    if measured:
         # The first part opens where the video begins; times are then counted from there.
         offset = _video_offset(info)
         starts = [0.0, *(listed[path.name] - offset for path in paths[1:])]
@@ -269,10 +275,45 @@ async def _run_split(
     else:
         durations = await _measure(paths, limit)
         starts = list(itertools.accumulate([0.0, *durations[:-1]])) if paths else []
-    return [
-        SplitPart(index, path, round(start, 6), round(duration, 6))
-        for index, (path, start, duration) in enumerate(zip(paths, starts, durations, strict=True), start=1)
-    ]
+    made = []
+    for index, (path, start, duration) in enumerate(zip(paths, starts, durations, strict=True), start=1):
+        part_info = _part_info(info, path, index, round(duration, 6), exact) if measured else None
+        made.append(SplitPart(index, path, round(start, 6), round(duration, 6), part_info))
+    return made
+
+
+def _part_info(source: VideoInfo, path: Path, index: int, duration: float, exact: bool) -> VideoInfo | None:
+    """The part as written: the exact split's H.264 (upright, even size) + AAC, or the source's streams copied.
+
+    Only for MP4 and MOV parts, whose time stamps the muxer keeps as they are (`avoid_negative_ts` disabled):
+    the first part's video starts where the source's did on ffmpeg's time line, every other part's at 0 (the
+    muxer reset the clock at the keyframe that opened it), and each ends `duration` later.
+    """
+    if path.suffix not in (".mp4", ".mov"):
+        return None
+    pix_fmt: str | None
+    if exact:
+        width, height = max(2, source.width // 2 * 2), max(2, source.height // 2 * 2)
+        rotation, video_codec, pix_fmt = 0, "h264", "yuv420p"
+        audio_codec = "aac" if source.has_audio else None
+    else:
+        width, height, rotation = source.width, source.height, source.rotation
+        video_codec, pix_fmt, audio_codec = source.video_codec, source.pix_fmt, source.audio_codec
+    return VideoInfo(
+        duration=duration,
+        width=width,
+        height=height,
+        fps=source.fps,
+        rotation=rotation,
+        video_codec=video_codec,
+        audio_codec=audio_codec,
+        size_bytes=path.stat().st_size,
+        format_name=MP4_FORMAT_NAME,
+        video_index=0,
+        audio_index=1 if audio_codec is not None else None,
+        pix_fmt=pix_fmt,
+        start_time=round(_video_offset(source), 6) if index == 1 else 0.0,
+    )
 
 
 async def split_video(
@@ -296,7 +337,7 @@ async def split_video(
     target = info.duration / parts
     if not exact:
         args = fast_args(Path(src), info, parts, folder, segment_list)
-        made = await _run_split(args, info, folder, parts, segment_list, timeout)
+        made = await _run_split(args, info, folder, parts, segment_list, timeout, exact=False)
         worst = max((abs(part.duration - target) for part in made), default=0.0)
         if len(made) == parts and worst <= tolerance(target):
             return SplitResult(made, "fast", fell_back=False)
@@ -306,7 +347,7 @@ async def split_video(
         )  # fmt: skip
         _clear([part.path for part in made])
     args = exact_args(Path(src), info, parts, folder, segment_list, threads)
-    made = await _run_split(args, info, folder, parts, segment_list, timeout)
+    made = await _run_split(args, info, folder, parts, segment_list, timeout, exact=True)
     if len(made) != parts:
         _clear([part.path for part in made])
         raise EngineFailure(f"The exact split made {len(made)} parts instead of {parts}.")
