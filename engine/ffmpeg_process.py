@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import shutil
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -126,16 +127,27 @@ async def run_full(
     args: list[str],
     timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
     *,
-    stdin: bytes | None = None,
+    stdin: bytes | Awaitable[bytes] | None = None,
 ) -> tuple[bytes, str]:
-    """Run `args` (feeding it `stdin`, for an input `pipe:0`); return (stdout, stderr). FfmpegError on a non-zero
-    exit, FfmpegTimeout (an EngineFailure) on a timeout.
+    """Run `args`; return (stdout, stderr). FfmpegError on a non-zero exit, FfmpegTimeout (an EngineFailure) on a
+    timeout.
 
+    `stdin` feeds an input `pipe:0`: bytes, or an awaitable of them, awaited while the process starts up (so the
+    work of making them overlaps ffmpeg's own start); if it fails, the process is killed and its error goes up.
     Cancelling the awaiting task kills the process (and waits for it) before CancelledError goes up.
     """
-    proc = await _start(args, stdin is not None)
     try:
-        stdout, stderr_bytes = await asyncio.wait_for(proc.communicate(stdin), timeout)
+        proc = await _start(args, stdin is not None)
+    except BaseException:
+        if inspect.iscoroutine(stdin):
+            stdin.close()  # never to be awaited
+        raise
+    if stdin is None or isinstance(stdin, bytes):
+        talk: Awaitable[tuple[bytes, bytes]] = proc.communicate(stdin)
+    else:
+        talk = _communicate_feeding(proc, stdin)
+    try:
+        stdout, stderr_bytes = await asyncio.wait_for(talk, timeout)
     except TimeoutError:
         await _kill(proc)
         raise _timed_out(args, timeout) from None
@@ -146,6 +158,31 @@ async def run_full(
     if proc.returncode != 0:
         raise FfmpegError(f"{args[0]} failed: {last_line(stderr)}", proc.returncode, _tail(stderr))
     return stdout, stderr
+
+
+async def _communicate_feeding(proc: asyncio.subprocess.Process, data: Awaitable[bytes]) -> tuple[bytes, bytes]:
+    """Read the process's output while `data` is awaited and then written to its stdin."""
+    assert proc.stdin is not None
+    pipe = proc.stdin
+
+    async def feed() -> None:
+        try:
+            payload = await data
+        except BaseException:
+            pipe.close()
+            raise
+        try:
+            pipe.write(payload)
+            await pipe.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the process stopped reading; its exit status and stderr say why
+        finally:
+            pipe.close()
+
+    results = await gather_or_cancel([feed(), proc.communicate()])
+    output = results[1]
+    assert output is not None
+    return output
 
 
 async def run_lines(
@@ -210,7 +247,7 @@ async def run(
     args: list[str],
     timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
     *,
-    stdin: bytes | None = None,
+    stdin: bytes | Awaitable[bytes] | None = None,
 ) -> bytes:
     """Run `args` and return its stdout (see `run_full`)."""
     stdout, _ = await run_full(args, timeout, stdin=stdin)

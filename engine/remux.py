@@ -4,13 +4,13 @@
   for the parts it made, so nothing is probed again; without it (`riffcut remux` on any file) the part is probed.
 - The sound is made in numpy (`engine.soundtrack`): the music's loudness set to `loudness_lufs` (EBU R128),
   the part's own sound mixed under it when `keep_original_db` asks (-60 to 0 dB below the music; off by
-  default), fades, 48 kHz stereo, exactly as long as the part's video from time 0 to its end (padded with
-  silence or trimmed: never `-shortest`, which would cut the video instead).
+  default), fades, exactly as long as the part's video from time 0 to its end (padded with silence or
+  trimmed: never `-shortest`, which would cut the video instead). Mono music alone stays mono.
 - The music is read with the stdlib when it is 16-bit WAV (what the generator writes), through ffmpeg
-  otherwise; the part's own sound is decoded once, only when it is kept.
+  otherwise; the part's own sound is decoded once, at the music's rate, only when it is kept.
 - One ffmpeg run writes the part: the video copied when it is H.264 or HEVC (re-encoded to H.264, yuv420p,
-  even dimensions, otherwise), the sound fed raw on stdin and encoded to AAC 48 kHz, `+faststart` so it plays
-  while loading. A part with no audio track gets the new one added.
+  even dimensions, otherwise), the sound fed raw on stdin (made while ffmpeg starts), resampled and encoded
+  to AAC 48 kHz, `+faststart` so it plays while loading. A part with no audio track gets the new one added.
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ from engine.sound_read import decode_sound, read_wav
 from engine.split import H264_OPTIONS, even_size
 
 COPYABLE_VIDEO = {"h264", "hevc"}
-SAMPLE_RATE = soundtrack.SAMPLE_RATE
-REMUX_AAC_BITRATE = "192k"
+SAMPLE_RATE = 48000  # of the AAC written
+# AAC bitrate by channel count: 128k for mono (more than each channel of 192k stereo gets; ffmpeg's encoder
+# spends three times as long on a mono channel at 192k for nothing a listener hears).
+REMUX_AAC_BITRATE = {1: "128k", 2: "192k"}
 LUFS_MIN, LUFS_MAX = -70.0, -5.0
 
 
@@ -65,32 +67,48 @@ async def read_music(path: str, timeout: float) -> tuple[np.ndarray, int]:  # no
     try:
         samples, rate = await asyncio.to_thread(read_wav, path)
     except BadInput:
-        samples = await decode_sound(path, channels=soundtrack.CHANNELS, rate=SAMPLE_RATE, timeout=timeout)
+        samples = await decode_sound(path, channels=2, rate=SAMPLE_RATE, timeout=timeout)
         return samples, SAMPLE_RATE
     if samples.shape[1] == 0:
         raise BadInput(f"{Path(path).name} has no sound in it.")
     return samples, rate
 
 
-async def _own_sound(part: str, info: VideoInfo, length: int, timeout: float) -> np.ndarray | None:  # noqa: ASYNC109
-    """The part's own sound, (2, length) at 48 kHz from time 0; None when it has none."""
-    if info.audio_index is None:
-        return None
-    return await decode_sound(
-        part,
-        channels=soundtrack.CHANNELS,
-        stream=str(info.audio_index),
-        duration=length / SAMPLE_RATE,
-        rate=SAMPLE_RATE,
-        timeout=timeout,
-    )
+async def _track_bytes(
+    part: str,
+    info: VideoInfo,
+    music: np.ndarray,
+    rate: int,
+    keep_db: float | None,
+    loudness_lufs: float,
+    timeout: float,  # noqa: ASYNC109
+) -> bytes:
+    """The new sound (`engine.soundtrack`) as raw little-endian float, interleaved, at the music's rate."""
+    length = round(video_end(info) * rate)
+    own = None
+    if keep_db is not None and info.audio_index is not None:
+        # The part's own sound from time 0, aligned with its video, decoded once.
+        own = await decode_sound(
+            part, channels=2, stream=str(info.audio_index), duration=length / rate, rate=rate, timeout=timeout
+        )
+
+    def make() -> bytes:
+        track = soundtrack.make_track(music, rate, length, loudness_lufs, own, keep_db)
+        return np.ascontiguousarray(track.T, dtype="<f4").tobytes()
+
+    return await asyncio.to_thread(make)
 
 
-def remux_args(part: str, info: VideoInfo, target: Path, threads: int | None) -> list[str]:
-    """The one ffmpeg run: the part's video (copied where it can be) and raw 48 kHz stereo float from stdin."""
+def remux_args(part: str, info: VideoInfo, target: Path, rate: int, channels: int, threads: int | None) -> list[str]:
+    """The one ffmpeg run: the part's video (copied where it can be) and the raw sound from stdin, to AAC 48 kHz."""
     video_in = open_input(part)
-    sound = ffmpeg.input("pipe:0", f="f32le", ar=SAMPLE_RATE, ac=soundtrack.CHANNELS)["a"]
-    options: dict[str, Any] = {"c:a": "aac", "b:a": REMUX_AAC_BITRATE, "ar": SAMPLE_RATE, "movflags": "+faststart"}
+    sound = ffmpeg.input("pipe:0", f="f32le", ar=rate, ac=channels)["a"]
+    options: dict[str, Any] = {
+        "c:a": "aac",
+        "b:a": REMUX_AAC_BITRATE[channels],
+        "ar": SAMPLE_RATE,
+        "movflags": "+faststart",
+    }
     if info.video_codec in COPYABLE_VIDEO:
         options["c:v"] = "copy"
         if info.video_codec == "hevc":
@@ -127,12 +145,12 @@ async def replace_audio(
     music_path = input_path(audio)
     if info is None:
         info = await probe(part_path, timeout)
-    length = round(video_end(info) * SAMPLE_RATE)
-    keep = keep_db is not None and info.audio_index is not None
-    samples, rate = await read_music(music_path, timeout)
-    own = await _own_sound(part_path, info, length, timeout) if keep else None
-    track = await asyncio.to_thread(soundtrack.make_track, samples, rate, length, loudness_lufs, own, keep_db)
+    music, rate = await read_music(music_path, timeout)
+    if keep_db is None or info.audio_index is None:
+        keep_db = None  # nothing of the part's own to keep
+    channels = soundtrack.track_channels(music, keep_db is not None)
     await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
-    raw = np.ascontiguousarray(track.T, dtype="<f4").tobytes()
-    await run(remux_args(part_path, info, target, threads), timeout, stdin=raw)
+    # ffmpeg starts on the part while the sound is made, then reads it from stdin.
+    sound = _track_bytes(part_path, info, music, rate, keep_db, loudness_lufs, timeout)
+    await run(remux_args(part_path, info, target, rate, channels, threads), timeout, stdin=sound)
     return target

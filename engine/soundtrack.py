@@ -1,8 +1,9 @@
 """The new sound of a part, made in numpy: the music at a set loudness, the part's own sound under it if asked,
 fades, and exactly the length of the part's video.
 
-- Everything is 48 kHz stereo (what the remux writes): other rates are resampled once (polyphase, scipy), mono
-  is put on both channels.
+- The sound stays at the music's own rate (the remux's ffmpeg resamples it to 48 kHz as it encodes). It is
+  mono when the music is (or both its channels are the same) and nothing is mixed in, stereo otherwise: no
+  second channel is encoded for nothing.
 - Loudness is integrated loudness per EBU R128 / ITU-R BS.1770 (pyloudnorm), measured on the stretch of music
   that is used and set to the target with one gain. Where that gain would push a peak over -1.5 dBFS, a
   look-ahead limiter takes the peaks down, and the gain is topped up (a few rounds at most) for the loudness
@@ -21,12 +22,9 @@ import warnings
 import numpy as np
 import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
 
 from engine.sound_read import fit_length
 
-SAMPLE_RATE = 48000
-CHANNELS = 2
 FADE_IN_S = 0.010
 FADE_OUT_S = 0.030
 PEAK_CEILING_DB = -1.5
@@ -42,21 +40,22 @@ TOP_UP_TOLERANCE_LU = 0.2
 MAX_GAIN_DB = 60.0
 
 
-def to_stereo_48k(samples: np.ndarray, rate: int) -> np.ndarray:
-    """(channels, n) float32 at `rate` -> (2, m) float32 at 48 kHz (mono on both channels; more than two channels
-    are averaged into both)."""
+def with_channels(samples: np.ndarray, channels: int) -> np.ndarray:
+    """(c, n) float32 as (`channels`, n): mono copied to every channel; anything else averaged first when the
+    count differs."""
     audio = np.atleast_2d(np.asarray(samples, dtype=np.float32))
-    if audio.shape[0] == 1:
-        audio = np.repeat(audio, CHANNELS, axis=0)
-    elif audio.shape[0] > CHANNELS:
-        audio = np.repeat(audio.mean(axis=0, keepdims=True), CHANNELS, axis=0)
-    if rate != SAMPLE_RATE:
-        common = math.gcd(rate, SAMPLE_RATE)
-        audio = resample_poly(audio, SAMPLE_RATE // common, rate // common, axis=1).astype(np.float32)
+    if audio.shape[0] != channels:
+        audio = np.repeat(audio.mean(axis=0, keepdims=True), channels, axis=0)
     return np.ascontiguousarray(audio)
 
 
-def loudness(audio: np.ndarray, rate: int = SAMPLE_RATE) -> float:
+def is_mono(samples: np.ndarray) -> bool:
+    """One channel, or channels that are all the same."""
+    audio = np.atleast_2d(samples)
+    return bool(audio.shape[0] == 1 or all(np.array_equal(audio[0], channel) for channel in audio[1:]))
+
+
+def loudness(audio: np.ndarray, rate: int) -> float:
     """Integrated loudness (LUFS) of (channels, n) audio; -inf for silence."""
     block = math.ceil(LOUDNESS_BLOCK_S * rate)
     data = audio.T.astype(np.float64)
@@ -78,8 +77,9 @@ def _db(gain_db: float) -> float:
     return float(10.0 ** (gain_db / 20.0))
 
 
-def limit(audio: np.ndarray, ceiling_db: float = PEAK_CEILING_DB, rate: int = SAMPLE_RATE) -> np.ndarray:
-    """`audio` with its peaks brought down to `ceiling_db` (dBFS) by a smooth gain, the same on every channel.
+def limit(audio: np.ndarray, rate: int, ceiling_db: float = PEAK_CEILING_DB) -> tuple[np.ndarray, bool]:
+    """(`audio` with its peaks brought down to `ceiling_db` dBFS by a smooth gain the same on every channel,
+    whether there were any).
 
     The gain each sample needs is taken as the least over a window around it (so it falls before a peak
     arrives) and then averaged over half that window: the average of values that are each at most the need at
@@ -88,33 +88,35 @@ def limit(audio: np.ndarray, ceiling_db: float = PEAK_CEILING_DB, rate: int = SA
     ceiling = _db(ceiling_db)
     peak = np.max(np.abs(audio), axis=0)
     if audio.size == 0 or float(peak.max()) <= ceiling:
-        return audio
+        return audio, False
     need = np.minimum(1.0, ceiling / np.maximum(peak, 1e-12))
     reach = max(1, round(LIMITER_WINDOW_S * rate))
     gain = minimum_filter1d(need, size=2 * reach + 1, mode="nearest")
     gain = uniform_filter1d(gain, size=reach | 1, mode="nearest")
-    return (audio * np.minimum(gain, need)).astype(np.float32)
+    return (audio * np.minimum(gain, need)).astype(np.float32), True
 
 
-def set_loudness(audio: np.ndarray, target_lufs: float, rate: int = SAMPLE_RATE) -> tuple[np.ndarray, float]:
-    """(`audio` at `target_lufs`, its measured loudness before); silence is returned as it is."""
+def set_loudness(audio: np.ndarray, rate: int, target_lufs: float) -> np.ndarray:
+    """`audio` at `target_lufs`; silence is returned as it is."""
     measured = loudness(audio, rate)
     if is_silent(measured):
-        return audio, measured
+        return audio
     gain = target_lufs - measured
-    out = limit(audio * _db(gain), rate=rate)
+    out, limited = limit(audio * _db(gain), rate)
     # The limiter takes loudness with the peaks (much of it from sparse, peaky sound): top the gain up a few
-    # times. Below the gate of -70 LUFS nothing can be measured, nor is anything limited.
+    # times. Below the gate of -70 LUFS nothing can be measured.
     for _ in range(TOP_UP_ROUNDS):
+        if not limited or gain >= MAX_GAIN_DB:
+            break
         after = loudness(out, rate)
-        if is_silent(after) or target_lufs - after <= TOP_UP_TOLERANCE_LU or gain >= MAX_GAIN_DB:
+        if is_silent(after) or target_lufs - after <= TOP_UP_TOLERANCE_LU:
             break
         gain = min(MAX_GAIN_DB, gain + target_lufs - after)
-        out = limit(audio * _db(gain), rate=rate)
-    return out, measured
+        out, limited = limit(audio * _db(gain), rate)
+    return out
 
 
-def fade(audio: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
+def fade(audio: np.ndarray, rate: int) -> np.ndarray:
     """A linear fade-in of FADE_IN_S and fade-out of FADE_OUT_S (shortened to fit very short sound)."""
     out = audio.copy()
     length = out.shape[1]
@@ -127,24 +129,30 @@ def fade(audio: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
     return out
 
 
+def track_channels(music: np.ndarray, keep_own: bool) -> int:
+    """How many channels the new sound has: 1 for mono music alone, 2 otherwise."""
+    return 1 if not keep_own and is_mono(music) else 2
+
+
 def make_track(
     music: np.ndarray,
-    music_rate: int,
+    rate: int,
     length: int,
     target_lufs: float,
     own: np.ndarray | None = None,
     keep_db: float | None = None,
 ) -> np.ndarray:
-    """The part's new sound: (2, `length`) float32 at 48 kHz.
+    """The part's new sound: (`track_channels` channels, `length`) float32 at `rate`, the music's rate.
 
-    `music` (channels, n) at `music_rate`; `own`, the part's sound as (2, `length`) at 48 kHz aligned with its
-    video, is mixed `keep_db` below the target when both are given and it is not silent.
+    `music` is (channels, n); `own`, the part's sound aligned with its video at the same rate, is mixed `keep_db`
+    below the target when both are given.
     """
-    track = fit_length(to_stereo_48k(music, music_rate), length)
-    track, _ = set_loudness(track, target_lufs)
+    keep_own = own is not None and keep_db is not None
+    channels = track_channels(music, keep_own)
+    track = set_loudness(fit_length(with_channels(music, channels), length), rate, target_lufs)
     if own is not None and keep_db is not None:
         # Set on its own first (limited where the gain would push its peaks over), then added: the sum of two
         # sounds each under the ceiling needs little more limiting.
-        own, _ = set_loudness(fit_length(own, length), target_lufs + keep_db)
-        track = limit(track + own)
-    return fade(track)
+        own = set_loudness(fit_length(with_channels(own, channels), length), rate, target_lufs + keep_db)
+        track, _ = limit(track + own, rate)
+    return fade(track, rate)
