@@ -65,6 +65,12 @@ class VideoInfo:
     def has_audio(self) -> bool:
         return self.audio_codec is not None
 
+    @property
+    def timeline_start(self) -> float:
+        """Where the video begins on ffmpeg's time line of the file, which counts from its earliest stream:
+        add it to a time within the video to seek (`-ss`) or cut (`-segment_times`) there."""
+        return max(0.0, self.start_time - self.container_start)
+
     def summary(self) -> dict[str, Any]:
         """The fields `riffcut probe` prints."""
         data = asdict(self)

@@ -59,7 +59,7 @@ def check_keep_db(keep_original_db: float | None) -> float | None:
 def video_end(info: VideoInfo) -> float:
     """Where the part's video ends on ffmpeg's time line of it (which counts from the file's earliest stream):
     the new sound runs from 0 to here."""
-    return max(0.0, info.start_time - info.container_start) + info.duration
+    return info.timeline_start + info.duration
 
 
 async def read_music(path: str, timeout: float) -> tuple[np.ndarray, int]:  # noqa: ASYNC109

@@ -122,14 +122,9 @@ def tolerance(target: float) -> float:
     return max(0.5, 0.1 * target)
 
 
-def _video_offset(info: VideoInfo) -> float:
-    """Where the video begins on ffmpeg's output time line, which counts from the file's earliest stream."""
-    return max(0.0, info.start_time - info.container_start)
-
-
 def _times(info: VideoInfo, parts: int, early: float = 0.0) -> str:
     """The split times i * D / N, on ffmpeg's output time line."""
-    offset = _video_offset(info)
+    offset = info.timeline_start
     points = split_points(info.duration, parts)
     return ",".join(f"{max(0.0, offset + start - early):.6f}" for start, _ in points[1:])
 
@@ -143,7 +138,7 @@ def _keyframe_times(info: VideoInfo, parts: int) -> str:
     muxer's cut, the muxer passed it by, and a part went missing. Rounded up, the keyframe is the first frame
     at or after the time, whatever the time base. Times go to ffmpeg in microseconds, rounded up as well.
     """
-    offset = _video_offset(info)
+    offset = info.timeline_start
     tick = info.time_base
     times = []
     for start, _ in split_points(info.duration, parts)[1:]:
@@ -269,7 +264,7 @@ async def _run_split(
     measured = bool(paths) and all(path.name in listed for path in paths)
     if measured:
         # The first part opens where the video begins; times are then counted from there.
-        offset = _video_offset(info)
+        offset = info.timeline_start
         starts = [0.0, *(listed[path.name] - offset for path in paths[1:])]
         durations = [max(0.0, end - start) for start, end in zip(starts, [*starts[1:], info.duration], strict=True)]
     else:
@@ -312,7 +307,7 @@ def _part_info(source: VideoInfo, path: Path, index: int, duration: float, exact
         video_index=0,
         audio_index=1 if audio_codec is not None else None,
         pix_fmt=pix_fmt,
-        start_time=round(_video_offset(source), 6) if index == 1 else 0.0,
+        start_time=round(source.timeline_start, 6) if index == 1 else 0.0,
     )
 
 
