@@ -93,7 +93,7 @@ def check_video(
     ratio = max(width, height) / min(width, height)
     if ratio > limits.max_aspect:
         raise LimitExceeded(
-            f"{what} is {size}, {ratio:.0f} times as long as it is wide; the most accepted is "
+            f"{what} is {size}, {round(ratio, 1):g} times as long as it is wide; the most accepted is "
             f"{limits.max_aspect:g} to 1.",
             limit=Limit.VIDEO_ASPECT, value=ratio, allowed=limits.max_aspect,
         )  # fmt: skip
