@@ -18,7 +18,7 @@ from engine.probe import probe
 from engine.remux import replace_audio, video_end
 from engine.sound_read import decode_sound
 from engine.split import SplitResult, split_video
-from tests.media.measure import ffprobe, loudness, stream_end, streams
+from tests.media.measure import ffprobe, likeness, loudness, stream_end, streams
 
 # An AAC frame is 1024 samples (21 ms at 48 kHz): the sound may end up to one frame past the video.
 AAC_FRAME = 1024 / 48000
@@ -41,14 +41,6 @@ def hd_new(hd_parts: SplitResult, music_wav: Path, tmp_path_factory: pytest.Temp
     """Part 2 of the 1080p video with the 5 s music (longer than the part: trimmed)."""
     out = tmp_path_factory.mktemp("new") / "part-2-new.mp4"
     return asyncio.run(replace_audio(hd_parts.parts[1].path, music_wav, out))
-
-
-def likeness(a: np.ndarray, b: np.ndarray) -> float:
-    """Normalised correlation of two signals from their start: 1 for the same sound at any level, ~0 unrelated."""
-    n = min(len(a), len(b))
-    x, y = a[:n].astype(np.float64), b[:n].astype(np.float64)
-    norm = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
-    return float(np.dot(x, y)) / norm if norm else 0.0
 
 
 def _written(folder: Path) -> list[Path]:

@@ -16,15 +16,9 @@ from engine.options import UserOptions
 from engine.probe import probe
 from engine.render import RenderRequest, render
 from engine.split import split_video
+from tests.media.measure import likeness
 
 RATE = 44100
-
-
-def likeness(a: np.ndarray, b: np.ndarray) -> float:
-    n = min(len(a), len(b))
-    x, y = a[:n].astype(np.float64), b[:n].astype(np.float64)
-    norm = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
-    return float(np.dot(x, y)) / norm if norm else 0.0
 
 
 async def test_the_sound_cut_from_the_source_is_the_parts_own(media: Path, tmp_path: Path) -> None:
