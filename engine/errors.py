@@ -25,6 +25,17 @@ class MissingTool(BadInput):
     """The machine lacks a tool the engine needs, or has one too old; the message says what to install."""
 
 
+class LimitExceeded(BadInput):
+    """The input is over one of the operator's limits (`engine.media_limits`). `limit` names it as its setting
+    is named (MAX_VIDEO_SECONDS, MAX_PARTS, ...); `value` is what the input has, `allowed` the limit."""
+
+    def __init__(self, message: str, *, limit: str, value: float, allowed: float) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.value = value
+        self.allowed = allowed
+
+
 class EngineFailure(RiffcutError):
     """Something failed on our side; the message is still fit for a person to read."""
 

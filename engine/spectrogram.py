@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -457,10 +458,18 @@ def image_to_audio(
 def load_image(path: Path) -> Image.Image:
     """Open an image file, refusing what is not an image with one clear line."""
     try:
-        image = Image.open(path)
+        with warnings.catch_warnings():
+            # Over Pillow's pixel limit (MAX_IMAGE_PIXELS) is refused, not only warned about, before decoding.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(path)
         image.load()
     except FileNotFoundError:
         raise BadInput(f"There is no file {path}.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadInput(
+            f"{path.name} is too large an image to open: more than {Image.MAX_IMAGE_PIXELS:,} pixels "
+            "(Pillow's limit against decompression bombs)."
+        ) from None
     except (OSError, ValueError) as exc:
         raise BadInput(f"{path.name} is not an image that can be read ({exc}).") from None
     return image

@@ -60,7 +60,7 @@ async def spectrogram_command(args: argparse.Namespace, settings: Settings) -> i
     from engine import spectrogram as sp
     from engine.generator import resolve_device
 
-    samples = await audio_io.decode_audio(args.audio, channels=2, sample_rate=sp.FORMAT_RATE)
+    samples = await audio_io.decode_audio(args.audio, channels=2, rate=sp.FORMAT_RATE)
     device = resolve_device(settings.device)
     image = await asyncio.to_thread(sp.audio_to_image, samples, stereo=args.stereo, device=device, rate=sp.FORMAT_RATE)
     args.out.parent.mkdir(parents=True, exist_ok=True)
