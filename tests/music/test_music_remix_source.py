@@ -14,11 +14,12 @@ from engine.generator import GenerationRequest, Generator
 from engine.media_config import MediaConfig
 from engine.options import UserOptions
 from engine.probe import probe
+from engine.rates import OUTPUT_RATE
 from engine.render import RenderRequest, render
 from engine.split import split_video
 from tests.media.measure import likeness
 
-RATE = 44100
+RATE = OUTPUT_RATE  # what decode_audio gives unless told otherwise
 
 
 async def test_the_sound_cut_from_the_source_is_the_parts_own(media: Path, tmp_path: Path) -> None:
