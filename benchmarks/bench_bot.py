@@ -25,15 +25,17 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-from fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot import app as bot_app  # noqa: E402
-from bot.services import services_of  # noqa: E402
+from bot.context import RiffcutApp  # noqa: E402
 from riffcut.settings import load_settings  # noqa: E402
+from riffcut.wiring import build_bot  # noqa: E402
+from storage.history import user_history  # noqa: E402
 from storage.models import JobStageTime  # noqa: E402
+from tests.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 
 MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT / "tests" / "data"))
 VIDEO = MEDIA / "h264-aac-320x240-7s.mp4"
@@ -78,9 +80,9 @@ async def run_job(tg: FakeTelegram, user: FakeUser, card: Any) -> float:
 ENGINE_STAGES = ("probe", "split", "generate", "remux", "preview", "full_cut", "zip")
 
 
-async def engine_seconds(application: Any, job_id: int) -> float:
+async def engine_seconds(application: RiffcutApp, job_id: int) -> float:
     """Seconds the job spent in the engine's own stages (the download from Telegram is the bot's)."""
-    db = services_of(application).db
+    db = application.bot_data.services.db
     async with db.sessions() as session:
         total = await session.scalar(
             select(func.sum(JobStageTime.seconds)).where(
@@ -107,7 +109,7 @@ async def main(jobs: int, steps: int) -> None:
         settings = load_settings(
             telegram_bot_token=tg.token, telegram_api_base_url=tg.base_url, telegram_file_base_url=tg.base_file_url
         )
-        application = bot_app.build_application(settings, poll_timeout=1)
+        application = build_bot(settings, poll_timeout=1)
         await bot_app.start(application)
         try:
             ann, bob = tg.add_user("Ann"), tg.add_user("Bob")
@@ -153,10 +155,8 @@ async def main(jobs: int, steps: int) -> None:
     print(f"bot overhead per job: median {statistics.median(overheads):.2f} s")
 
 
-async def _last_job(application: Any, user_id: int) -> int:
-    from storage.history import user_history
-
-    jobs = await user_history(services_of(application).db, user_id, limit=1)
+async def _last_job(application: RiffcutApp, user_id: int) -> int:
+    jobs = await user_history(application.bot_data.services.db, user_id, limit=1)
     return jobs[0].id
 
 

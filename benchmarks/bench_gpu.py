@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from engine.generator import GenerationProgress, GenerationRequest, Generator  # noqa: E402
+from engine.options import UserOptions  # noqa: E402
 from engine.tiny_model import assemble, char_tokenizer, vae_8x, write_tiny_model  # noqa: E402
 
 
@@ -80,7 +81,8 @@ async def timed(generator: Generator, seconds: float, steps: int, windows: str) 
     def on_progress(progress: GenerationProgress) -> None:
         stamps.append(time.perf_counter())
 
-    request = GenerationRequest("lofi hip hop beat", seconds, steps=steps, seed=1, windows=windows)  # type: ignore[arg-type]
+    options = UserOptions(steps=steps, windows="chained" if windows == "chained" else "batch")
+    request = GenerationRequest("lofi hip hop beat", seconds, options, seed=1)
     started = time.perf_counter()
     await generator.generate(request, on_progress)
     if generator.device.type == "cuda":

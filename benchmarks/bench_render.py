@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 from engine.generator import Generator  # noqa: E402
 from engine.media_config import MediaConfig  # noqa: E402
 from engine.options import UserOptions  # noqa: E402
-from engine.render import RenderEvent, RenderRequest, Stage, render  # noqa: E402
+from engine.render import RenderEvent, RenderRequest, render  # noqa: E402
+from engine.stages import Stage  # noqa: E402
 from engine.tiny_model import write_tiny_model  # noqa: E402
 
 MEDIA = ROOT / "tests" / "data" / "vp8-vorbis-720p-30s.webm"

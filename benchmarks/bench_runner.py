@@ -5,7 +5,7 @@ once, one on the GPU lane) against the same jobs rendered one after another, and
 
 Both runs use the same generator, videos (tests/data) and settings, measured side by side in one process
 after one warm-up job. The GPU lane is the generator's blocking call (diffusion and Griffin-Lim), watched with
-engine.gpu_lane.GpuLaneWatch; idle share = 1 - busy time / wall time. On a CPU-only machine the "GPU" lane and
+tests.gpu_lane.GpuLaneWatch; idle share = 1 - busy time / wall time. On a CPU-only machine the "GPU" lane and
 ffmpeg share the same cores, so overlap helps less than it does with a real GPU.
 """
 
@@ -29,17 +29,19 @@ VIDEOS = ("h264-aac-320x240-7s.mp4", "h264-no-audio-2s.mp4")
 
 async def main(args: argparse.Namespace) -> None:
     from engine.generator import Generator, load_pipeline, resolve_device
-    from engine.gpu_lane import GpuLaneWatch
     from engine.media_config import MediaConfig
     from engine.options import UserOptions
     from engine.render import RenderRequest, render
-    from engine.runner import JobRunner, RunnerConfig
-    from engine.runner_events import EventKind
-    from engine.runner_render import render_work
     from engine.tiny_model import write_tiny_model
+    from jobs.config import RunnerConfig
+    from jobs.events import StateChanged
+    from jobs.local_runner import JobRunner
+    from jobs.render_work import render_work
     from storage import open_database
     from storage.jobs_repo import JobRequest, QueueLimits, create_job
-    from storage.models import Job, JobState
+    from storage.models import JobState
+    from storage.video_ref import VideoRef
+    from tests.gpu_lane import GpuLaneWatch
 
     root = Path(tempfile.mkdtemp(prefix="bench-runner-"))
     try:
@@ -64,23 +66,39 @@ async def main(args: argparse.Namespace) -> None:
 
         # 2. Through the runner: a real SQLite file, CONCURRENT_JOBS at once.
         db = await open_database(f"sqlite+aiosqlite:///{root / 'data' / 'bench.db'}")
-        by_job: dict[int, Path] = {}
+        by_file: dict[str, Path] = {}
 
-        async def fetch(job: Job, dest_dir: Path) -> Path:
-            target = dest_dir / by_job[job.id].name
-            await asyncio.to_thread(shutil.copyfile, by_job[job.id], target)
+        async def fetch(video: VideoRef, dest_dir: Path) -> Path:
+            target = dest_dir / by_file[video.file_id].name
+            await asyncio.to_thread(shutil.copyfile, by_file[video.file_id], target)
             return target
 
-        config = RunnerConfig(temporary_directory=root / "jobs", data_dir=root / "data",
-                              concurrent_jobs=args.concurrent, min_free_disk_mb=1,
-                              limits=QueueLimits(2, max(50, args.jobs)))
+        config = RunnerConfig(
+            temporary_directory=root / "jobs",
+            data_dir=root / "data",
+            concurrent_jobs=args.concurrent,
+            min_free_disk_mb=1,
+            limits=QueueLimits(2, max(50, args.jobs)),
+        )
         runner = JobRunner(db, fetch, render_work(generator, media_config), config)
         subscription = runner.subscribe()
         for n, video in enumerate(videos):
-            job = (await create_job(db, JobRequest(user_id=n + 1, chat_id=n + 1, video_file_id=f"v{n}",
-                                                   prompt=f"song {n}", parts=2, part=1, options=options),
-                                    config.limits)).job
-            by_job[job.id] = video
+            job = (
+                await create_job(
+                    db,
+                    JobRequest(
+                        user_id=n + 1,
+                        chat_id=n + 1,
+                        video=VideoRef(f"v{n}"),
+                        prompt=f"song {n}",
+                        parts=2,
+                        part=1,
+                        options=options,
+                    ),
+                    config.limits,
+                )
+            ).job
+            by_file[job.video.file_id] = video
             await runner.submit(job.id)
         watch = GpuLaneWatch(generator)
         started = time.monotonic()
@@ -91,21 +109,27 @@ async def main(args: argparse.Namespace) -> None:
         watch.detach()
         states = []
         while (event := subscription.get_nowait()) is not None:
-            if event.kind is EventKind.STATE and event.state in (JobState.DONE, JobState.FAILED):
+            if isinstance(event, StateChanged) and event.state in (JobState.DONE, JobState.FAILED):
                 states.append(event.state)
         await runner.stop()
         await db.close()
         if states.count(JobState.DONE) != args.jobs:
             raise SystemExit(f"only {states.count(JobState.DONE)} of {args.jobs} jobs finished: {states}")
 
-        print(f"{args.jobs} jobs ({', '.join(VIDEOS)} alternately, 2 parts, {args.steps} steps), device {device}, "
-              f"{os.cpu_count()} CPUs")
+        print(
+            f"{args.jobs} jobs ({', '.join(VIDEOS)} alternately, 2 parts, {args.steps} steps), device {device}, "
+            f"{os.cpu_count()} CPUs"
+        )
         print(f"{'':34}{'wall s':>8}{'jobs/min':>10}{'GPU lane busy s':>17}{'GPU idle share':>16}")
-        for name, wall, busy in (("one after another (render())", seq_wall, seq_busy),
-                                 (f"runner, {args.concurrent} at once", run_wall, run_busy)):
+        for name, wall, busy in (
+            ("one after another (render())", seq_wall, seq_busy),
+            (f"runner, {args.concurrent} at once", run_wall, run_busy),
+        ):
             print(f"{name:34}{wall:8.1f}{args.jobs / wall * 60:10.1f}{busy:17.1f}{1 - busy / wall:16.0%}")
-        print(f"speed-up: {seq_wall / run_wall:.2f}x; the GPU lane never ran two jobs at once: "
-              f"max concurrent = {watch.max_concurrent}")
+        print(
+            f"speed-up: {seq_wall / run_wall:.2f}x; the GPU lane never ran two jobs at once: "
+            f"max concurrent = {watch.max_concurrent}"
+        )
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

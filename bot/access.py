@@ -11,43 +11,41 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
+from bot.config import BotConfig
+from bot.context import RiffcutContext
 from bot.texts import language_of, tr
-from riffcut.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def is_admin(settings: Settings, user_id: int | None) -> bool:
-    return user_id is not None and user_id in settings.admin_user_ids
+def is_admin(config: BotConfig, user_id: int | None) -> bool:
+    return user_id is not None and user_id in config.admin_user_ids
 
 
-def is_allowed(settings: Settings, user_id: int | None, chat_id: int | None) -> bool:
-    if is_admin(settings, user_id):
+def is_allowed(config: BotConfig, user_id: int | None, chat_id: int | None) -> bool:
+    if is_admin(config, user_id):
         return True
-    if not settings.allowed_user_ids and not settings.allowed_chat_ids:
+    if not config.allowed_user_ids and not config.allowed_chat_ids:
         return True
-    return (user_id is not None and user_id in settings.allowed_user_ids) or (
-        chat_id is not None and chat_id in settings.allowed_chat_ids
+    return (user_id is not None and user_id in config.allowed_user_ids) or (
+        chat_id is not None and chat_id in config.allowed_chat_ids
     )
 
 
-def quota_left(settings: Settings, user_id: int, jobs_today: int) -> int | None:
+def quota_left(config: BotConfig, user_id: int, jobs_today: int) -> int | None:
     """Jobs the user may still start today; None when there is no quota for them."""
-    if settings.daily_job_quota <= 0 or is_admin(settings, user_id):
+    if config.daily_job_quota <= 0 or is_admin(config, user_id):
         return None
-    return max(0, settings.daily_job_quota - jobs_today)
+    return max(0, config.daily_job_quota - jobs_today)
 
 
-async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def gate(update: Update, context: RiffcutContext) -> None:
     """Stops every update from someone not let in, after one polite answer."""
-    from bot.services import services
-
-    settings = services(context).settings
     user = update.effective_user
     chat = update.effective_chat
-    if is_allowed(settings, user.id if user else None, chat.id if chat else None):
+    if is_allowed(context.config, user.id if user else None, chat.id if chat else None):
         return
     lang = language_of(None, user.language_code if user else None)
     log.info("refused user %s in chat %s", user.id if user else None, chat.id if chat else None)

@@ -3,23 +3,28 @@
 It shows the applied prompt, the number of parts, the chosen part, each part's duration, the chosen part's
 time range, and the video's length and size. The numbers come from `engine.parts.plan`, the one part length
 rule. "Split-n-Generate" is offered only when the prompt, parts and chosen part are all valid; otherwise the
-card says what is missing, in the engine's own words.
+card says what is missing: each problem is a refusal (`problems_of`), worded in the member's language.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
 
-from bot.keyboards import card_keyboard, video_tag
-from bot.state import VideoChoice
+from bot import refusals
+from bot.callbacks import video_tag
+from bot.config import PartRule
+from bot.keyboards import card_keyboard
+from bot.refusals import words
+from bot.services import PromptCheck
 from bot.texts import human_size, tr
 from engine.errors import BadInput
 from engine.options import UserOptions
-from engine.parts import PartPlan, format_time, plan, valid_part_counts
+from engine.parts import PartPlan, plan, valid_part_counts
+from engine.words import format_time
+from storage.videos_repo import Choice
 
 PROMPT_SHOWN_CHARS = 300
 
@@ -29,7 +34,7 @@ class Card:
     text: str
     keyboard: InlineKeyboardMarkup
     ready: bool  # Split-n-Generate is offered
-    problems: tuple[str, ...]
+    problems: tuple[BadInput, ...]
 
 
 def seconds_text(value: float) -> str:
@@ -37,43 +42,32 @@ def seconds_text(value: float) -> str:
 
 
 def problems_of(
-    video: VideoChoice,
-    options: UserOptions,
-    check_prompt: Callable[[str], object],
-    min_s: float,
-    max_s: float,
-    lang: str,
-) -> tuple[PartPlan | None, list[str]]:
-    """The plan (None when the numbers are wrong) and, in words, everything that keeps Generate hidden."""
-    problems: list[str] = []
-    if not video.prompt:
-        problems.append(tr(lang, "missing_prompt"))
+    choice: Choice, options: UserOptions, check_prompt: PromptCheck, rule: PartRule
+) -> tuple[PartPlan | None, list[BadInput]]:
+    """The plan (None when the numbers are wrong) and every refusal that keeps Generate hidden."""
+    problems: list[BadInput] = []
+    if not choice.prompt:
+        problems.append(BadInput(refusals.MISSING_PROMPT))
     else:
         try:
-            check_prompt(video.prompt)
+            check_prompt(choice.prompt)
         except BadInput as exc:
-            problems.append(exc.message)
+            problems.append(exc)
     the_plan: PartPlan | None = None
     try:
-        the_plan = plan(video.duration, video.parts, video.part, min_s, max_s)
+        the_plan = plan(choice.video.duration, choice.parts, choice.part, rule.min_s, rule.max_s)
     except BadInput as exc:
-        problems.append(exc.message)
-    if options.remix is not None and video.has_audio is False:
-        problems.append(tr(lang, "missing_remix_audio"))
+        problems.append(exc)
+    if options.remix is not None and choice.video.has_audio is False:
+        problems.append(BadInput(refusals.MISSING_REMIX_AUDIO))
     return the_plan, problems
 
 
 def build_card(
-    lang: str,
-    video: VideoChoice,
-    options: UserOptions,
-    *,
-    owner: int,
-    check_prompt: Callable[[str], object],
-    min_s: float,
-    max_s: float,
+    lang: str, choice: Choice, options: UserOptions, *, owner: int, check_prompt: PromptCheck, rule: PartRule
 ) -> Card:
-    the_plan, problems = problems_of(video, options, check_prompt, min_s, max_s, lang)
+    the_plan, problems = problems_of(choice, options, check_prompt, rule)
+    video = choice.video
     lines = [
         tr(lang, "card_title"),
         tr(
@@ -85,8 +79,9 @@ def build_card(
             size=human_size(video.size_bytes),
         ),
     ]
-    if video.prompt:
-        shown = video.prompt if len(video.prompt) <= PROMPT_SHOWN_CHARS else video.prompt[:PROMPT_SHOWN_CHARS] + "…"
+    if choice.prompt:
+        prompt = choice.prompt
+        shown = prompt if len(prompt) <= PROMPT_SHOWN_CHARS else prompt[:PROMPT_SHOWN_CHARS] + "…"
         lines.append(tr(lang, "card_prompt", prompt=f"<i>{html.escape(shown)}</i>"))
     else:
         lines.append(tr(lang, "card_no_prompt"))
@@ -105,18 +100,17 @@ def build_card(
         )
     lines.append("")
     if problems:
-        lines.extend(f"⚠️ {html.escape(problem)}" for problem in problems)
+        lines.extend(f"⚠️ {html.escape(words(lang, problem))}" for problem in problems)
     else:
         lines.append(tr(lang, "card_ready"))
-    counts = valid_part_counts(video.duration, min_s, max_s)
     keyboard = card_keyboard(
         lang,
         owner=owner,
         tag=video_tag(video.file_unique_id),
-        parts=video.parts,
-        part=min(video.part, max(video.parts, 1)),
-        part_counts=counts,
+        parts=choice.parts,
+        part=min(choice.part, max(choice.parts, 1)),
+        part_counts=valid_part_counts(video.duration, rule.min_s, rule.max_s),
         can_generate=not problems,
-        needs_prompt=not video.prompt,
+        needs_prompt=not choice.prompt,
     )
     return Card("\n".join(lines), keyboard, not problems, tuple(problems))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiofiles
 import httpx
 from telegram import Bot, InputFile, InputMediaVideo, Message
 from telegram.constants import ParseMode
@@ -32,7 +33,7 @@ from bot.progress import flood_wait_seconds
 from bot.texts import human_size, tr
 from engine.options import SPECS, UserOptions
 from storage.database import Database
-from storage.jobs_repo import job_options, mark_delivered, record_sent
+from storage.jobs_repo import mark_delivered, record_sent
 from storage.models import Job, JobFile, utcnow
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,12 @@ def existing(path: object) -> Path | None:
     return Path(str(path)) if path and Path(str(path)).is_file() else None
 
 
+async def read_bytes(path: str | Path) -> bytes:
+    """A file's bytes, read without stalling the event loop (aiofiles reads in a worker thread)."""
+    async with aiofiles.open(path, "rb") as reader:
+        return await reader.read()
+
+
 @dataclass
 class Delivery:
     """One job's delivery to one chat."""
@@ -185,11 +192,11 @@ class Delivery:
 
     async def upload(self, path: str | Path) -> Path | InputFile:
         """What to upload: a local Bot API server takes the path itself (file://); otherwise the file's bytes,
-        read in a worker thread (given a Path, python-telegram-bot reads up to 50 MB inside the event loop)."""
+        read with aiofiles (given a Path, python-telegram-bot reads up to 50 MB inside the event loop)."""
         path = Path(path)
         if self.bot.local_mode:
             return path
-        return InputFile(await asyncio.to_thread(path.read_bytes), filename=path.name)
+        return InputFile(await read_bytes(path), filename=path.name)
 
     def fits(self, file: JobFile) -> bool:
         return file.size_bytes <= self.upload_limit
@@ -254,9 +261,9 @@ class Delivery:
             source: str | bytes = file.telegram_file_id if file is result and file.telegram_file_id else ""
             thumbnail: bytes | None = None
             if not source:
-                source = await asyncio.to_thread(Path(file.path).read_bytes)
+                source = await read_bytes(file.path)
                 thumb = existing(meta.get("thumbnail"))
-                thumbnail = await asyncio.to_thread(thumb.read_bytes) if thumb else None
+                thumbnail = await read_bytes(thumb) if thumb else None
             media.append(
                 InputMediaVideo(
                     media=source,
@@ -321,7 +328,7 @@ class Delivery:
 
     async def run(self) -> None:
         job = self.job
-        options = job_options(job)
+        options = job.options
         by_kind: dict[str, list[JobFile]] = {}
         for file in job.files:
             by_kind.setdefault(file.kind, []).append(file)

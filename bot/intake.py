@@ -1,4 +1,4 @@
-"""A video arrives: recognise it, check its size before downloading, probe it, apply the part length rule.
+"""A video arrives: recognise it, check its size before downloading, probe it, apply the part length rule, keep it.
 
 Accepted: a video, a file with a video type, a round video note, and an animation (a sound-less MP4 that
 Telegram turned into a GIF). The size is checked against the 20 MB download limit before anything is
@@ -17,12 +17,16 @@ from pathlib import Path
 
 from telegram import Bot, Message
 
+from bot import refusals
+from bot.config import PartRule
+from bot.context import RiffcutContext
 from bot.download import download, safe_name
-from bot.texts import tr
+from bot.who import Who
 from engine.errors import BadInput
 from engine.parts import check_part_count, valid_part_counts
 from engine.probe import VideoInfo, probe
-from storage.videos_repo import VideoRecord
+from storage.video_ref import VideoRef
+from storage.videos_repo import set_current_video
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +35,9 @@ VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".3gp", ".ts"
 
 @dataclass(frozen=True)
 class Incoming:
-    """A video-like attachment of a message, as Telegram describes it."""
+    """A video-like attachment of a message: the video as Telegram describes it (not probed yet), and its kind."""
 
-    file_id: str
-    file_unique_id: str
-    file_name: str | None
-    size: int | None
+    video: VideoRef
     kind: str  # video, document, video_note, animation
 
 
@@ -44,16 +45,16 @@ def attachment(message: Message) -> Incoming | None:
     """The message's video-like attachment; None when it has none (a document is checked by `is_video`)."""
     if message.video is not None:
         v = message.video
-        return Incoming(v.file_id, v.file_unique_id, v.file_name or "video.mp4", v.file_size, "video")
+        return Incoming(VideoRef(v.file_id, v.file_unique_id, v.file_name or "video.mp4", v.file_size), "video")
     if message.video_note is not None:
         n = message.video_note
-        return Incoming(n.file_id, n.file_unique_id, "video-note.mp4", n.file_size, "video_note")
+        return Incoming(VideoRef(n.file_id, n.file_unique_id, "video-note.mp4", n.file_size), "video_note")
     if message.animation is not None:
         a = message.animation
-        return Incoming(a.file_id, a.file_unique_id, a.file_name or "animation.mp4", a.file_size, "animation")
+        return Incoming(VideoRef(a.file_id, a.file_unique_id, a.file_name or "animation.mp4", a.file_size), "animation")
     if message.document is not None:
         d = message.document
-        return Incoming(d.file_id, d.file_unique_id, d.file_name, d.file_size, "document")
+        return Incoming(VideoRef(d.file_id, d.file_unique_id, d.file_name, d.file_size), "document")
     return None
 
 
@@ -71,10 +72,11 @@ def human_limit(limit: int) -> str:
     return f"{limit >> 20} MB"
 
 
-def check_size(incoming: Incoming, limit: int | None, lang: str) -> None:
+def check_size(incoming: Incoming, limit: int | None) -> None:
     """Refuse, before downloading, a file over the download limit (None: no limit, a local Bot API server)."""
-    if limit is not None and incoming.size is not None and incoming.size > limit:
-        raise BadInput(tr(lang, "too_big", size=f"{incoming.size / (1 << 20):.1f} MB", limit=human_limit(limit)))
+    size = incoming.video.size_bytes
+    if limit is not None and size is not None and size > limit:
+        raise BadInput(refusals.TOO_BIG, size=f"{size / (1 << 20):.1f} MB", limit=human_limit(limit))
 
 
 def fresh_folder(root: Path) -> Path:
@@ -87,31 +89,45 @@ async def fetch_and_probe(bot: Bot, incoming: Incoming, temp_root: Path) -> Vide
     folder; BadInput for anything that is not a usable video."""
     folder = fresh_folder(temp_root)
     try:
-        path = await download(bot, incoming.file_id, folder / safe_name(incoming.file_name), copy_local=False)
+        path = await download(
+            bot, incoming.video.file_id, folder / safe_name(incoming.video.file_name), copy_local=False
+        )
         return await probe(path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def first_parts(info: VideoInfo, wanted: int, min_s: float, max_s: float) -> int:
+def first_parts(info: VideoInfo, wanted: int, rule: PartRule) -> int:
     """The number of parts a new video starts with: `wanted` when it fits, else the smallest that does.
 
     BadInput (the rule's sentence) when no number of parts fits this video at all.
     """
-    counts = valid_part_counts(info.duration, min_s, max_s)
+    counts = valid_part_counts(info.duration, rule.min_s, rule.max_s)
     if not counts:
-        check_part_count(info.duration, 1, min_s, max_s)  # raises with the right words
+        check_part_count(info.duration, 1, rule.min_s, rule.max_s)  # raises with the right words
     return wanted if wanted in counts else counts.start
 
 
-def record_of(incoming: Incoming, info: VideoInfo) -> VideoRecord:
-    return VideoRecord(
-        file_id=incoming.file_id,
-        file_unique_id=incoming.file_unique_id,
-        file_name=incoming.file_name,
-        size_bytes=incoming.size or info.size_bytes,
-        duration=info.duration,
-        width=info.width,
-        height=info.height,
-        has_audio=info.audio_codec is not None,
+async def accept_video(context: RiffcutContext, me: Who, incoming: Incoming) -> VideoRef:
+    """Download, probe, store as the current video with a fitting number of parts; BadInput when unusable."""
+    svc = context.services
+    config = svc.config
+    check_size(incoming, config.download_limit)
+    info = await fetch_and_probe(context.bot, incoming, config.temporary_directory / "intake")
+    parts = first_parts(info, 1, config.part_rule)
+    video = incoming.video.probed(info)
+    async with svc.locks.hold(me.chat_id, me.user_id):
+        await set_current_video(
+            svc.db, me.chat_id, me.user_id, video, parts=parts, telegram_language=me.telegram_language
+        )
+    log.info(
+        "user %s in chat %s sent a %s: %.2f s %dx%d, %s bytes",
+        me.user_id,
+        me.chat_id,
+        incoming.kind,
+        info.duration,
+        info.width,
+        info.height,
+        info.size_bytes,
     )
+    return video

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
-
-from bot.handlers import choices, start, video
-from bot.settings_menu import menu_button, open_menu, set_command
+from bot.access import gate
+from bot.callbacks import CardPress, ForgetPress, JobPress, MenuPress
+from bot.context import RiffcutApp
+from bot.handlers import admin, choices, errors, generate, groups, jobs, privacy, settings, start, video
 
 VIDEO_LIKE = filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.ALL
 NOT_VIDEO = filters.PHOTO | filters.AUDIO | filters.VOICE | filters.Sticker.ALL | filters.CONTACT | filters.LOCATION
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    from bot import groups
-    from bot.handlers import admin, generate, jobs, privacy
-
+def register(application: RiffcutApp) -> None:
     add = application.add_handler
-    # Buttons
-    add(CallbackQueryHandler(choices.card_button, pattern=r"^k\|"))
-    add(CallbackQueryHandler(menu_button, pattern=r"^s\|"))
-    add(CallbackQueryHandler(jobs.job_button, pattern=r"^j\|"))
-    add(CallbackQueryHandler(privacy.forget_button, pattern=r"^f\|"))
+    add(TypeHandler(Update, gate), group=-1)
+    # Buttons, by their callback data's kind (bot.callbacks)
+    add(CallbackQueryHandler(choices.card_button, pattern=CardPress.matches))
+    add(CallbackQueryHandler(settings.menu_button, pattern=MenuPress.matches))
+    add(CallbackQueryHandler(jobs.job_button, pattern=JobPress.matches))
+    add(CallbackQueryHandler(privacy.forget_button, pattern=ForgetPress.matches))
     # Commands (also `/cmd@ThisBot` in groups)
     add(CommandHandler("start", start.start))
     add(CommandHandler("help", start.help_command))
@@ -33,8 +32,8 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(CommandHandler("status", choices.status_command))
     add(CommandHandler("cancel", jobs.cancel_command))
     add(CommandHandler("history", jobs.history_command))
-    add(CommandHandler("settings", open_menu))
-    add(CommandHandler("set", set_command))
+    add(CommandHandler("settings", settings.open_menu))
+    add(CommandHandler("set", settings.set_command))
     add(CommandHandler("forget", privacy.forget_command))
     add(CommandHandler("queue", admin.queue_command))
     add(CommandHandler("stats", admin.stats_command))
@@ -51,3 +50,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, choices.prompt_text))
     add(MessageHandler(filters.ChatType.PRIVATE & NOT_VIDEO, video.not_a_video))
     add(MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, privacy.unknown_command))
+    application.add_error_handler(errors.on_error)

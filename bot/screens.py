@@ -3,49 +3,33 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import CallbackContext
 
 from bot.card import Card, build_card
-from bot.services import Services, services
-from bot.state import VideoChoice
+from bot.context import RiffcutContext
+from bot.services import Services
 from bot.texts import tr
 from bot.who import Who
-from storage.videos_repo import get_current_video
+from storage.videos_repo import Choice, get_current_video
 
 log = logging.getLogger(__name__)
 
 
-def check_prompt(svc: Services, text: str) -> object:
-    """The model's tokenizer decides whether a prompt fits (BadInput when it does not)."""
-    if svc.generator is None:
-        raise RuntimeError("the model is not loaded")
-    return svc.generator.check_prompt(text)
+async def current_choice(svc: Services, me: Who) -> Choice | None:
+    return await get_current_video(svc.db, me.chat_id, me.user_id)
 
 
-async def current_choice(svc: Services, me: Who) -> VideoChoice | None:
-    row = await get_current_video(svc.db, me.chat_id, me.user_id)
-    return VideoChoice.of(row) if row is not None else None
-
-
-def card_for(svc: Services, me: Who, video: VideoChoice) -> Card:
+def card_for(svc: Services, me: Who, choice: Choice) -> Card:
     return build_card(
-        me.lang,
-        video,
-        me.options,
-        owner=me.user_id,
-        check_prompt=lambda text: check_prompt(svc, text),
-        min_s=svc.settings.min_part_seconds,
-        max_s=svc.settings.max_part_seconds,
+        me.lang, choice, me.options, owner=me.user_id, check_prompt=svc.check_prompt, rule=svc.config.part_rule
     )
 
 
 async def show_card(
-    context: CallbackContext[Any, Any, Any, Any],
+    context: RiffcutContext,
     me: Who,
     *,
     reply_to: Message | None = None,
@@ -53,9 +37,9 @@ async def show_card(
     notice: str | None = None,
 ) -> Message | None:
     """Edit `edit` into the card, or send it as a reply to `reply_to`; 'no video' when there is none."""
-    svc = services(context)
-    video = await current_choice(svc, me)
-    if video is None:
+    svc = context.services
+    choice = await current_choice(svc, me)
+    if choice is None:
         text = tr(me.lang, "card_none")
         if notice:
             text = f"{notice}\n\n{text}"
@@ -65,7 +49,7 @@ async def show_card(
         if reply_to is not None:
             return await reply_to.reply_text(text)
         return await context.bot.send_message(me.chat_id, text)
-    card = card_for(svc, me, video)
+    card = card_for(svc, me, choice)
     text = f"{notice}\n\n{card.text}" if notice else card.text
     if edit is not None:
         try:

@@ -2,8 +2,9 @@
 
 `tr(lang, key, **values)` picks the language's text and fills it in; a key missing in Russian falls back to
 English. The language is the user's `language` setting, else Telegram's `language_code` (see `language_of`).
-Setting names, ranges and refusal words come from `engine.options.SPECS`; messages of `BadInput` errors are
-the engine's own (English) sentences and are shown as they are.
+Setting names, ranges and refusal words come from `engine.options.SPECS`. The bot's own refusals are keys here
+(their code is the key, see bot.refusals); the engine's and storage's refusals are shown in their English until
+their codes get a translation here (`bot.refusals.words`).
 """
 
 from __future__ import annotations
@@ -76,10 +77,11 @@ EN: dict[str, str] = {
     "usage_parts": "Send the number after the command, e.g. <code>/parts 3</code>.",
     "usage_part": "Send the part's number after the command, e.g. <code>/part 2</code>.",
     "usage_set": "Use <code>/set NAME VALUE</code>, e.g. <code>/set steps 30</code>. Settings: {names}.",
-    "part_out_of_range": "The chosen part must be 1 to {parts}; {value} is not.",
+    "chosen_part_out_of_range": "The chosen part must be 1 to {parts}; {value} is not.",
     "not_a_number": "{what} must be a whole number; '{value}' is not.",
     "no_video": "Send me a video first.",
     "stale_card": "This card is about an earlier video; here is the current one.",
+    "button_unknown": "This button is not one I know (it may be from an older version of me); send /status.",
     # --- intake -----------------------------------------------------------------------------------
     "not_video": "That is not a video: send an MP4, MOV, WebM or another video file.",
     "too_big": (
@@ -87,6 +89,8 @@ EN: dict[str, str] = {
         "video, or ask the operator to run a local Bot API server, which lifts the limit."
     ),
     "checking": "Checking your video…",
+    "download_too_big": "This video is over the {limit} MB a bot can download from Telegram.",
+    "download_refused": "Telegram would not give me this video ({reason}); please send it again.",
     # --- settings ---------------------------------------------------------------------------------
     "settings_title": "<b>Settings</b> (each one also works as <code>/set NAME VALUE</code>)",
     "settings_pick": (
@@ -228,16 +232,19 @@ RU: dict[str, str] = {
     "usage_parts": "Напишите число после команды, напр. <code>/parts 3</code>.",
     "usage_part": "Напишите номер части после команды, напр. <code>/part 2</code>.",
     "usage_set": "Формат: <code>/set ИМЯ ЗНАЧЕНИЕ</code>, напр. <code>/set steps 30</code>. Настройки: {names}.",
-    "part_out_of_range": "Номер части должен быть от 1 до {parts}; {value} не подходит.",
+    "chosen_part_out_of_range": "Номер части должен быть от 1 до {parts}; {value} не подходит.",
     "not_a_number": "{what}: нужно целое число; «{value}» — не число.",
     "no_video": "Сначала пришлите видео.",
     "stale_card": "Эта карточка о прежнем видео; вот текущее.",
+    "button_unknown": "Эту кнопку я не знаю (возможно, она от моей прежней версии); пришлите /status.",
     "not_video": "Это не видео: пришлите MP4, MOV, WebM или другой видеофайл.",
     "too_big": (
         "Видео весит {size}, больше {limit}, которые бот может скачать из Telegram. Пришлите видео короче или "
         "меньше, или попросите оператора запустить локальный Bot API сервер: он снимает этот предел."
     ),
     "checking": "Проверяю видео…",
+    "download_too_big": "Это видео больше {limit} МБ, которые бот может скачать из Telegram.",
+    "download_refused": "Telegram не отдал мне это видео ({reason}); пришлите его ещё раз.",
     "settings_title": "<b>Настройки</b> (каждая также работает как <code>/set ИМЯ ЗНАЧЕНИЕ</code>)",
     "settings_pick": (
         "<b>{title}</b>: сейчас <b>{value}</b>\n{help}\nДопустимо: {allowed}.\n"

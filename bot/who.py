@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, TypeVar
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
-from telegram.ext import CallbackContext
 
-from bot.keyboards import Callback, parse
-from bot.services import Services, services
+from bot.callbacks import ForgetPress, MenuPress
+from bot.context import RiffcutContext
+from bot.services import Services
 from bot.texts import language_of, tr
 from engine.options import UserOptions
 from storage.options_repo import get_options
@@ -26,13 +26,12 @@ class Who:
     telegram_language: str | None
 
 
-async def who(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> Who:
-    svc = services(context)
+async def who(update: Update, context: RiffcutContext) -> Who:
     chat = update.effective_chat
     user = update.effective_user
     if chat is None or user is None:
         raise ValueError("an update with no chat or user")
-    options = await get_options(svc.db, user.id)
+    options = await get_options(context.services.db, user.id)
     return Who(
         chat_id=chat.id,
         user_id=user.id,
@@ -56,23 +55,26 @@ async def who_again(svc: Services, me: Who) -> Who:
     )
 
 
+Owned = TypeVar("Owned", MenuPress, ForgetPress)
+
+
 @dataclass(frozen=True)
-class OwnPress:
-    """A press on a menu that belongs to one member (its callback data's first field is their id)."""
+class OwnPress(Generic[Owned]):
+    """A press on a menu that belongs to one member (its callback data names its owner)."""
 
     query: CallbackQuery
     message: Message
-    data: Callback
+    press: Owned
     me: Who
 
 
-async def own_press(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> OwnPress | None:
+async def own_press(update: Update, context: RiffcutContext, kind: type[Owned]) -> OwnPress[Owned] | None:
     """The press, or None (after telling the presser whose menu it is) when someone else's menu was pressed."""
     query = update.callback_query
     assert query is not None and isinstance(query.message, Message)
-    data = parse(query.data)
+    press = kind.decode(query.data)
     me = await who(update, context)
-    if data.field(0) != str(me.user_id):
+    if press.owner != me.user_id:
         await query.answer(tr(me.lang, "not_your_menu"), show_alert=True)
         return None
-    return OwnPress(query, query.message, data, me)
+    return OwnPress(query, query.message, press, me)

@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 
 import ffmpeg
 
-from engine.errors import BadInput, EngineFailure
+from engine import refusals
+from engine.errors import BadInput, EngineFailure, FfmpegError, FfmpegTimeout
 
 log = logging.getLogger(__name__)
 
@@ -42,19 +43,6 @@ STDERR_TAIL = 2000
 READ_CHUNK = 1 << 16
 
 
-class FfmpegError(EngineFailure):
-    """ffmpeg or ffprobe exited with an error; `stderr` keeps what it said."""
-
-    def __init__(self, message: str, returncode: int | None, stderr: str) -> None:
-        super().__init__(message)
-        self.returncode = returncode
-        self.stderr = stderr
-
-
-class FfmpegTimeout(EngineFailure):
-    """ffmpeg or ffprobe ran past its time limit and was stopped."""
-
-
 def _tail(text: str) -> str:
     text = text.strip()
     return text if len(text) <= STDERR_TAIL else "..." + text[-STDERR_TAIL:]
@@ -70,9 +58,9 @@ def input_path(path: str | Path) -> str:
     """An existing regular file as an absolute path string; BadInput when it is missing or not a file."""
     p = Path(path).expanduser()
     if not p.exists():
-        raise BadInput(f"There is no file at {path}.")
+        raise BadInput(refusals.NO_SUCH_FILE, path=str(path))
     if not p.is_file():
-        raise BadInput(f"{path} is not a file.")
+        raise BadInput(refusals.NOT_A_FILE, path=str(path))
     return str(p.resolve())
 
 

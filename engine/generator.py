@@ -32,23 +32,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from engine import refusals
 from engine import spectrogram as sp
 from engine.errors import BadInput, EngineFailure, OutOfGpuMemory
-from engine.options import (
-    GUIDANCE_DEFAULT,
-    SCHEDULERS,
-    SPECS_BY_NAME,
-    STEPS_DEFAULT,
-    UserOptions,
-    WindowMode,
-    min_steps_for_strength,
-)
+from engine.options import SCHEDULERS, SPECS_BY_NAME, UserOptions, min_steps_for_strength
 
 log = logging.getLogger(__name__)
 
@@ -63,42 +57,31 @@ def negative_prompt_ignored(guidance: float, negative: str) -> bool:
     return bool(negative.strip()) and guidance <= 1.0
 
 
+class PartSound(StrEnum):
+    """The part's own sound, which remix mode starts from."""
+
+    OK = "ok"
+    NONE = "none"  # no audio stream
+    SILENT = "silent"
+
+    @classmethod
+    def of(cls, audio: np.ndarray | None) -> PartSound:
+        if audio is None or audio.size == 0:
+            return cls.NONE
+        return cls.SILENT if float(np.max(np.abs(audio))) < 1e-6 else cls.OK
+
+
 @dataclass(frozen=True)
 class GenerationRequest:
-    """What to make. `source_audio` (mono float32 at `sp.OUTPUT_RATE`) is the part's own sound, for remix mode."""
+    """What to make: the prompt, how long, with which of the user's settings (negative prompt, steps, guidance,
+    scheduler, windows, remix; the seed is `seed`, never `options.seed`). `source_audio` (mono float32 at
+    `sp.OUTPUT_RATE`) is the part's own sound, for remix mode."""
 
     prompt: str
     duration: float  # seconds of audio wanted
-    negative: str = ""
-    steps: int = STEPS_DEFAULT
-    guidance: float = GUIDANCE_DEFAULT
+    options: UserOptions = field(default_factory=UserOptions)
     seed: int = 0
-    scheduler: str = "dpm"
-    windows: WindowMode = "batch"
-    remix: float | None = None
     source_audio: np.ndarray | None = field(default=None, repr=False, compare=False)
-
-    @classmethod
-    def from_options(
-        cls,
-        prompt: str,
-        duration: float,
-        options: UserOptions,
-        seed: int,
-        source_audio: np.ndarray | None = None,
-    ) -> GenerationRequest:
-        return cls(
-            prompt=prompt,
-            duration=duration,
-            negative=options.negative,
-            steps=options.steps,
-            guidance=options.guidance,
-            seed=seed,
-            scheduler=options.scheduler,
-            windows=options.windows,
-            remix=options.remix,
-            source_audio=source_audio,
-        )
 
     @property
     def samples(self) -> int:
@@ -153,7 +136,7 @@ class WindowPlan:
 def plan_windows(duration: float, max_image_width: int) -> WindowPlan:
     """The fewest equal windows, each at most `max_image_width` columns, covering `duration` with crossfades."""
     if not duration > 0:
-        raise BadInput("The music must last more than 0 seconds.")
+        raise BadInput(refusals.MUSIC_TOO_SHORT)
     samples = sp.samples_for_seconds(duration)
     width = sp.columns_for_seconds(duration)
     if width <= max_image_width:
@@ -161,7 +144,7 @@ def plan_windows(duration: float, max_image_width: int) -> WindowPlan:
     overlap = round(CROSSFADE_SECONDS * sp.OUTPUT_RATE)
     longest = sp.samples_for_columns(max_image_width)
     if longest <= 2 * overlap:
-        raise BadInput(f"MAX_IMAGE_WIDTH {max_image_width} is too narrow to join windows; use at least 64.")
+        raise BadInput(refusals.IMAGE_WIDTH_TOO_NARROW, width=max_image_width)
     count = math.ceil((samples - overlap) / (longest - overlap))
     while True:
         each = math.ceil((samples + (count - 1) * overlap) / count)
@@ -204,7 +187,9 @@ def _scheduler(name: str, config: Any) -> Any:
         "pndm": "PNDMScheduler",
     }
     if name not in classes:
-        raise BadInput(f"Scheduler must be one of {', '.join(SCHEDULERS)}.")
+        raise BadInput(
+            refusals.SETTING_NOT_A_CHOICE, setting="scheduler", title="Scheduler", allowed=", ".join(SCHEDULERS)
+        )
     return getattr(diffusers, classes[name]).from_config(config)
 
 
@@ -386,79 +371,53 @@ class Generator:
         """Tokens the model's own tokenizer makes of `text`, with the start and end tokens."""
         return len(self.tokenizer(text, truncation=False).input_ids)
 
-    def check_prompt(self, text: str, what: str = "prompt") -> str:
+    def _tokens_fit(self, text: str) -> tuple[int, bool]:
+        count = self.prompt_tokens(text)
+        return count, count <= self.max_prompt_tokens
+
+    def check_prompt(self, text: str) -> str:
         """The prompt, stripped; BadInput when empty or longer than the text encoder takes (never truncated)."""
         stripped = " ".join(text.split())
         if not stripped:
-            raise BadInput(f"The {what} is empty: describe the music in a few words.")
-        count = self.prompt_tokens(stripped)
-        if count > self.max_prompt_tokens:
-            raise BadInput(
-                f"The {what} is too long: it makes {count} tokens and the model takes at most "
-                f"{self.max_prompt_tokens} (start and end included); shorten it."
-            )
+            raise BadInput(refusals.PROMPT_EMPTY)
+        count, fits = self._tokens_fit(stripped)
+        if not fits:
+            raise BadInput(refusals.PROMPT_TOO_LONG, count=count, limit=self.max_prompt_tokens)
         return stripped
 
     def check_request(self, request: GenerationRequest) -> WindowPlan:
         """Every refusal `generate` would make, made up front: returns the window plan."""
-        sound = request.source_audio
-        if sound is None or sound.size == 0:
-            state = "none"
-        elif float(np.max(np.abs(sound))) < 1e-6:
-            state = "silent"
-        else:
-            state = "ok"
-        return self.check_settings(
-            request.prompt,
-            request.duration,
-            negative=request.negative,
-            steps=request.steps,
-            guidance=request.guidance,
-            scheduler=request.scheduler,
-            windows=request.windows,
-            remix=request.remix,
-            sound=state,
-        )
+        return self.check(request.prompt, request.duration, request.options, PartSound.of(request.source_audio))
 
-    def check_settings(
-        self,
-        prompt: str,
-        duration: float,
-        *,
-        negative: str = "",
-        steps: int = STEPS_DEFAULT,
-        guidance: float = GUIDANCE_DEFAULT,
-        scheduler: str = "dpm",
-        windows: WindowMode = "batch",
-        remix: float | None = None,
-        sound: str = "ok",
-    ) -> WindowPlan:
-        """The refusals of a request before any work: prompt, duration, remix and chained step counts.
-
-        `sound` is the part's own sound for remix: "ok", "none" (no audio stream) or "silent".
-        """
+    def check(self, prompt: str, duration: float, options: UserOptions, sound: PartSound = PartSound.OK) -> WindowPlan:
+        """The refusals of a request before any work: prompt and negative prompt, steps and guidance, the
+        duration, remix of a part without sound, the remix and chained step counts, the scheduler."""
         self.check_prompt(prompt)
-        if negative.strip():
-            self.check_prompt(negative, "negative prompt")
+        negative = " ".join(options.negative.split())
+        if negative:
+            count, fits = self._tokens_fit(negative)
+            if not fits:
+                raise BadInput(refusals.NEGATIVE_TOO_LONG, count=count, limit=self.max_prompt_tokens)
+        steps, remix = options.steps, options.remix
         SPECS_BY_NAME["steps"].check(steps)
-        SPECS_BY_NAME["guidance"].check(guidance)
+        SPECS_BY_NAME["guidance"].check(options.guidance)
         plan = plan_windows(duration, self.max_image_width)
         if remix is not None:
-            if sound == "none":
-                raise BadInput("This part has no sound, so it cannot be remixed; turn remix off.")
-            if sound == "silent":
-                raise BadInput("This part is silent, so it cannot be remixed; turn remix off.")
+            if sound is PartSound.NONE:
+                raise BadInput(refusals.REMIX_NO_SOUND)
+            if sound is PartSound.SILENT:
+                raise BadInput(refusals.REMIX_SILENT)
             if int(steps * remix) < 1:
                 raise BadInput(
-                    f"Remix strength {remix:g} with {steps} steps runs no diffusion step "
-                    f"(img2img runs steps x strength of them): use at least {min_steps_for_strength(remix)} steps."
+                    refusals.REMIX_TOO_FEW_STEPS, strength=remix, steps=steps, min_steps=min_steps_for_strength(remix)
                 )
-        elif windows == "chained" and plan.count > 1 and int(steps * CHAIN_STRENGTH) < 1:
+        elif options.windows == "chained" and plan.count > 1 and int(steps * CHAIN_STRENGTH) < 1:
             raise BadInput(
-                f"Chained windows run img2img at strength {CHAIN_STRENGTH:g}: use at least "
-                f"{min_steps_for_strength(CHAIN_STRENGTH)} steps."
+                refusals.CHAINED_TOO_FEW_STEPS,
+                strength=CHAIN_STRENGTH,
+                min_steps=min_steps_for_strength(CHAIN_STRENGTH),
             )
-        _scheduler(scheduler, self._scheduler_config)
+        _scheduler(options.scheduler, self._scheduler_config)
         return plan
 
     async def generate(self, request: GenerationRequest, on_progress: ProgressCallback | None = None) -> np.ndarray:
@@ -525,23 +484,24 @@ class Generator:
         stop: threading.Event,
     ) -> list[np.ndarray]:
         """The windows' images (512 x width x 3, uint8), in order."""
+        options = request.options
         common: dict[str, Any] = {
             "prompt": request.prompt,
-            "negative_prompt": request.negative.strip() or None,
-            "num_inference_steps": request.steps,
-            "guidance_scale": request.guidance,
+            "negative_prompt": options.negative.strip() or None,
+            "num_inference_steps": options.steps,
+            "guidance_scale": options.guidance,
             "output_type": "np",
         }
-        if request.remix is not None:
+        if options.remix is not None:
             sources = self._remix_sources(request, plan)
             passes = [list(range(i, min(i + BATCH_WINDOWS, plan.count))) for i in range(0, plan.count, BATCH_WINDOWS)]
-            per_pass = int(request.steps * request.remix)
-        elif request.windows == "chained":
+            per_pass = int(options.steps * options.remix)
+        elif options.windows == "chained":
             passes = [[i] for i in range(plan.count)]
-            per_pass = request.steps
+            per_pass = options.steps
         else:
             passes = [list(range(i, min(i + BATCH_WINDOWS, plan.count))) for i in range(0, plan.count, BATCH_WINDOWS)]
-            per_pass = request.steps
+            per_pass = options.steps
         planned = per_pass * len(passes)  # an estimate until each pass knows its real timesteps
         images: list[np.ndarray] = []
         done = 0
@@ -563,15 +523,15 @@ class Generator:
                 return tensors
 
             kwargs = dict(common, generator=generators, callback_on_step_end=on_step)
-            self._set_scheduler(request.scheduler)
-            if request.remix is not None:
+            self._set_scheduler(options.scheduler)
+            if options.remix is not None:
                 result = self.img2img(
                     image=[sources[i] for i in windows],
-                    strength=request.remix,
+                    strength=options.remix,
                     num_images_per_prompt=1,
                     **_batched(kwargs, len(windows)),
                 )
-            elif request.windows == "chained" and number > 0:
+            elif options.windows == "chained" and number > 0:
                 previous = _to_pil(images[-1])
                 result = self.img2img(image=previous, strength=CHAIN_STRENGTH, **_batched(kwargs, 1))
             else:

@@ -13,8 +13,12 @@ import re
 import shutil
 from dataclasses import dataclass
 
+import torch
+
+from engine import refusals
 from engine.errors import MissingTool
 from engine.ffmpeg_process import FFMPEG, FFPROBE, run, tools_available
+from engine.generator import resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +26,6 @@ MIN_FFMPEG = (5, 1)
 # libavutil's version in FFmpeg 5.1: the test for a build from git, which prints no release ("N-113000-g...").
 MIN_LIBAVUTIL = (57, 28)
 VERSION_TIMEOUT_S = 30.0
-INSTALL_HINT = "install FFmpeg 5.1 or later (Debian 12: apt-get install ffmpeg), or put it first on PATH"
 
 _NAME = re.compile(r"^ffmpeg version (\S+)", re.MULTILINE)
 _RELEASE = re.compile(r"^n?(\d+)\.(\d+)")  # "5.1.9-0+deb12u1", "n7.1", "7.0.2-static", "6.0"
@@ -49,7 +52,7 @@ def parse_ffmpeg_version(output: str) -> FfmpegVersion:
     """The version in the text of `ffmpeg -version`; MissingTool when it is not FFmpeg's."""
     name = _NAME.search(output)
     if name is None:
-        raise MissingTool(f"{FFMPEG} on PATH does not say it is FFmpeg; {INSTALL_HINT}.")
+        raise MissingTool(refusals.FFMPEG_NOT_FFMPEG, tool=FFMPEG)
     release = _RELEASE.match(name.group(1))
     avutil = _LIBAVUTIL.search(output)
     return FfmpegVersion(
@@ -62,7 +65,7 @@ def parse_ffmpeg_version(output: str) -> FfmpegVersion:
 async def ffmpeg_version() -> FfmpegVersion:
     """The version of the ffmpeg on PATH; MissingTool when ffmpeg or ffprobe is not installed."""
     if not tools_available():
-        raise MissingTool(f"{FFMPEG} and {FFPROBE} are not both on PATH; {INSTALL_HINT}.")
+        raise MissingTool(refusals.FFMPEG_MISSING, ffmpeg=FFMPEG, ffprobe=FFPROBE)
     stdout = await run([FFMPEG, "-version"], timeout=VERSION_TIMEOUT_S)
     return parse_ffmpeg_version(stdout.decode("utf-8", "replace"))
 
@@ -70,22 +73,18 @@ async def ffmpeg_version() -> FfmpegVersion:
 def require_recent(version: FfmpegVersion) -> None:
     """MissingTool, in one line, when `version` is older than FFmpeg 5.1."""
     if not version.recent_enough:
-        raise MissingTool(f"ffmpeg {version.name} is too old: Riffcut needs FFmpeg 5.1 or later; {INSTALL_HINT}.")
+        raise MissingTool(refusals.FFMPEG_TOO_OLD, version=version.name)
 
 
 def device_line(wanted: str) -> str:
-    """One line naming the device diffusion will run on, for DEVICE=`wanted` (imports torch: call in a thread)."""
-    import torch
-
-    from engine.generator import resolve_device
-
+    """One line naming the device diffusion will run on, for DEVICE=`wanted` (starts CUDA: call in a thread)."""
     device = resolve_device(wanted)
     if device.type != "cuda":
         return f"GPU: none, diffusion runs on {device.type} (DEVICE={wanted}, torch {torch.__version__})"
     index = torch.cuda.current_device() if device.index is None else device.index
     count = torch.cuda.device_count()
     if index >= count:
-        raise MissingTool(f"DEVICE={wanted}, but this machine has {count} CUDA device(s): cuda:0 to cuda:{count - 1}.")
+        raise MissingTool(refusals.NO_SUCH_CUDA_DEVICE, device=wanted, count=count, last=count - 1)
     props = torch.cuda.get_device_properties(index)
     return (
         f"GPU: cuda:{index} {props.name}, {props.total_memory / 2**30:.1f} GiB, "

@@ -1,4 +1,4 @@
-"""The media settings engine functions' callers pass on (built from `Settings.media_config()`)."""
+"""The media settings engine functions' callers pass on (the composition root builds it: `Settings.media_config()`)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,8 @@
 A small file can hold a great deal of work: 1.5 million 2x2 frames in 19.5 MB, a 16000x16000 picture in 751 KB,
 three hours in 139 KB. `check_video` refuses such a video once it is probed (the probe itself stops reading at
 `max_frames` packets and after `probe_seconds`: see `engine.probe.probe`), and `engine.parts` refuses more than
-`max_parts` parts. Each refusal is `LimitExceeded` (a `BadInput`) whose one sentence states the limit, and whose
-`limit` is the name of the setting (MAX_VIDEO_SECONDS, ...) that raises it.
+`max_parts` parts. Each refusal is `LimitExceeded` (a `BadInput`, its codes in `engine.refusals`) whose one
+sentence states the limit, and whose `limit` is the name of the setting (MAX_VIDEO_SECONDS, ...) that raises it.
 
 Defaults, and why:
 - 600 s of video. The bot downloads at most 20 MB, which over 10 minutes is still watchable video; every
@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from engine import refusals
 from engine.errors import LimitExceeded
-from engine.timecode import format_time
 
 
 class Limit(StrEnum):
@@ -55,10 +55,6 @@ class MediaLimits:
     probe_seconds: float = 30.0
 
 
-def _megapixels(pixels: float) -> str:
-    return f"{pixels / 1e6:.1f} megapixels"
-
-
 def check_video(
     duration: float, width: int, height: int, frames: int, limits: MediaLimits, what: str = "The video"
 ) -> None:
@@ -66,58 +62,50 @@ def check_video(
 
     `frames` 0 means unknown and is not checked.
     """
-    size = f"{width}x{height} pixels"
     if duration > limits.max_seconds:
         raise LimitExceeded(
-            f"{what} lasts {format_time(duration)}; the longest video accepted is {format_time(limits.max_seconds)}.",
-            limit=Limit.VIDEO_SECONDS, value=duration, allowed=limits.max_seconds,
-        )  # fmt: skip
+            refusals.VIDEO_TOO_LONG, limit=Limit.VIDEO_SECONDS, value=duration, allowed=limits.max_seconds, what=what
+        )
     if frames > limits.max_frames:
         raise too_many_frames(what, frames, limits)
     if width * height > limits.max_pixels:
         raise LimitExceeded(
-            f"{what} is {size} ({_megapixels(width * height)}); the largest picture accepted is "
-            f"{_megapixels(limits.max_pixels)}.",
+            refusals.VIDEO_TOO_MANY_PIXELS,
             limit=Limit.VIDEO_PIXELS, value=width * height, allowed=limits.max_pixels,
+            what=what, width=width, height=height,
         )  # fmt: skip
     if max(width, height) > limits.max_side:
         raise LimitExceeded(
-            f"{what} is {size}; no side may be longer than {limits.max_side} pixels.",
+            refusals.VIDEO_SIDE_TOO_LONG,
             limit=Limit.VIDEO_SIDE, value=max(width, height), allowed=limits.max_side,
+            what=what, width=width, height=height,
         )  # fmt: skip
     if min(width, height) < limits.min_side:
         raise LimitExceeded(
-            f"{what} is {size}; each side must be at least {limits.min_side} pixels.",
+            refusals.VIDEO_SIDE_TOO_SHORT,
             limit=Limit.VIDEO_MIN_SIDE, value=min(width, height), allowed=limits.min_side,
+            what=what, width=width, height=height,
         )  # fmt: skip
     ratio = max(width, height) / min(width, height)
     if ratio > limits.max_aspect:
         raise LimitExceeded(
-            f"{what} is {size}, {round(ratio, 1):g} times as long as it is wide; the most accepted is "
-            f"{limits.max_aspect:g} to 1.",
+            refusals.VIDEO_TOO_ELONGATED,
             limit=Limit.VIDEO_ASPECT, value=ratio, allowed=limits.max_aspect,
+            ratio=round(ratio, 1), what=what, width=width, height=height,
         )  # fmt: skip
 
 
 def too_many_frames(what: str, frames: int, limits: MediaLimits, *, at_least: bool = False) -> LimitExceeded:
     """The frame limit's refusal; `at_least` when counting stopped at the limit (the video has more)."""
-    count = f"more than {limits.max_frames:,}" if at_least else f"{frames:,}"
-    return LimitExceeded(
-        f"{what} has {count} frames; the most accepted is {limits.max_frames:,}.",
-        limit=Limit.VIDEO_FRAMES, value=frames, allowed=limits.max_frames,
-    )  # fmt: skip
+    refusal = refusals.VIDEO_FRAMES_OVER_LIMIT if at_least else refusals.VIDEO_TOO_MANY_FRAMES
+    return LimitExceeded(refusal, limit=Limit.VIDEO_FRAMES, value=frames, allowed=limits.max_frames, what=what)
 
 
 def too_many_parts(parts: int, max_parts: int) -> LimitExceeded:
-    return LimitExceeded(
-        f"{parts} parts are too many; the most accepted is {max_parts}.",
-        limit=Limit.PARTS, value=parts, allowed=max_parts,
-    )  # fmt: skip
+    return LimitExceeded(refusals.TOO_MANY_PARTS, limit=Limit.PARTS, value=parts, allowed=max_parts)
 
 
 def too_slow_to_probe(what: str, limits_seconds: float) -> LimitExceeded:
     return LimitExceeded(
-        f"{what} took longer than {limits_seconds:g} s to read, the most a video may take to be checked; "
-        "it may be damaged.",
-        limit=Limit.PROBE_SECONDS, value=limits_seconds, allowed=limits_seconds,
-    )  # fmt: skip
+        refusals.PROBE_TOO_SLOW, limit=Limit.PROBE_SECONDS, value=limits_seconds, allowed=limits_seconds, what=what
+    )

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from engine import refusals
 from engine.errors import BadInput
 
 SEED_MAX = 2**32 - 1
@@ -52,7 +53,7 @@ class UserOptions(BaseModel):
         """A copy with one setting changed, checked by its spec; raises BadInput and changes nothing."""
         spec = SPECS_BY_NAME.get(name)
         if spec is None:
-            raise BadInput(f"There is no setting '{name}'. Settings: {', '.join(SPECS_BY_NAME)}.")
+            raise BadInput(refusals.SETTING_UNKNOWN, name=name, names=", ".join(SPECS_BY_NAME))
         value = spec.parse(text_or_value) if isinstance(text_or_value, str) else spec.check(text_or_value)
         return self.model_copy(update={name: value})
 
@@ -63,13 +64,15 @@ _OFF_WORDS = {"off", "none", "no", "false", "0ff", "-", "disable", "disabled"}
 _ON_WORDS = {"on", "yes", "true", "1", "enable", "enabled"}
 
 
-def _number(text: str, name: str, allowed: str) -> float:
+def _number(text: str, setting: str, title: str, allowed: str) -> float:
     try:
         value = float(text.strip().replace(",", "."))
     except ValueError:
-        raise BadInput(f"{name} must be {allowed}; '{text.strip()}' is not a number.") from None
+        raise BadInput(
+            refusals.SETTING_NOT_A_NUMBER, setting=setting, title=title, allowed=allowed, value=text.strip()
+        ) from None
     if not math.isfinite(value):
-        raise BadInput(f"{name} must be {allowed}.")
+        raise BadInput(refusals.SETTING_INVALID, setting=setting, title=title, allowed=allowed)
     return value
 
 
@@ -106,17 +109,17 @@ class SettingSpec:
 
 
 def _range_checker(
-    name: str, lo: float, hi: float, allowed: str, integer: bool, optional: bool
+    setting: str, title: str, lo: float, hi: float, allowed: str, integer: bool, optional: bool
 ) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise BadInput(f"{name} must be {allowed}.")
+            raise BadInput(refusals.SETTING_INVALID, setting=setting, title=title, allowed=allowed)
         if integer and float(value) != int(value):
-            raise BadInput(f"{name} must be a whole number: {allowed}.")
+            raise BadInput(refusals.SETTING_NOT_WHOLE, setting=setting, title=title, allowed=allowed)
         if not lo <= value <= hi:
-            raise BadInput(f"{name} must be {allowed}; {value:g} is out of range.")
+            raise BadInput(refusals.SETTING_OUT_OF_RANGE, setting=setting, title=title, allowed=allowed, value=value)
         return int(value) if integer else float(value)
 
     return check
@@ -137,14 +140,13 @@ def _numeric_spec(
     words = allowed or f"{lo:g} to {hi:g}"
     if optional_word:
         words = f"{optional_word}, or {words}"
-    check = _range_checker(title, lo, hi, words, integer, optional_word is not None)
+    check = _range_checker(name, title, lo, hi, words, integer, optional_word is not None)
 
     def parse(text: str) -> Any:
         stripped = text.strip().lower()
         if optional_word and stripped in (_OFF_WORDS | {optional_word}):
             return None
-        value = _number(text, title, words)
-        return value
+        return _number(text, name, title, words)
 
     return SettingSpec(name, title, words, help_text, default, parse, check)
 
@@ -156,11 +158,11 @@ def _bool_spec(name: str, title: str, help_text: str) -> SettingSpec:
             return True
         if word in _OFF_WORDS | {"0"}:
             return False
-        raise BadInput(f"{title} must be on or off; '{text.strip()}' is neither.")
+        raise BadInput(refusals.SETTING_NOT_ON_OFF, setting=name, title=title, value=text.strip())
 
     def check(value: Any) -> bool:
         if not isinstance(value, bool):
-            raise BadInput(f"{title} must be on or off.")
+            raise BadInput(refusals.SETTING_NOT_BOOL, setting=name, title=title)
         return value
 
     return SettingSpec(name, title, "on or off", help_text, False, parse, check)
@@ -175,7 +177,7 @@ def _choice_spec(
         if value is None and auto:
             return None
         if value not in choices:
-            raise BadInput(f"{title} must be one of {allowed}.")
+            raise BadInput(refusals.SETTING_NOT_A_CHOICE, setting=name, title=title, allowed=allowed)
         return value
 
     def parse(text: str) -> Any:
@@ -190,11 +192,11 @@ NEGATIVE_MAX_CHARS = 500
 
 def _negative_check(value: Any) -> str:
     if not isinstance(value, str):
-        raise BadInput("Negative prompt must be text.")
-    value = value.strip()
-    if len(value) > NEGATIVE_MAX_CHARS:
-        raise BadInput(f"Negative prompt must be at most {NEGATIVE_MAX_CHARS} characters; it has {len(value)}.")
-    return value
+        raise BadInput(refusals.NEGATIVE_NOT_TEXT, setting="negative")
+    text = value.strip()
+    if len(text) > NEGATIVE_MAX_CHARS:
+        raise BadInput(refusals.NEGATIVE_TOO_MANY_CHARS, setting="negative", limit=NEGATIVE_MAX_CHARS, count=len(text))
+    return text
 
 
 def _negative_parse(text: str) -> str:
@@ -203,41 +205,80 @@ def _negative_parse(text: str) -> str:
 
 SPECS: tuple[SettingSpec, ...] = (
     _numeric_spec(
-        "guidance", "Guidance scale", GUIDANCE_MIN, GUIDANCE_MAX, GUIDANCE_DEFAULT,
+        "guidance",
+        "Guidance scale",
+        GUIDANCE_MIN,
+        GUIDANCE_MAX,
+        GUIDANCE_DEFAULT,
         "How closely the music follows the prompt. 1 or less ignores the negative prompt.",
     ),
     _numeric_spec(
-        "steps", "Diffusion steps", STEPS_MIN, STEPS_MAX, STEPS_DEFAULT,
-        "More steps: slower, usually cleaner.", integer=True, allowed=f"a whole number {STEPS_MIN} to {STEPS_MAX}",
+        "steps",
+        "Diffusion steps",
+        STEPS_MIN,
+        STEPS_MAX,
+        STEPS_DEFAULT,
+        "More steps: slower, usually cleaner.",
+        integer=True,
+        allowed=f"a whole number {STEPS_MIN} to {STEPS_MAX}",
     ),
     _bool_spec("exact", "Exact split", "Re-encode so every part has exactly the same length (slower)."),
     _numeric_spec(
-        "previews", "Previews", 0, PREVIEWS_MAX, PREVIEWS_DEFAULT,
+        "previews",
+        "Previews",
+        0,
+        PREVIEWS_MAX,
+        PREVIEWS_DEFAULT,
         "0: no part previews; 1: each part on its own; 2 to 10: parts per album.",
-        integer=True, allowed=f"0 (none), 1 (each part on its own) or 2 to {PREVIEWS_MAX} (parts per album)",
+        integer=True,
+        allowed=f"0 (none), 1 (each part on its own) or 2 to {PREVIEWS_MAX} (parts per album)",
     ),
     _numeric_spec(
-        "seed", "Seed", 0, SEED_MAX, None, "The same seed and settings give the same music.",
-        integer=True, optional_word="random", allowed=f"a whole number 0 to {SEED_MAX}",
+        "seed",
+        "Seed",
+        0,
+        SEED_MAX,
+        None,
+        "The same seed and settings give the same music.",
+        integer=True,
+        optional_word="random",
+        allowed=f"a whole number 0 to {SEED_MAX}",
     ),
     SettingSpec(
-        "negative", "Negative prompt", f"any text up to {NEGATIVE_MAX_CHARS} characters, or off",
-        "What the music should not be like (ignored when guidance is 1 or less).", "",
-        _negative_parse, _negative_check,
+        "negative",
+        "Negative prompt",
+        f"any text up to {NEGATIVE_MAX_CHARS} characters, or off",
+        "What the music should not be like (ignored when guidance is 1 or less).",
+        "",
+        _negative_parse,
+        _negative_check,
     ),
     _numeric_spec(
-        "remix", "Remix strength", REMIX_MIN, REMIX_MAX, None,
-        "Start from the part's own sound: low keeps its rhythm, 1.0 keeps little.", optional_word="off",
+        "remix",
+        "Remix strength",
+        REMIX_MIN,
+        REMIX_MAX,
+        None,
+        "Start from the part's own sound: low keeps its rhythm, 1.0 keeps little.",
+        optional_word="off",
     ),
     _numeric_spec(
-        "keep_original_db", "Keep original sound", KEEP_DB_MIN, KEEP_DB_MAX, None,
-        "Keep the part's own sound under the music, this many dB below it.", optional_word="off",
+        "keep_original_db",
+        "Keep original sound",
+        KEEP_DB_MIN,
+        KEEP_DB_MAX,
+        None,
+        "Keep the part's own sound under the music, this many dB below it.",
+        optional_word="off",
         allowed=f"{KEEP_DB_MIN:g} to {KEEP_DB_MAX:g} dB",
     ),
     _bool_spec("full_cut", "Full cut", "Also send all parts joined back into one video."),
     _choice_spec("scheduler", "Scheduler", SCHEDULERS, "dpm", "The diffusion sampler (dpm is DPM-Solver++)."),
     _choice_spec(
-        "windows", "Windows", ("batch", "chained"), "batch",
+        "windows",
+        "Windows",
+        ("batch", "chained"),
+        "batch",
         "Long parts: independent windows in one batch, or each window from the one before (the demo's way).",
     ),
     _choice_spec("language", "Language", LANGUAGES, None, "The bot's language.", auto=True),
@@ -264,16 +305,12 @@ def spec_for(name: str) -> SettingSpec:
     key = ALIASES.get(key, key)
     spec = SPECS_BY_NAME.get(key)
     if spec is None:
-        raise BadInput(f"There is no setting '{name}'. Settings: {', '.join(SPECS_BY_NAME)}.")
+        raise BadInput(refusals.SETTING_UNKNOWN, name=name, names=", ".join(SPECS_BY_NAME))
     return spec
 
 
-def remix_steps(steps: int, strength: float) -> int:
-    """img2img runs int(steps x strength) steps; the smallest `steps` that gives at least one."""
-    return int(steps * strength)
-
-
 def min_steps_for_strength(strength: float) -> int:
+    """img2img runs int(steps x strength) steps: the fewest `steps` that run at least one."""
     n = 1
     while int(n * strength) < 1:
         n += 1

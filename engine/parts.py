@@ -12,16 +12,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from engine import refusals
 from engine.errors import BadInput
 from engine.media_limits import too_many_parts
-from engine.timecode import format_time as format_time  # where callers have always found it
+from engine.words import format_time
 
 # Durations are measured to the millisecond; a part exactly at a limit must not be refused by rounding noise.
 _EPS = 1e-6
-
-
-def _seconds(value: float) -> str:
-    return f"{value:g} s" if value < 60 else f"{value:g} s ({format_time(value)})"
 
 
 def valid_part_counts(duration: float, min_s: float, max_s: float, max_parts: int | None = None) -> range:
@@ -33,12 +30,6 @@ def valid_part_counts(duration: float, min_s: float, max_s: float, max_parts: in
     if max_parts is not None:
         high = min(high, max_parts)
     return range(low, high + 1) if high >= low else range(0)
-
-
-def _range_words(counts: range) -> str:
-    if len(counts) == 1:
-        return f"exactly {counts.start} part" + ("" if counts.start == 1 else "s")
-    return f"{counts.start} to {counts.stop - 1} parts"
 
 
 def _whole(value: object) -> int | None:
@@ -57,34 +48,23 @@ def check_part_count(duration: float, parts: object, min_s: float, max_s: float,
     saying what would work (`LimitExceeded` for more than `max_parts`)."""
     count = _whole(parts)
     if count is None:
-        raise BadInput(f"The number of parts must be a whole number; {parts!r} is not.")
+        raise BadInput(refusals.PARTS_NOT_WHOLE, value=repr(parts))
     if max_parts is not None and count > max_parts:
         raise too_many_parts(count, max_parts)
     counts = valid_part_counts(duration, min_s, max_s, max_parts)
     if not counts:
         if duration < min_s:
-            raise BadInput(
-                f"The video lasts {duration:.2f} s, too short to split: every part must last at least "
-                f"{_seconds(min_s)}."
-            )
+            raise BadInput(refusals.VIDEO_TOO_SHORT_TO_SPLIT, duration=duration, min_s=min_s)
         if max_parts is not None and duration / max_s > max_parts + _EPS:
-            raise BadInput(
-                f"The video lasts {format_time(duration)}, too long for {max_parts} parts (the most accepted) of "
-                f"at most {_seconds(max_s)} each."
-            )
-        raise BadInput(
-            f"The video lasts {format_time(duration)}, too long for any number of parts between "
-            f"{_seconds(min_s)} and {_seconds(max_s)} each."
-        )
+            raise BadInput(refusals.VIDEO_TOO_LONG_FOR_MAX_PARTS, duration=duration, max_parts=max_parts, max_s=max_s)
+        raise BadInput(refusals.VIDEO_TOO_LONG_TO_SPLIT, duration=duration, min_s=min_s, max_s=max_s)
+    span = (counts.start, counts.stop - 1)
     if count < 1:
-        raise BadInput(f"The number of parts must be at least 1; for this video use {_range_words(counts)}.")
+        raise BadInput(refusals.PARTS_BELOW_ONE, counts=span)
     if count not in counts:
         each = duration / count
-        side = "short" if each < min_s else "long"
-        raise BadInput(
-            f"{count} parts of {each:.2f} s each would be too {side} (parts must last {min_s:g} to {max_s:g} s); "
-            f"for this {duration:.2f} s video use {_range_words(counts)}."
-        )
+        refusal = refusals.PARTS_TOO_SHORT if each < min_s else refusals.PARTS_TOO_LONG
+        raise BadInput(refusal, count=count, each=each, min_s=min_s, max_s=max_s, duration=duration, counts=span)
     return count
 
 
@@ -101,11 +81,6 @@ class PartPlan:
     @property
     def chosen_range(self) -> tuple[float, float]:
         return self.ranges[self.chosen - 1]
-
-    @property
-    def split_times(self) -> tuple[float, ...]:
-        """Where the cuts go: the start of every part but the first."""
-        return tuple(start for start, _ in self.ranges[1:])
 
     def chosen_range_text(self) -> str:
         start, end = self.chosen_range
@@ -125,7 +100,7 @@ def plan(
     count = check_part_count(duration, parts, min_s, max_s, max_parts)
     pick = _whole(chosen)
     if pick is None:
-        raise BadInput(f"The chosen part must be a whole number from 1 to {count}; {chosen!r} is not.")
+        raise BadInput(refusals.PART_NOT_WHOLE, parts=count, value=repr(chosen))
     if not 1 <= pick <= count:
-        raise BadInput(f"The chosen part must be from 1 to {count}; there is no part {pick}.")
+        raise BadInput(refusals.PART_OUT_OF_RANGE, parts=count, part=pick)
     return PartPlan(duration, count, pick, duration / count, split_points(duration, count))

@@ -73,7 +73,11 @@ def _thumbnail_args(src: Path, info: VideoInfo, out: Path) -> list[str]:
 
 
 async def make_thumbnail(
-    part: str | Path, out: str | Path, *, info: VideoInfo | None = None, timeout: float = DEFAULT_TIMEOUT  # noqa: ASYNC109
+    part: str | Path,
+    out: str | Path,
+    *,
+    info: VideoInfo | None = None,
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
 ) -> Path:
     """A JPEG of one frame of `part` (a second in, or its middle), at most 320 px a side."""
     info = info or await probe(part, timeout, allow_truncated=True)

@@ -24,10 +24,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from engine.errors import BadInput
-from engine.ffmpeg_process import FfmpegError, FfmpegTimeout, input_path, probe_args, run_full, run_lines
+from engine import refusals
+from engine.errors import BadInput, FfmpegError, FfmpegTimeout, Refusal
+from engine.ffmpeg_process import input_path, probe_args, run_full, run_lines
 from engine.media_limits import MediaLimits, check_video, too_many_frames, too_slow_to_probe
-from engine.timecode import format_time
 
 PROBE_TIMEOUT = 120.0
 # A file is truncated when its video ends this much before the length its header states.
@@ -78,36 +78,36 @@ class VideoInfo:
         return {key: data[key] for key in keys}
 
 
-def _sniff(path: str) -> str | None:
+def _sniff(path: str) -> Refusal | None:
     """What a file that ffprobe refused looks like, for a clearer sentence."""
     with open(path, "rb") as handle:
         head = handle.read(2048)
     if not head:
-        return "is empty"
+        return refusals.FILE_EMPTY
     if head.lstrip().upper().startswith(b"#EXTM3U") or head.lstrip().startswith(b"[playlist]"):
-        return "is a playlist, not a video"
+        return refusals.FILE_IS_PLAYLIST
     images = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
     if head.startswith(images) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
-        return "is an image, not a video"
+        return refusals.FILE_IS_IMAGE
     if (head[:4] == b"RIFF" and head[8:12] == b"WAVE") or head.startswith((b"ID3", b"fLaC")):
-        return "is a sound file, not a video"
+        return refusals.FILE_IS_SOUND
     if b"\x00" not in head:
         try:
             head.decode("utf-8")
         except UnicodeDecodeError:
             return None
-        return "is text, not a video"
+        return refusals.FILE_IS_TEXT
     return None
 
 
 def _refusal(name: str, path: str, error: FfmpegError) -> BadInput:
     what = _sniff(path)
     if what:
-        return BadInput(f"{name} {what}.")
+        return BadInput(what, name=name)
     reason = error.stderr.lower()
     if "moov atom not found" in reason or "ebml header" in reason or "truncat" in reason:
-        return BadInput(f"{name} is damaged or incomplete: it cannot be read as a video.")
-    return BadInput(f"{name} is not a video file that can be read (MP4, MOV, MKV, WebM, AVI, TS, FLV, OGG).")
+        return BadInput(refusals.FILE_DAMAGED, name=name)
+    return BadInput(refusals.FILE_NOT_VIDEO, name=name)
 
 
 def _rate(text: str | None) -> float:
@@ -258,7 +258,7 @@ async def _probe(
     full = input_path(path)
     size = os.stat(full).st_size
     if size == 0:
-        raise BadInput(f"{name} is empty.")
+        raise BadInput(refusals.FILE_EMPTY, name=name)
     try:
         out, _ = await run_full(probe_args(full, "-show_format", "-show_streams"), timeout)
     except FfmpegError as exc:
@@ -273,9 +273,9 @@ async def _probe(
     if not videos:
         what = _sniff(full)
         if what:
-            raise BadInput(f"{name} {what}.")
-        kind = "sound only" if any(s.get("codec_type") == "audio" for s in streams) else "no video"
-        raise BadInput(f"{name} has {kind}: it holds no video stream.")
+            raise BadInput(what, name=name)
+        sound_only = any(s.get("codec_type") == "audio" for s in streams)
+        raise BadInput(refusals.VIDEO_SOUND_ONLY if sound_only else refusals.VIDEO_NO_STREAM, name=name)
     video = videos[0]
     audios = [s for s in streams if s.get("codec_type") == "audio"]
     audio = audios[0] if audios else None
@@ -285,12 +285,12 @@ async def _probe(
     try:
         complete = await _scan_packets(full, str(video["index"]), scan, timeout)
     except FfmpegError as exc:
-        raise BadInput(f"{name} is damaged: its video cannot be read ({exc.message}).") from None
+        raise BadInput(refusals.VIDEO_UNREADABLE, name=name, detail=exc.message) from None
     if not complete and limits is not None:
         raise too_many_frames(name, scan.count, limits, at_least=True)
     count = scan.count
     if count == 0:
-        raise BadInput(f"{name} is damaged: its video stream holds no frames.")
+        raise BadInput(refusals.VIDEO_NO_FRAMES, name=name)
     first, duration = scan.first, scan.duration
     delay = int(_float(video.get("has_b_frames")) or 0)
     if scan.without_pts == count and delay > 0:
@@ -308,15 +308,12 @@ async def _probe(
         gap = stated - duration
         truncated = gap > max(TRUNCATED_MIN_GAP_S, TRUNCATED_MIN_GAP_FRACTION * stated)
     if truncated and not allow_truncated:
-        raise BadInput(
-            f"{name} is damaged or cut off: it says it lasts {format_time(stated or 0)} but its video stops "
-            f"after {duration:.2f} s."
-        )
+        raise BadInput(refusals.VIDEO_TRUNCATED, name=name, stated=stated or 0.0, duration=duration)
 
     rotation = _rotation(video)
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
-        raise BadInput(f"{name} is damaged: its video has no picture size.")
+        raise BadInput(refusals.VIDEO_NO_SIZE, name=name)
     if abs(rotation) % 180 == 90:
         width, height = height, width
     return VideoInfo(
@@ -348,5 +345,5 @@ async def video_duration(path: str | Path, timeout: float = PROBE_TIMEOUT) -> fl
     try:
         await _scan_packets(input_path(path), "v:0", scan, timeout)
     except FfmpegError as exc:
-        raise BadInput(f"{Path(path).name} cannot be read as a video ({exc.message}).") from None
+        raise BadInput(refusals.PART_UNREADABLE, name=Path(path).name, detail=exc.message) from None
     return round(scan.duration, 6)

@@ -23,7 +23,7 @@ from typing import Any
 import ffmpeg
 import numpy as np
 
-from engine import soundtrack
+from engine import refusals, soundtrack
 from engine.errors import BadInput
 from engine.ffmpeg_process import DEFAULT_TIMEOUT, ffmpeg_args, input_path, open_input, output_path, run
 from engine.options import KEEP_DB_MAX, KEEP_DB_MIN
@@ -43,7 +43,7 @@ LUFS_MIN, LUFS_MAX = -70.0, -5.0
 def _mp4_target(out: str | Path) -> Path:
     target = Path(output_path(out))
     if target.suffix.lower() != ".mp4":
-        raise BadInput(f"The output must be an .mp4 file; {target.name} is not.")
+        raise BadInput(refusals.OUTPUT_NOT_MP4, name=target.name)
     return target
 
 
@@ -51,9 +51,7 @@ def check_keep_db(keep_original_db: float | None) -> float | None:
     if keep_original_db is None:
         return None
     if not math.isfinite(keep_original_db) or not KEEP_DB_MIN <= keep_original_db <= KEEP_DB_MAX:
-        raise BadInput(
-            f"The original sound's level must be {KEEP_DB_MIN:g} to {KEEP_DB_MAX:g} dB; {keep_original_db:g} is not."
-        )
+        raise BadInput(refusals.KEEP_DB_OUT_OF_RANGE, low=KEEP_DB_MIN, high=KEEP_DB_MAX, value=keep_original_db)
     return float(keep_original_db)
 
 
@@ -71,7 +69,7 @@ async def read_music(path: str, timeout: float) -> tuple[np.ndarray, int]:  # no
         samples = await decode_sound(path, channels=2, rate=SAMPLE_RATE, timeout=timeout)
         return samples, SAMPLE_RATE
     if samples.shape[1] == 0:
-        raise BadInput(f"{Path(path).name} has no sound in it.")
+        raise BadInput(refusals.NO_SOUND, name=Path(path).name)
     return samples, rate
 
 
@@ -140,7 +138,7 @@ async def replace_audio(
     """
     keep_db = check_keep_db(keep_original_db)
     if not LUFS_MIN <= loudness_lufs <= LUFS_MAX:
-        raise BadInput(f"The loudness target must be {LUFS_MIN:g} to {LUFS_MAX:g} LUFS; {loudness_lufs:g} is not.")
+        raise BadInput(refusals.LOUDNESS_OUT_OF_RANGE, low=LUFS_MIN, high=LUFS_MAX, value=loudness_lufs)
     target = _mp4_target(out)
     part_path = input_path(part)
     music_path = input_path(audio)

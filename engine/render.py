@@ -15,40 +15,31 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from engine import audio_io
+from engine import audio_io, refusals
 from engine.archive import write_zip_async
 from engine.errors import BadInput
 from engine.ffmpeg_process import gather_or_cancel
 from engine.fullcut import join_parts
-from engine.generator import GenerationProgress, GenerationRequest, Generator, negative_prompt_ignored
+from engine.generator import GenerationProgress, GenerationRequest, Generator, PartSound, negative_prompt_ignored
 from engine.media_config import MediaConfig
 from engine.options import SEED_MAX, UserOptions
-from engine.parts import PartPlan, format_time, plan
+from engine.parts import PartPlan, plan
 from engine.preview import Preview, make_preview
 from engine.probe import VideoInfo, probe
 from engine.remux import check_keep_db, replace_audio
 from engine.split import SplitResult, part_name, split_video
+from engine.stages import Stage
+from engine.words import format_time
 
 log = logging.getLogger(__name__)
 
 
 PREVIEW_CONCURRENCY = 2  # ffmpeg previews at once (re-encodes use every core they get)
-
-
-class Stage(StrEnum):
-    PROBE = "probe"
-    SPLIT = "split"
-    GENERATE = "generate"
-    REMUX = "remux"
-    PREVIEW = "preview"
-    FULL_CUT = "full_cut"
-    ZIP = "zip"
 
 
 # Rough shares of a job's time (CPU machine, default steps) for one progress bar over the whole job.
@@ -263,17 +254,7 @@ async def render(
             media_config.max_part_seconds,
             limits.max_parts,
         )
-        generator.check_settings(
-            prompt,
-            part_plan.part_duration,
-            negative=options.negative,
-            steps=options.steps,
-            guidance=options.guidance,
-            scheduler=options.scheduler,
-            windows=options.windows,
-            remix=options.remix,
-            sound="ok" if info.has_audio else "none",
-        )
+        generator.check(prompt, part_plan.part_duration, options, PartSound.OK if info.has_audio else PartSound.NONE)
 
     with report.stage(Stage.SPLIT, f"{part_plan.parts} parts"):
         split = await split_video(
@@ -290,7 +271,7 @@ async def render(
             source = (
                 await audio_io.decode_audio(video, channels=1, start=at, duration=chosen.duration, timeout=timeout)
             )[0]
-        gen_request = GenerationRequest.from_options(prompt, chosen.duration, options, seed, source)
+        gen_request = GenerationRequest(prompt, chosen.duration, options, seed, source)
         audio = await generator.generate(gen_request, report.diffusion)
         music_wav = await asyncio.to_thread(audio_io.write_wav, folder / "music.wav", audio)
 
@@ -359,6 +340,6 @@ async def render(
 def check_request(request: RenderRequest) -> None:
     """Cheap checks of the numbers alone (the part count against the video is checked after the probe)."""
     if request.parts < 1:
-        raise BadInput("The number of parts must be at least 1.")
+        raise BadInput(refusals.PARTS_AT_LEAST_ONE)
     if not 1 <= request.part <= request.parts:
-        raise BadInput(f"The chosen part must be from 1 to {request.parts}; there is no part {request.part}.")
+        raise BadInput(refusals.PART_OUT_OF_RANGE, parts=request.parts, part=request.part)

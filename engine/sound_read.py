@@ -14,8 +14,9 @@ from typing import Any
 import ffmpeg
 import numpy as np
 
-from engine.errors import BadInput
-from engine.ffmpeg_process import AUDIO_FORMATS, DEFAULT_TIMEOUT, FfmpegError, ffmpeg_args, open_input, run
+from engine import refusals
+from engine.errors import BadInput, FfmpegError
+from engine.ffmpeg_process import AUDIO_FORMATS, DEFAULT_TIMEOUT, ffmpeg_args, open_input, run
 
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
@@ -23,11 +24,11 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     try:
         with wave.open(str(path), "rb") as src:
             if src.getsampwidth() != 2:
-                raise BadInput(f"{Path(path).name} is not 16-bit PCM WAV.")
+                raise BadInput(refusals.WAV_NOT_16_BIT, name=Path(path).name)
             channels, rate = src.getnchannels(), src.getframerate()
             data = np.frombuffer(src.readframes(src.getnframes()), dtype="<i2")
     except (wave.Error, EOFError) as exc:
-        raise BadInput(f"{Path(path).name} is not a WAV file that can be read ({exc}).") from None
+        raise BadInput(refusals.WAV_UNREADABLE, name=Path(path).name, detail=str(exc)) from None
     return (data.reshape(-1, channels).T.astype(np.float32) / 32767.0), rate
 
 
@@ -65,13 +66,11 @@ async def decode_sound(
         raw = await run(ffmpeg_args(out), timeout)
     except FfmpegError as exc:
         if "matches no streams" in exc.stderr or "Stream map" in exc.stderr:
-            raise BadInput(f"{name} has no sound in it.") from None
-        raise BadInput(
-            f"{name} is not a sound file that can be read (WAV, MP3, FLAC, OGG, M4A, or a video with sound)."
-        ) from None
+            raise BadInput(refusals.NO_SOUND, name=name) from None
+        raise BadInput(refusals.AUDIO_UNREADABLE, name=name) from None
     data = np.frombuffer(raw, dtype="<f4")
     if data.size == 0 and duration is None:
-        raise BadInput(f"{name} has no sound in it.")
+        raise BadInput(refusals.NO_SOUND, name=name)
     samples = np.ascontiguousarray(data[: data.size - data.size % channels].reshape(-1, channels).T)
     if duration is not None:
         samples = fit_length(samples, round(duration * rate))

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from engine import phase_retrieval
+from engine import phase_retrieval, refusals
 from engine.errors import BadInput
 from engine.rates import FORMAT_RATE, OUTPUT_RATE
 from engine.stft import FORMAT, StftGeometry, resynthesize, stft
@@ -142,10 +142,7 @@ class SpectrogramParams:
         }
         for tag, want in expected.items():
             if tag in exif and not math.isclose(float(exif[tag]), float(want)):
-                raise BadInput(
-                    f"This spectrogram was made with other parameters (EXIF tag {tag} is {exif[tag]}, "
-                    f"expected {want}); only the Riffusion format can be decoded."
-                )
+                raise BadInput(refusals.SPECTROGRAM_OTHER_PARAMETERS, tag=int(tag), found=str(exif[tag]), expected=want)
         max_value = float(exif.get(ExifTag.MAX_VALUE, DEFAULT_MAX_VALUE))
         if not (math.isfinite(max_value) and max_value > 0):
             max_value = DEFAULT_MAX_VALUE
@@ -258,7 +255,7 @@ def mel_spectrogram(audio: np.ndarray, device: torch.device | None = None, *, ra
     geometry = StftGeometry(rate)
     samples = np.atleast_2d(np.asarray(audio, dtype=np.float32))
     if samples.shape[-1] < 2:
-        raise BadInput("The audio is too short to make a spectrogram of.")
+        raise BadInput(refusals.AUDIO_TOO_SHORT_FOR_SPECTROGRAM)
     waveform = torch.from_numpy(samples * INT16_SCALE).to(device)
     if waveform.shape[-1] <= geometry.n_fft // 2:  # reflect padding needs more samples than half the FFT
         waveform = torch.nn.functional.pad(waveform, (0, geometry.n_fft // 2 + 1 - waveform.shape[-1]))
@@ -333,14 +330,11 @@ def _pixels(image: Image.Image | np.ndarray) -> tuple[np.ndarray, SpectrogramPar
     if rgb.ndim == 2:  # greyscale: mono
         rgb = np.stack([rgb, rgb, rgb], axis=-1)
     if rgb.ndim != 3 or rgb.shape[-1] < 3:
-        raise BadInput("This image is not a spectrogram: it needs three colour channels.")
+        raise BadInput(refusals.IMAGE_NOT_RGB)
     if rgb.shape[0] != N_MELS:
-        raise BadInput(
-            f"This image is not a Riffusion spectrogram: it is {rgb.shape[0]} pixels high, "
-            f"and a spectrogram is {N_MELS} high."
-        )
+        raise BadInput(refusals.IMAGE_WRONG_HEIGHT, height=int(rgb.shape[0]), expected=N_MELS)
     if rgb.shape[1] < 2:
-        raise BadInput("This spectrogram is too narrow to decode: it needs at least 2 columns.")
+        raise BadInput(refusals.SPECTROGRAM_TOO_NARROW)
     if rgb.dtype != np.uint8:
         rgb = np.clip(rgb, 0, 255).astype(np.uint8)
     return rgb[..., :3], params
@@ -464,12 +458,9 @@ def load_image(path: Path) -> Image.Image:
             image = Image.open(path)
         image.load()
     except FileNotFoundError:
-        raise BadInput(f"There is no file {path}.") from None
+        raise BadInput(refusals.IMAGE_MISSING, path=str(path)) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise BadInput(
-            f"{path.name} is too large an image to open: more than {Image.MAX_IMAGE_PIXELS:,} pixels "
-            "(Pillow's limit against decompression bombs)."
-        ) from None
+        raise BadInput(refusals.IMAGE_TOO_LARGE, name=path.name, limit=Image.MAX_IMAGE_PIXELS) from None
     except (OSError, ValueError) as exc:
-        raise BadInput(f"{path.name} is not an image that can be read ({exc}).") from None
+        raise BadInput(refusals.IMAGE_UNREADABLE, name=path.name, detail=str(exc)) from None
     return image

@@ -15,9 +15,9 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from engine.errors import BadInput, JobCancelled, RiffcutError
+from engine.errors import BadInput, ConfigError, JobCancelled, RiffcutError
 from riffcut.logs import configure_logging
-from riffcut.settings import SettingsError, load_settings
+from riffcut.settings import load_settings
 
 COMMAND_MODULES = ("media", "music", "db", "bot")
 
@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-    except SettingsError as exc:
+    except ConfigError as exc:
         return fail(f"bad setting: {exc}", 2)
     configure_logging(settings.log_level)
     try:

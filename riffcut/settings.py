@@ -1,4 +1,5 @@
-"""Configuration from the environment and `.env`, in one place.
+"""Configuration from the environment and `.env`, in one place: only the composition root reads it
+(riffcut.wiring turns it into each layer's plain config; nothing below riffcut/ imports this module).
 
 The original demo's variables (TEMPORARY_DIRECTORY, THREADS_ON_SPLITING, DEVICE, MAX_IMAGE_WIDTH) keep their
 names and meaning. Every field here is listed, with its default, in `.env.example`.
@@ -8,13 +9,13 @@ from __future__ import annotations
 
 import re
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from engine.errors import ConfigError
 from engine.media_config import MediaConfig
 from engine.media_limits import MediaLimits
 
@@ -35,9 +36,7 @@ def _split_ids(value: object) -> object:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False)
 
     # --- the original demo's variables -------------------------------------------------------------
     temporary_directory: Path = Field(
@@ -90,9 +89,7 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
-    _split = field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")(
-        _split_ids
-    )
+    _split = field_validator("allowed_user_ids", "allowed_chat_ids", "admin_user_ids", mode="before")(_split_ids)
 
     @field_validator("max_image_width")
     @classmethod
@@ -157,12 +154,8 @@ class Settings(BaseSettings):
         )
 
 
-class SettingsError(Exception):
-    """A setting has a value that cannot work; the message names it."""
-
-
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning pydantic's report into one line per bad variable."""
+    """Read the settings; ConfigError, with pydantic's report as one line per bad variable, when they cannot work."""
     from pydantic import ValidationError
 
     try:
@@ -172,9 +165,4 @@ def load_settings(**overrides: object) -> Settings:
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"]).upper() or "settings"
             lines.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
-        raise SettingsError("; ".join(lines)) from None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return load_settings()
+        raise ConfigError("; ".join(lines)) from None

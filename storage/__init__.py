@@ -2,33 +2,36 @@
 
 API (every function is async and takes a `Database` first):
 
-    db = await open_database(settings.resolved_database_url)   # migrates to the newest schema, then opens
+    db = await open_database(url)   # migrates to the newest schema, then opens
     db = Database.open(url); await upgrade_database(url); await db.close()
 
+    storage.video_ref: VideoRef(file_id, file_unique_id, file_name, size_bytes, duration, width, height, has_audio):
+        the video a user sent, one type, kept with the current video and with every job
     storage.options_repo: ensure_user(db, user_id, telegram_language), get_options(db, user_id) -> UserOptions,
         set_option(db, user_id, name, value) -> UserOptions (BadInput: refused, stored value kept),
         set_options, reset_options, language_for(db, user_id) -> "en" | "ru" | None
-    storage.videos_repo: VideoRecord(file_id, file_unique_id, file_name, size_bytes, duration, width, height,
-        has_audio),
-        set_current_video(db, chat_id, user_id, video) (prompt kept, split back to 1 part),
-        get_current_video(db, chat_id, user_id) -> CurrentVideo | None, set_prompt, set_split(parts, part),
-        set_part(part) (BadInput unless 1..parts; "Send a video first." without a video), clear_current_video
-    storage.jobs_repo: JobRequest(user_id, chat_id, video_file_id, prompt, parts, part, options, ...),
+    storage.videos_repo: set_current_video(db, chat_id, user_id, video, parts=1) (prompt kept, split restarted),
+        get_current_video(db, chat_id, user_id) -> Choice | None (chat, user, video, prompt, parts, part),
+        set_prompt, set_split(parts, part), set_part(part) (BadInput unless 1..parts, or without a video)
+    storage.jobs_repo: JobRequest(user_id, chat_id, video, prompt, parts, part, options, reply_to_message_id),
         QueueLimits(max_jobs_per_user, max_queue),
         create_job(db, request, limits) -> Submitted(job, created) (a double tap returns the waiting job;
-            raises storage.errors.TooManyJobs / QueueFull, both BadInput), get_job, job_options(job),
+            BadInput too_many_jobs / queue_full, nothing written), get_job,
         set_progress_message(db, job_id, message_id), record_sent(db, job_file_id, telegram_file_id=,
         message_id=), mark_delivered(db, job_id), undelivered_jobs(db);
-        the runner's: mark_running, set_progress, finish_done/failed/cancelled, requeue, jobs_in_state
+        the job queue's: mark_running, set_progress, finish_done/failed/cancelled, requeue, jobs_in_state
     storage.history: user_history(db, user_id, limit) -> [Job] newest first,
         admin_totals(db) -> Totals(jobs_per_state, average_stage_seconds, users)
-    storage.retention: remove_expired_results(db, retention_hours) (files go, rows stay; the runner calls it)
-    storage.forget: forget_user(db, user_id) -> Forgotten (cancel the user's jobs in the runner first)
-    storage.models: User, CurrentVideo, Job (state, stage, progress, error, attempts, files, times...),
-        JobFile (kind, path, part, meta, telegram_file_id, message_id, sent_at), JobState
+    storage.retention: remove_expired_results(db, retention_hours) (files go, rows stay; the queue calls it)
+    storage.forget: forget_user(db, user_id) -> Forgotten (cancel the user's jobs in the queue first)
+    storage.models: User, CurrentVideo, Job (video, options, state, stage, progress, error, attempts, files...),
+        JobFile (kind, path, part, meta, telegram_file_id, message_id, sent_at), JobStageTime, JobState
+    storage.refusals: the refusals above, by code (engine.errors.Refusal)
 
-Rows come back detached and fully loaded (a Job's `files` included): read them freely, change them only through
-these functions. SQLite (the default, a file in DATA_DIR) and PostgreSQL (postgresql+asyncpg://) both work.
+Rows come back detached and fully loaded (a Job's `files` included), their columns typed (settings as
+UserOptions, states as JobState, stages as engine.stages.Stage, the video as VideoRef): read them freely, change
+them only through these functions. SQLite (the default, a file in DATA_DIR) and PostgreSQL
+(postgresql+asyncpg://) both work.
 """
 
 from __future__ import annotations

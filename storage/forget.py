@@ -34,5 +34,5 @@ async def forget_user(db: Database, user_id: int) -> Forgotten:
         await session.execute(delete(CurrentVideo).where(CurrentVideo.user_id == user_id))
         result = await session.execute(delete(User).where(User.id == user_id))
         had_settings = bool(result.rowcount)  # type: ignore[attr-defined]
-    removed = sum(1 for _, folder in job_rows if remove_tree(folder))
+    removed = sum([await remove_tree(folder) for _, folder in job_rows])
     return Forgotten(jobs=len(job_ids), result_folders_removed=removed, had_settings=had_settings)

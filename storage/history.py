@@ -6,23 +6,22 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from engine.stages import Stage
 from storage.database import Database
 from storage.models import Job, JobStageTime, JobState, User
 
 
 @dataclass(frozen=True)
 class Totals:
-    jobs_per_state: dict[str, int]  # every state, 0 where none
-    average_stage_seconds: dict[str, float]  # per stage, over every attempt that reached it
+    jobs_per_state: dict[JobState, int]  # every state, 0 where none
+    average_stage_seconds: dict[Stage, float]  # per stage, over every attempt that reached it
     users: int
 
 
 async def user_history(db: Database, user_id: int, limit: int = 10) -> list[Job]:
     """The user's last `limit` jobs, newest first."""
     async with db.sessions() as session:
-        rows = await session.execute(
-            select(Job).where(Job.user_id == user_id).order_by(Job.id.desc()).limit(limit)
-        )
+        rows = await session.execute(select(Job).where(Job.user_id == user_id).order_by(Job.id.desc()).limit(limit))
         return list(rows.scalars())
 
 
@@ -36,7 +35,7 @@ async def admin_totals(db: Database) -> Totals:
         ).all()
         users = int(await session.scalar(select(func.count()).select_from(User)) or 0)
     return Totals(
-        jobs_per_state={state.value: int(per_state.get(state.value, 0)) for state in JobState},
+        jobs_per_state={state: int(per_state.get(state, 0)) for state in JobState},
         average_stage_seconds={stage: float(avg) for stage, avg in stages},
         users=users,
     )

@@ -18,12 +18,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from engine.errors import BadInput
 from engine.options import UserOptions
+from engine.stages import Stage
+from storage import refusals
 from storage.database import Database
-from storage.errors import QueueFull, TooManyJobs
-from storage.models import UNFINISHED, Job, JobFile, JobStageTime, JobState, utcnow
-from storage.options_repo import options_from_json, options_to_json
+from storage.models import UNFINISHED, Job, JobFile, JobStageTime, JobState, options_to_json, utcnow
 from storage.users import user_row
+from storage.video_ref import VideoRef
 
 
 @dataclass(frozen=True)
@@ -32,22 +34,25 @@ class JobRequest:
 
     user_id: int
     chat_id: int
-    video_file_id: str
+    video: VideoRef
     prompt: str
     parts: int
     part: int
     options: UserOptions
     reply_to_message_id: int | None = None
-    video_file_unique_id: str | None = None
-    video_file_name: str | None = None
-    video_size_bytes: int | None = None
-    video_duration: float | None = None
+
+    @classmethod
+    def of(cls, job: Job) -> JobRequest:
+        """The request a job was made from (its settings as they were then)."""
+        return cls(
+            job.user_id, job.chat_id, job.video, job.prompt, job.parts, job.part, job.options, job.reply_to_message_id
+        )
 
     def key(self) -> str:
         """Equal for two requests that would make the same result (same user, video, prompt, split, settings)."""
         identity = {
             "user": self.user_id,
-            "video": self.video_file_unique_id or self.video_file_id,
+            "video": self.video.identity,
             "prompt": self.prompt,
             "parts": self.parts,
             "part": self.part,
@@ -79,11 +84,6 @@ class NewJobFile:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
-def job_options(job: Job) -> UserOptions:
-    """The settings the job was made with."""
-    return options_from_json(job.options)
-
-
 # Any fixed number: the key of PostgreSQL's advisory lock that job creation holds for its transaction.
 _JOB_CREATION_LOCK = 0x72696666
 
@@ -107,7 +107,7 @@ async def _active_duplicate(session: Any, user_id: int, key: str) -> Job | None:
 async def create_job(db: Database, request: JobRequest, limits: QueueLimits) -> Submitted:
     """A new queued job, or the one already waiting for the same request.
 
-    Raises TooManyJobs or QueueFull (both BadInput) when the limits are reached; nothing is written then.
+    Raises BadInput (codes too_many_jobs, queue_full) when the limits are reached; nothing is written then.
     """
     key = request.key()
     for _ in range(3):
@@ -122,23 +122,19 @@ async def create_job(db: Database, request: JobRequest, limits: QueueLimits) -> 
                     select(func.count()).where(Job.user_id == request.user_id, Job.state.in_(UNFINISHED))
                 )
                 if (mine or 0) >= limits.max_jobs_per_user:
-                    raise TooManyJobs(limits.max_jobs_per_user)
+                    raise BadInput(refusals.TOO_MANY_JOBS, limit=limits.max_jobs_per_user)
                 everyone = await session.scalar(select(func.count()).where(Job.state.in_(UNFINISHED)))
                 if (everyone or 0) >= limits.max_queue:
-                    raise QueueFull(limits.max_queue)
+                    raise BadInput(refusals.QUEUE_FULL, limit=limits.max_queue)
                 job = Job(
                     user_id=request.user_id,
                     chat_id=request.chat_id,
                     reply_to_message_id=request.reply_to_message_id,
-                    video_file_id=request.video_file_id,
-                    video_file_unique_id=request.video_file_unique_id,
-                    video_file_name=request.video_file_name,
-                    video_size_bytes=request.video_size_bytes,
-                    video_duration=request.video_duration,
+                    video=request.video,
                     prompt=request.prompt,
                     parts=request.parts,
                     part=request.part,
-                    options=options_to_json(request.options),
+                    options=request.options,
                     request_key=key,
                     state=JobState.QUEUED,
                     progress=0.0,
@@ -163,19 +159,11 @@ async def get_job(db: Database, job_id: int) -> Job | None:
         return await session.get(Job, job_id)
 
 
-async def jobs_in_state(db: Database, *states: str) -> list[Job]:
+async def jobs_in_state(db: Database, *states: JobState) -> list[Job]:
     """Jobs in any of `states`, oldest first (the queue's order)."""
     async with db.sessions() as session:
         rows = await session.execute(select(Job).where(Job.state.in_(states)).order_by(Job.id))
         return list(rows.scalars())
-
-
-async def unfinished_count(db: Database, user_id: int | None = None) -> int:
-    query = select(func.count()).where(Job.state.in_(UNFINISHED))
-    if user_id is not None:
-        query = query.where(Job.user_id == user_id)
-    async with db.sessions() as session:
-        return int(await session.scalar(query) or 0)
 
 
 async def mark_running(db: Database, job_id: int) -> Job | None:
@@ -193,7 +181,7 @@ async def mark_running(db: Database, job_id: int) -> Job | None:
     return job
 
 
-async def set_progress(db: Database, job_id: int, stage: str | None, progress: float) -> bool:
+async def set_progress(db: Database, job_id: int, stage: Stage | None, progress: float) -> bool:
     """Record a running job's stage and progress (0..1)."""
     async with db.transaction() as session:
         result = await session.execute(
@@ -211,7 +199,7 @@ async def set_progress_message(db: Database, job_id: int, message_id: int | None
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _stage_rows(job_id: int, stage_seconds: Mapping[str, float]) -> list[JobStageTime]:
+def _stage_rows(job_id: int, stage_seconds: Mapping[Stage, float]) -> list[JobStageTime]:
     return [JobStageTime(job_id=job_id, stage=stage, seconds=float(s)) for stage, s in stage_seconds.items()]
 
 
@@ -221,7 +209,7 @@ async def finish_done(
     *,
     result_dir: str,
     files: Iterable[NewJobFile],
-    stage_seconds: Mapping[str, float] | None = None,
+    stage_seconds: Mapping[Stage, float] | None = None,
     seed: int | None = None,
 ) -> bool:
     """running -> done with its result files; False (nothing written) when the job is no longer running."""
@@ -238,8 +226,12 @@ async def finish_done(
         for item in files:
             session.add(
                 JobFile(
-                    job_id=job_id, kind=item.kind, path=item.path, part=item.part,
-                    size_bytes=item.size_bytes, meta=dict(item.meta),
+                    job_id=job_id,
+                    kind=item.kind,
+                    path=item.path,
+                    part=item.part,
+                    size_bytes=item.size_bytes,
+                    meta=dict(item.meta),
                 )
             )
         session.add_all(_stage_rows(job_id, stage_seconds or {}))
@@ -247,7 +239,7 @@ async def finish_done(
 
 
 async def finish_failed(
-    db: Database, job_id: int, error: str, stage_seconds: Mapping[str, float] | None = None
+    db: Database, job_id: int, error: str, stage_seconds: Mapping[Stage, float] | None = None
 ) -> bool:
     """queued or running -> failed with a message for the user."""
     async with db.transaction() as session:
@@ -261,7 +253,7 @@ async def finish_failed(
     return True
 
 
-async def finish_cancelled(db: Database, job_id: int, stage_seconds: Mapping[str, float] | None = None) -> bool:
+async def finish_cancelled(db: Database, job_id: int, stage_seconds: Mapping[Stage, float] | None = None) -> bool:
     """queued or running -> cancelled; False when it had already ended (or never existed)."""
     async with db.transaction() as session:
         job = await session.get(Job, job_id, with_for_update=True)

@@ -2,12 +2,16 @@
 
 Times are stored in UTC and read back timezone-aware on every database. Telegram ids (users, chats, messages)
 are 64-bit. A job keeps a copy of the settings it was made with, so that changing /settings later does not
-change a job already waiting.
+change a job already waiting. Columns read back typed: settings as `UserOptions` (decoded once, when the row
+is loaded; a stored value no longer allowed falls back to its default), states as `JobState`, stages as
+`engine.stages.Stage`, and a video as one `VideoRef` (the same columns in `current_videos` and `jobs`).
 """
 
 from __future__ import annotations
 
 import enum
+import logging
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +20,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -26,8 +31,15 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, composite, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from engine.errors import BadInput
+from engine.options import SPECS_BY_NAME, UserOptions
+from engine.stages import Stage
+from storage.video_ref import VideoRef
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -61,12 +73,76 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def options_from_json(data: dict[str, Any] | None) -> UserOptions:
+    """Stored settings back as UserOptions; a value no longer allowed (ranges changed) falls back to its default."""
+    values: dict[str, Any] = {}
+    for name, value in (data or {}).items():
+        spec = SPECS_BY_NAME.get(name)
+        if spec is None:
+            continue
+        try:
+            values[name] = spec.check(value)
+        except BadInput as exc:
+            log.warning("stored setting %s=%r is no longer allowed (%s); using the default", name, value, exc.message)
+    return UserOptions(**values)
+
+
+def options_to_json(options: UserOptions) -> dict[str, Any]:
+    return options.model_dump(mode="json")
+
+
+class OptionsJSON(TypeDecorator[UserOptions]):
+    """`UserOptions` kept as JSON, checked by the options' specs when read."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: UserOptions | None, dialect: Dialect) -> dict[str, Any] | None:
+        return None if value is None else options_to_json(value)
+
+    def process_result_value(self, value: dict[str, Any] | None, dialect: Dialect) -> UserOptions:
+        return options_from_json(value)
+
+
 class JobState(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+def _enum_column(kind: type[enum.StrEnum], length: int) -> Enum:
+    """A StrEnum kept as its value in a VARCHAR (no database enum type: new members need no migration)."""
+    return Enum(
+        kind, native_enum=False, create_constraint=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+# Each VideoRef field's column type, in the order of the dataclass's fields.
+_VIDEO_TYPES: dict[str, TypeEngine[Any]] = {
+    "file_id": String(255),
+    "file_unique_id": String(255),
+    "file_name": String(255),
+    "size_bytes": BigInteger(),
+    "duration": Float(),
+    "width": Integer(),
+    "height": Integer(),
+    "has_audio": Boolean(),
+}
+if list(_VIDEO_TYPES) != [item.name for item in fields(VideoRef)]:
+    raise TypeError("storage.models._VIDEO_TYPES must name every VideoRef field, in order")
+
+
+def video_columns(prefix: str) -> Any:
+    """A `VideoRef` mapped onto one column per field, named `prefix + field`."""
+    return composite(
+        VideoRef.from_columns,
+        *(
+            mapped_column(f"{prefix}{name}", sql_type, nullable=name != "file_id")
+            for name, sql_type in _VIDEO_TYPES.items()
+        ),
+    )
 
 
 UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
@@ -82,7 +158,7 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # Telegram user id
-    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # UserOptions, validated on read
+    options: Mapped[UserOptions] = mapped_column(OptionsJSON, default=UserOptions)
     telegram_language: Mapped[str | None] = mapped_column(String(16))  # Telegram's language_code
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -97,14 +173,7 @@ class CurrentVideo(Base):
     user_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
-    file_id: Mapped[str] = mapped_column(String(255))
-    file_unique_id: Mapped[str | None] = mapped_column(String(255))
-    file_name: Mapped[str | None] = mapped_column(String(255))
-    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
-    duration: Mapped[float | None] = mapped_column(Float)
-    width: Mapped[int | None] = mapped_column(Integer)
-    height: Mapped[int | None] = mapped_column(Integer)
-    has_audio: Mapped[bool | None] = mapped_column(Boolean)  # has a sound track; None: stored before it was kept
+    video: Mapped[VideoRef] = video_columns("")
     prompt: Mapped[str | None] = mapped_column(Text)
     parts: Mapped[int] = mapped_column(Integer, default=1)
     part: Mapped[int] = mapped_column(Integer, default=1)
@@ -132,18 +201,14 @@ class Job(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
-    video_file_id: Mapped[str] = mapped_column(String(255))
-    video_file_unique_id: Mapped[str | None] = mapped_column(String(255))
-    video_file_name: Mapped[str | None] = mapped_column(String(255))
-    video_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
-    video_duration: Mapped[float | None] = mapped_column(Float)
+    video: Mapped[VideoRef] = video_columns("video_")
     prompt: Mapped[str] = mapped_column(Text)
     parts: Mapped[int] = mapped_column(Integer)
     part: Mapped[int] = mapped_column(Integer)
-    options: Mapped[dict[str, Any]] = mapped_column(JSON)  # the UserOptions this job was made with
+    options: Mapped[UserOptions] = mapped_column(OptionsJSON)  # the settings this job was made with
     request_key: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str] = mapped_column(String(16), default=JobState.QUEUED)
-    stage: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[JobState] = mapped_column(_enum_column(JobState, 16), default=JobState.QUEUED)
+    stage: Mapped[Stage | None] = mapped_column(_enum_column(Stage, 32))
     progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1 within the whole job
     error: Mapped[str | None] = mapped_column(Text)  # for the user, one sentence
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -156,7 +221,10 @@ class Job(Base):
     results_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     files: Mapped[list[JobFile]] = relationship(
-        back_populates="job", cascade="all, delete-orphan", passive_deletes=True, order_by="JobFile.id",
+        back_populates="job",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="JobFile.id",
         lazy="selectin",
     )
 
@@ -191,5 +259,5 @@ class JobStageTime(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     job_id: Mapped[int] = mapped_column(Integer, ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
-    stage: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[Stage] = mapped_column(_enum_column(Stage, 32))
     seconds: Mapped[float] = mapped_column(Float)

@@ -6,36 +6,14 @@ were: the change is validated before anything is written, in the same transactio
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from sqlalchemy import select
 
 from engine.errors import BadInput
-from engine.options import SPECS_BY_NAME, UserOptions, spec_for
+from engine.options import UserOptions, spec_for
+from storage import refusals
 from storage.database import Database
-from storage.models import User
+from storage.models import User, options_from_json, options_to_json
 from storage.users import user_row
-
-log = logging.getLogger(__name__)
-
-
-def options_from_json(data: dict[str, Any] | None) -> UserOptions:
-    """Stored settings back as UserOptions; a value no longer allowed (ranges changed) falls back to its default."""
-    values: dict[str, Any] = {}
-    for name, value in (data or {}).items():
-        spec = SPECS_BY_NAME.get(name)
-        if spec is None:
-            continue
-        try:
-            values[name] = spec.check(value)
-        except BadInput as exc:
-            log.warning("stored setting %s=%r is no longer allowed (%s); using the default", name, value, exc.message)
-    return UserOptions(**values)
-
-
-def options_to_json(options: UserOptions) -> dict[str, Any]:
-    return options.model_dump(mode="json")
 
 
 async def ensure_user(db: Database, user_id: int, telegram_language: str | None = None) -> None:
@@ -48,7 +26,7 @@ async def get_options(db: Database, user_id: int) -> UserOptions:
     """The user's settings (the defaults for a user never seen)."""
     async with db.sessions() as session:
         stored = (await session.execute(select(User.options).where(User.id == user_id))).scalar_one_or_none()
-    return options_from_json(stored)
+    return stored if stored is not None else UserOptions()
 
 
 async def set_option(db: Database, user_id: int, name: str, value: object) -> UserOptions:
@@ -59,8 +37,8 @@ async def set_option(db: Database, user_id: int, name: str, value: object) -> Us
     spec = spec_for(name)
     async with db.transaction() as session:
         user = await user_row(session, user_id)
-        updated = options_from_json(user.options).with_value(spec.name, value)
-        user.options = options_to_json(updated)
+        updated = user.options.with_value(spec.name, value)
+        user.options = updated
     return updated
 
 
@@ -68,10 +46,10 @@ async def set_options(db: Database, user_id: int, options: UserOptions) -> UserO
     """Store a whole set of settings (each value checked by its spec first)."""
     checked = options_from_json(options_to_json(options))
     if checked != options:
-        raise BadInput("Some settings are out of range; nothing was changed.")
+        raise BadInput(refusals.SETTINGS_OUT_OF_RANGE)
     async with db.transaction() as session:
         user = await user_row(session, user_id)
-        user.options = options_to_json(options)
+        user.options = options
     return options
 
 
@@ -79,7 +57,7 @@ async def reset_options(db: Database, user_id: int) -> UserOptions:
     """Every setting back to its default."""
     async with db.transaction() as session:
         user = await user_row(session, user_id)
-        user.options = {}
+        user.options = UserOptions()
     return UserOptions()
 
 
@@ -91,5 +69,5 @@ async def language_for(db: Database, user_id: int) -> str | None:
         ).one_or_none()
     if row is None:
         return None
-    options = options_from_json(row.options)
+    options: UserOptions = row.options
     return options.language or row.telegram_language

@@ -5,17 +5,22 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import aiofiles.os
+import aiofiles.ospath
+
+_rmtree = aiofiles.os.wrap(shutil.rmtree)  # in a worker thread, like every aiofiles call
+
 
 def results_dir(data_dir: Path, job_id: int) -> Path:
     return Path(data_dir) / "results" / str(job_id)
 
 
-def remove_tree(path: str | Path | None) -> bool:
+async def remove_tree(path: str | Path | None) -> bool:
     """Remove a results folder if it is there; True when something was removed."""
     if not path:
         return False
     target = Path(path)
-    if not target.exists():
+    if not await aiofiles.ospath.exists(target):
         return False
-    shutil.rmtree(target, ignore_errors=True)
-    return not target.exists()
+    await _rmtree(target, ignore_errors=True)
+    return not await aiofiles.ospath.exists(target)

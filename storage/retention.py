@@ -26,7 +26,7 @@ async def remove_expired_results(db: Database, retention_hours: float, now: date
         expired = rows.all()
     removed: list[int] = []
     for job_id, result_dir in expired:
-        remove_tree(result_dir)
+        await remove_tree(result_dir)
         async with db.transaction() as session:
             job = await session.get(Job, job_id)
             if job is not None:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from engine.options import UserOptions
 from storage.models import User
 
 
@@ -19,7 +20,7 @@ async def user_row(session: AsyncSession, user_id: int, telegram_language: str |
     if user is None:
         try:
             async with session.begin_nested():
-                user = User(id=user_id, options={}, telegram_language=telegram_language)
+                user = User(id=user_id, options=UserOptions(), telegram_language=telegram_language)
                 session.add(user)
         except IntegrityError:  # made at the same moment by another transaction (PostgreSQL)
             user = (await session.execute(query)).scalar_one()

@@ -1,12 +1,22 @@
-"""Fixtures shared by every test module."""
+"""Fixtures shared by every test module: the sample media, the tiny model and one generator on it, a migrated
+database, the fake Telegram server, and a test's own temporary folders and environment.
+
+Tests that take more than a few seconds are marked `slow`; `scripts/test -m "not slow"` runs the rest.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from engine.generator import Generator, load_pipeline, resolve_device
+from storage import Database, open_database
+from tests.fake_telegram import FakeTelegram
+from tests.scratch_database import BACKENDS, scratch_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA") or ROOT / "tests" / "data").resolve()
@@ -46,6 +56,42 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from engine.tiny_model import write_tiny_model
 
     return write_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def tiny_pipe(tiny_model: Path) -> Any:
+    """The tiny pipeline, loaded once per session through the code that loads the real checkpoint."""
+    return load_pipeline(str(tiny_model), resolve_device("cpu"))
+
+
+@pytest.fixture(scope="session")
+def generator(tiny_pipe: Any, tiny_model: Path) -> Generator:
+    """One generator on the tiny model, windows up to 512 columns (its GPU lock follows each test's loop)."""
+    return Generator(tiny_pipe, resolve_device("cpu"), max_image_width=512, model=str(tiny_model))
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the test's own, once per backend: SQLite, and PostgreSQL too where
+    RIFFCUT_TEST_DATABASE_URL is set (scripts/test sets it; see tests/scratch_database.py)."""
+    backend: str = request.param
+    async with scratch_database_url(tmp_path, backend) as url:
+        yield url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """The test's database, migrated to the newest schema (on each backend in turn: see `database_url`)."""
+    database = await open_database(database_url)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def tg(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FakeTelegram]:
+    """A started fake Bot API server on 127.0.0.1 (tests.fake_telegram)."""
+    async with FakeTelegram(root=tmp_path_factory.mktemp("fake-telegram")) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,9 @@ def instructions(name: str) -> list[str]:
 def env() -> dict[str, str]:
     values: dict[str, str] = {}
     for args in instructions("ENV"):
-        values.update(word.split("=", 1) for word in shlex.split(args))
+        for word in shlex.split(args):
+            name, _, value = word.partition("=")
+            values[name] = value
     return values
 
 

@@ -51,7 +51,7 @@ def applies(requirement: Requirement, extras: set[str]) -> bool:
     return any(requirement.marker.evaluate({"extra": extra}) for extra in extras or {""})
 
 
-def unmet(requirements: list[Requirement], pins: dict[str, Version], extras: set[str] = frozenset()) -> list[str]:
+def unmet(requirements: list[Requirement], pins: dict[str, Version], extras: frozenset[str] = frozenset()) -> list[str]:
     problems = []
     for requirement in requirements:
         if not applies(requirement, set(extras)):
@@ -189,7 +189,7 @@ def test_ci_and_the_readme_commands_go_through_bootstrap() -> None:
 def test_diffusers_loads_through_accelerate() -> None:
     """pyproject asks for diffusers[torch]; without accelerate, diffusers warns on every load and cannot use
     low_cpu_mem_usage (engine.generator passes it)."""
-    from diffusers.utils import is_accelerate_available
+    from diffusers.utils.import_utils import is_accelerate_available
 
     assert is_accelerate_available()
     assert any(r.name == "diffusers" and "torch" in r.extras for r in pyproject()[""])

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import BadInput
+from engine.errors import BadInput, ConfigError
 from engine.options import UserOptions, spec_for
-from riffcut.settings import SettingsError, load_settings
+from riffcut.settings import load_settings
 
 
 def test_demo_variables_keep_their_names(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -20,7 +20,7 @@ def test_demo_variables_keep_their_names(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 def test_max_image_width_not_divisible_by_8_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAX_IMAGE_WIDTH", "500")
-    with pytest.raises(SettingsError, match="MAX_IMAGE_WIDTH must be divisible by 8"):
+    with pytest.raises(ConfigError, match="MAX_IMAGE_WIDTH must be divisible by 8"):
         load_settings()
 
 

@@ -6,10 +6,9 @@ import html
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from bot.access import is_admin
-from bot.services import services
+from bot.context import RiffcutContext
 from bot.texts import tr
 from bot.who import Who, who
 from storage.history import admin_totals
@@ -17,21 +16,20 @@ from storage.jobs_repo import jobs_in_state
 from storage.models import UNFINISHED
 
 
-async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Who | None:
+async def _admin(update: Update, context: RiffcutContext) -> Who | None:
     me = await who(update, context)
-    if not is_admin(services(context).settings, me.user_id):
+    if not is_admin(context.config, me.user_id):
         assert update.effective_message is not None
         await update.effective_message.reply_text(tr(me.lang, "admins_only"))
         return None
     return me
 
 
-async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def queue_command(update: Update, context: RiffcutContext) -> None:
     me = await _admin(update, context)
     if me is None:
         return
-    svc = services(context)
-    jobs = await jobs_in_state(svc.db, *UNFINISHED)
+    jobs = await jobs_in_state(context.services.db, *UNFINISHED)
     assert update.effective_message is not None
     if not jobs:
         await update.effective_message.reply_text(tr(me.lang, "queue_empty"))
@@ -47,11 +45,11 @@ async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await update.effective_message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
 
 
-async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats_command(update: Update, context: RiffcutContext) -> None:
     me = await _admin(update, context)
     if me is None:
         return
-    totals = await admin_totals(services(context).db)
+    totals = await admin_totals(context.services.db)
     lines = [tr(me.lang, "stats_title"), f"users: {totals.users}"]
     lines += [f"{state}: {count}" for state, count in totals.jobs_per_state.items()]
     if totals.average_stage_seconds:

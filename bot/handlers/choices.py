@@ -1,21 +1,25 @@
 """The choices for the current video: /prompt (or the reply to "what music?"), /parts N, /part K, /status,
-and the status card's buttons."""
+and the status card's buttons (parts, chosen part, set the prompt, Split-n-Generate)."""
 
 from __future__ import annotations
 
 import html
 import logging
-import re
 from collections.abc import Awaitable, Callable
+from typing import assert_never
 
 from telegram import Message, Update
-from telegram.ext import ContextTypes
 
-from bot.handlers.video import ask_prompt, store_prompt
-from bot.keyboards import parse, video_tag
+from bot import refusals
+from bot.callbacks import CardAction, CardPress, video_tag
+from bot.command_args import command_text, whole_number
+from bot.context import RiffcutContext
+from bot.job_control import unfinished_summary
+from bot.prompting import ask_prompt, is_prompt_answer, store_prompt
+from bot.refusals import words
 from bot.screens import current_choice, show_card
-from bot.services import services
-from bot.texts import EN, RU, tr
+from bot.submission import submit, submitted_text
+from bot.texts import tr
 from bot.who import Who, who
 from engine.errors import BadInput
 from engine.parts import check_part_count
@@ -23,34 +27,13 @@ from storage.videos_repo import set_part, set_split
 
 log = logging.getLogger(__name__)
 
-_TAGS = re.compile(r"<[^>]+>")
-QUESTION_STARTS = tuple(_TAGS.sub("", table["ask_prompt"])[:24] for table in (EN, RU))
 
-
-def command_text(message: Message) -> str:
-    """What follows the command word (`/prompt@Bot lo-fi` -> `lo-fi`)."""
-    text = message.text or message.caption or ""
-    head, _, rest = text.partition(" ")
-    if "\n" in head:
-        head, _, more = head.partition("\n")
-        rest = f"{more} {rest}".strip()
-    return rest.strip()
-
-
-def whole_number(text: str, what: str, lang: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise BadInput(tr(lang, "not_a_number", what=what, value=text.strip())) from None
-
-
-async def prompt_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def prompt_command(update: Update, context: RiffcutContext) -> None:
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
-    svc = services(context)
     text = command_text(message)
-    if await current_choice(svc, me) is None:
+    if await current_choice(context.services, me) is None:
         await message.reply_text(tr(me.lang, "no_video"))
         return
     if not text:
@@ -60,71 +43,55 @@ async def prompt_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await show_card(context, me, reply_to=message, notice=tr(me.lang, "prompt_set"))
 
 
-def is_prompt_answer(message: Message, bot_id: int, asked: list[int]) -> bool:
-    replied = message.reply_to_message
-    if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
-        return False
-    return replied.message_id in asked or (replied.text or "").startswith(QUESTION_STARTS)
-
-
-async def prompt_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def prompt_reply(update: Update, context: RiffcutContext) -> None:
     """A reply to the bot's "what music?" question is the prompt; other replies are left alone."""
     message = update.effective_message
     assert message is not None
-    asked: list[int] = (context.chat_data or {}).get("prompt_questions", [])
-    if not is_prompt_answer(message, context.bot.id, asked):
-        if message.chat.type == "private":
-            await prompt_text(update, context)
-        return
-    me = await who(update, context)
-    svc = services(context)
-    if await current_choice(svc, me) is None:
-        await message.reply_text(tr(me.lang, "no_video"))
-        return
-    await store_prompt(context, me, (message.text or "").strip())
-    await show_card(context, me, reply_to=message, notice=tr(me.lang, "prompt_set"))
+    if message.chat.type == "private" or is_prompt_answer(message, context.bot.id, context.chat.prompt_questions):
+        await prompt_text(update, context)
 
 
-async def prompt_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In a private chat, plain text is the prompt for the current video (never silently ignored)."""
+async def prompt_text(update: Update, context: RiffcutContext) -> None:
+    """The text is the prompt for the current video (in a private chat, plain text is never ignored)."""
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
-    if await current_choice(services(context), me) is None:
+    if await current_choice(context.services, me) is None:
         await message.reply_text(tr(me.lang, "no_video"))
         return
     await store_prompt(context, me, (message.text or "").strip())
     await show_card(context, me, reply_to=message, notice=tr(me.lang, "prompt_set"))
 
 
-async def change_parts(context: ContextTypes.DEFAULT_TYPE, me: Who, parts: int) -> None:
+async def change_parts(context: RiffcutContext, me: Who, parts: int) -> None:
     """Check `parts` by the length rule and keep it; the chosen part stays when it still exists."""
-    svc = services(context)
-    async with svc.user_lock(me.chat_id, me.user_id):
-        video = await current_choice(svc, me)
-        if video is None:
-            raise BadInput(tr(me.lang, "no_video"))
-        check_part_count(video.duration, parts, svc.settings.min_part_seconds, svc.settings.max_part_seconds)
-        await set_split(svc.db, me.chat_id, me.user_id, parts, min(video.part, parts))
+    svc = context.services
+    async with svc.locks.hold(me.chat_id, me.user_id):
+        choice = await current_choice(svc, me)
+        if choice is None:
+            raise BadInput(refusals.NO_VIDEO)
+        rule = svc.config.part_rule
+        check_part_count(choice.video.duration, parts, rule.min_s, rule.max_s)
+        await set_split(svc.db, me.chat_id, me.user_id, parts, min(choice.part, parts))
 
 
-async def change_part(context: ContextTypes.DEFAULT_TYPE, me: Who, part: int) -> None:
-    svc = services(context)
-    async with svc.user_lock(me.chat_id, me.user_id):
-        video = await current_choice(svc, me)
-        if video is None:
-            raise BadInput(tr(me.lang, "no_video"))
-        if not 1 <= part <= video.parts:
-            raise BadInput(tr(me.lang, "part_out_of_range", parts=video.parts, value=part))
+async def change_part(context: RiffcutContext, me: Who, part: int) -> None:
+    svc = context.services
+    async with svc.locks.hold(me.chat_id, me.user_id):
+        choice = await current_choice(svc, me)
+        if choice is None:
+            raise BadInput(refusals.NO_VIDEO)
+        if not 1 <= part <= choice.parts:
+            raise BadInput(refusals.CHOSEN_PART_OUT_OF_RANGE, parts=choice.parts, value=part)
         await set_part(svc.db, me.chat_id, me.user_id, part)
 
 
 async def _number_command(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: RiffcutContext,
     usage: str,
     label: str,
-    change: Callable[[ContextTypes.DEFAULT_TYPE, Who, int], Awaitable[None]],
+    change: Callable[[RiffcutContext, Who, int], Awaitable[None]],
     notice: str,
 ) -> None:
     """`/parts N` and `/part K`: the number checked, stored through `change`, then the card with a notice."""
@@ -135,62 +102,62 @@ async def _number_command(
     if not text:
         await message.reply_text(tr(me.lang, usage), parse_mode="HTML")
         return
-    number = whole_number(text, label, me.lang)
+    number = whole_number(text, label)
     await change(context, me, number)
     await show_card(context, me, reply_to=message, notice=tr(me.lang, notice, parts=number, part=number))
 
 
-async def parts_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def parts_command(update: Update, context: RiffcutContext) -> None:
     await _number_command(update, context, "usage_parts", "The number of parts", change_parts, "parts_set")
 
 
-async def part_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def part_command(update: Update, context: RiffcutContext) -> None:
     await _number_command(update, context, "usage_part", "The chosen part", change_part, "part_set")
 
 
-async def card_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`k|action|value|video tag|owner`: n parts, p chosen part, q ask the prompt, g generate, x nothing."""
+async def card_button(update: Update, context: RiffcutContext) -> None:
+    """A press on the status card (bot.callbacks.CardPress)."""
     query = update.callback_query
     assert query is not None and isinstance(query.message, Message)
-    cb = parse(query.data)
-    action, value, tag, owner = cb.field(0), cb.field(1), cb.field(2), cb.field(3)
+    press = CardPress.decode(query.data)
     me = await who(update, context)
-    if str(me.user_id) != owner:
+    if press.owner != me.user_id:
         await query.answer(tr(me.lang, "not_your_card"), show_alert=True)
         return
-    svc = services(context)
-    video = await current_choice(svc, me)
-    if video is None or video_tag(video.file_unique_id) != tag:
+    choice = await current_choice(context.services, me)
+    if choice is None or video_tag(choice.video.file_unique_id) != press.tag:
         await query.answer(tr(me.lang, "stale_card"))
         await show_card(context, me, edit=query.message)
         return
-    if action == "g":
-        from bot.handlers.generate import generate_from_card
-
-        await generate_from_card(update, context, me, query.message)
-        return
     try:
-        if action == "n":
-            await change_parts(context, me, int(value))
-        elif action == "p":
-            await change_part(context, me, int(value))
-        elif action == "q":
-            await query.answer()
-            await ask_prompt(context, me, query.message)
-            return
+        match press.action:
+            case CardAction.GENERATE:
+                submitted = await submit(context, me, choice)
+                await query.answer(submitted_text(me, submitted))
+                return
+            case CardAction.ASK_PROMPT:
+                await query.answer()
+                await ask_prompt(context, me, query.message)
+                return
+            case CardAction.PARTS:
+                await change_parts(context, me, press.value)
+            case CardAction.PART:
+                await change_part(context, me, press.value)
+            case CardAction.LABEL:
+                pass
+            case _:
+                assert_never(press.action)
     except BadInput as exc:
-        await query.answer(exc.message[:200], show_alert=True)
+        await query.answer(words(me.lang, exc)[:200], show_alert=True)
         return
     await query.answer()
     await show_card(context, me, edit=query.message)
 
 
-async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def status_command(update: Update, context: RiffcutContext) -> None:
     """The status card, and the member's unfinished jobs with their state."""
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
-    from bot.handlers.jobs import unfinished_summary
-
     jobs = await unfinished_summary(context, me)
     await show_card(context, me, reply_to=message, notice=html.escape(jobs) if jobs else None)

@@ -1,8 +1,9 @@
 """The application's error handler: nothing fails silently.
 
-Bad input (`BadInput`, raised anywhere in a handler) is answered with its own sentence and no traceback.
-Anything else is logged with its traceback and answered with an apology that names the job, when there is
-one, so the operator can find it in the log.
+Bad input (`BadInput`, raised anywhere in a handler, a forged button's data included) is answered with its own
+sentence in the member's language (bot.refusals.words) and logged at INFO, without a traceback. Anything else is
+logged with its traceback and answered with an apology that names the job, when there is one, so the operator
+can find it in the log.
 """
 
 from __future__ import annotations
@@ -11,17 +12,31 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.ext import ContextTypes
 
+from bot.context import RiffcutContext
+from bot.refusals import words
 from bot.texts import language_of, tr
 from engine.errors import BadInput
+from storage.options_repo import language_for
 
 log = logging.getLogger(__name__)
 
 ALERT_CHARS = 200  # answerCallbackQuery's limit
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _language(update: Update, context: RiffcutContext) -> str:
+    """The member's language: their setting when it can be read, else Telegram's language_code."""
+    user = update.effective_user
+    setting = None
+    if user is not None and context.bot_data.started:
+        try:
+            setting = await language_for(context.services.db, user.id)
+        except Exception:  # the database may be why we are here
+            log.debug("no language for user %s", user.id, exc_info=True)
+    return language_of(setting, user.language_code if user else None)
+
+
+async def on_error(update: object, context: RiffcutContext) -> None:
     error = context.error
     if not isinstance(update, Update):  # an error in the update fetcher or a job: the log is the place
         if isinstance(error, NetworkError | TimedOut | RetryAfter):
@@ -30,13 +45,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.error("error outside an update", exc_info=error)
         return
     user = update.effective_user
-    lang = language_of(None, user.language_code if user else None)
-    if isinstance(error, BadInput):
-        text = error.message
-        log.info("bad input from user %s: %s", user.id if user else None, text)
-    elif isinstance(error, Forbidden):
+    if isinstance(error, Forbidden):
         log.info("user %s blocked the bot or left: %s", user.id if user else None, error)
         return
+    lang = await _language(update, context)
+    if isinstance(error, BadInput):
+        text = words(lang, error)
+        log.info("bad input from user %s (%s): %s", user.id if user else None, error.code, error.message)
     else:
         job_id = getattr(error, "job_id", None)
         log.error("error while handling update %s", update.update_id, exc_info=error)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
+from bot.callbacks import Answer, ForgetPress
+from bot.context import RiffcutContext
 from bot.keyboards import forget_keyboard
-from bot.services import services
 from bot.texts import tr
 from bot.who import own_press, who
 from storage.forget import forget_user
@@ -18,27 +18,27 @@ from storage.models import UNFINISHED
 log = logging.getLogger(__name__)
 
 
-async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_command(update: Update, context: RiffcutContext) -> None:
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
     await message.reply_text(tr(me.lang, "forget_ask"), reply_markup=forget_keyboard(me.lang, me.user_id))
 
 
-async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """`f|owner|y` deletes everything of the owner (their running jobs cancelled first); `f|owner|n` keeps it."""
-    press = await own_press(update, context)
-    if press is None:
+async def forget_button(update: Update, context: RiffcutContext) -> None:
+    """Yes deletes everything of the owner (their unfinished jobs cancelled first); No keeps it."""
+    own = await own_press(update, context, ForgetPress)
+    if own is None:
         return
-    query, message, cb, me = press.query, press.message, press.data, press.me
-    if cb.field(1) != "y":
+    query, message, me = own.query, own.message, own.me
+    if own.press.answer is not Answer.YES:
         await query.answer()
         await message.edit_text(tr(me.lang, "forget_kept"))
         return
-    svc = services(context)
+    svc = context.services
     for job in await jobs_in_state(svc.db, *UNFINISHED):
         if job.user_id == me.user_id:
-            await svc.jobs.cancel(job.id)
+            await svc.jobs.cancel(job.id)  # a job still stopping finds its row gone and keeps nothing
     forgotten = await forget_user(svc.db, me.user_id)
     log.info(
         "forgot user %s: %d job(s), %d result folder(s)", me.user_id, forgotten.jobs, forgotten.result_folders_removed
@@ -47,7 +47,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await message.edit_text(tr(me.lang, "forget_done"))
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: RiffcutContext) -> None:
     message = update.effective_message
     assert message is not None
     me = await who(update, context)

@@ -6,10 +6,9 @@ import html
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
+from bot.context import RiffcutContext
 from bot.intake import human_limit
-from bot.services import services
 from bot.texts import tr
 from bot.who import who
 from engine.options import SPECS
@@ -20,13 +19,12 @@ def limit_text(limit: int | None) -> str:
     return human_limit(limit) if limit is not None else "2 GB"
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def start(update: Update, context: RiffcutContext) -> None:
     me = await who(update, context)
-    await ensure_user(svc.db, me.user_id, me.telegram_language)
+    await ensure_user(context.services.db, me.user_id, me.telegram_language)
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        tr(me.lang, "start", limit=limit_text(svc.download_limit)), parse_mode=ParseMode.HTML
+        tr(me.lang, "start", limit=limit_text(context.config.download_limit)), parse_mode=ParseMode.HTML
     )
 
 
@@ -38,10 +36,10 @@ def help_text(lang: str, limit: int | None, retention_hours: float) -> str:
     return tr(lang, "help", limit=limit_text(limit), settings=settings, retention=f"{retention_hours:g}")
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+async def help_command(update: Update, context: RiffcutContext) -> None:
+    config = context.config
     me = await who(update, context)
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        help_text(me.lang, svc.download_limit, svc.settings.result_retention_hours), parse_mode=ParseMode.HTML
+        help_text(me.lang, config.download_limit, config.result_retention_hours), parse_mode=ParseMode.HTML
     )

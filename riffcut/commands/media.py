@@ -19,13 +19,23 @@ import json
 import math
 from pathlib import Path
 
-from engine.errors import BadInput
+from engine.errors import BadInput, Refusal
 from engine.media_limits import too_many_parts
 from engine.options import KEEP_DB_MAX, KEEP_DB_MIN
 from engine.parts import check_part_count
 from engine.probe import probe
 from engine.split import split_video
 from riffcut.settings import Settings
+
+PARTS_FLAG_NOT_WHOLE = Refusal("cli_parts_not_whole", "--parts must be a whole number; '{value}' is not.")
+PARTS_FLAG_BELOW_ONE = Refusal("cli_parts_below_one", "--parts must be at least 1; {value} is not.")
+KEEP_DB_FLAG_NOT_A_NUMBER = Refusal(
+    "cli_keep_db_not_a_number", "--keep-original-db must be a number of dB from {low:g} to {high:g}."
+)
+KEEP_DB_FLAG_OUT_OF_RANGE = Refusal(
+    "cli_keep_db_out_of_range", "--keep-original-db must be from {low:g} to {high:g} dB; {value} is not."
+)
+OUT_NOT_A_FOLDER = Refusal("cli_out_not_a_folder", "--out must be a folder; {value} is a file.")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,9 +69,9 @@ def parse_parts(text: str, max_parts: int) -> int:
     try:
         value = int(text.strip())
     except ValueError:
-        raise BadInput(f"--parts must be a whole number; '{text}' is not.") from None
+        raise BadInput(PARTS_FLAG_NOT_WHOLE, value=text) from None
     if value < 1:
-        raise BadInput(f"--parts must be at least 1; {value} is not.")
+        raise BadInput(PARTS_FLAG_BELOW_ONE, value=value)
     if value > max_parts:
         raise too_many_parts(value, max_parts)
     return value
@@ -73,16 +83,16 @@ def parse_db(text: str | None) -> float | None:
     try:
         value = float(text.strip())
     except ValueError:
-        raise BadInput(f"--keep-original-db must be a number of dB from {KEEP_DB_MIN:g} to {KEEP_DB_MAX:g}.") from None
+        raise BadInput(KEEP_DB_FLAG_NOT_A_NUMBER, low=KEEP_DB_MIN, high=KEEP_DB_MAX) from None
     if not math.isfinite(value) or not KEEP_DB_MIN <= value <= KEEP_DB_MAX:
-        raise BadInput(f"--keep-original-db must be from {KEEP_DB_MIN:g} to {KEEP_DB_MAX:g} dB; {text} is not.")
+        raise BadInput(KEEP_DB_FLAG_OUT_OF_RANGE, low=KEEP_DB_MIN, high=KEEP_DB_MAX, value=text)
     return value
 
 
 def out_folder(text: str) -> Path:
     out = Path(text)
     if out.exists() and not out.is_dir():
-        raise BadInput(f"--out must be a folder; {text} is a file.")
+        raise BadInput(OUT_NOT_A_FOLDER, value=text)
     return out
 
 

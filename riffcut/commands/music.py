@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from engine.errors import BadInput
+from engine.errors import BadInput, Refusal
 from engine.options import SCHEDULERS, UserOptions
 from riffcut.settings import Settings
 
 BAR_WIDTH = 30
+NO_VIDEO_FILE = Refusal("cli_no_video_file", "There is no video at {path}.")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -127,7 +128,8 @@ class ProgressView:
         self.started = time.monotonic()
 
     def __call__(self, event: object) -> None:
-        from engine.render import RenderEvent, Stage
+        from engine.render import RenderEvent
+        from engine.stages import Stage
 
         assert isinstance(event, RenderEvent)
         if self.tty:
@@ -162,7 +164,7 @@ async def render_command(args: argparse.Namespace, settings: Settings) -> int:
     request = RenderRequest(prompt=args.prompt, parts=args.parts, part=args.part, options=options)
     check_request(request)
     if not args.video.is_file():
-        raise BadInput(f"There is no video at {args.video}.")
+        raise BadInput(NO_VIDEO_FILE, path=str(args.video))
     generator = await asyncio.to_thread(
         Generator.load, settings.riffusion_model, settings.device, settings.max_image_width
     )

@@ -1,17 +1,25 @@
-"""Running the real bot (bot.app.build_application) against the fake Telegram server, as its users would."""
+"""Running the real bot (riffcut.wiring.build_bot: the composition root's) against the fake Telegram server, as
+its users would."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fake_telegram import FakeTelegram, FakeUser, ViewMessage
-
 from bot import app as bot_app
-from riffcut.settings import load_settings
+from bot.context import RiffcutApp
+from bot.services import Services
+from jobs.events import AnyEvent, Subscription
+from jobs.local_runner import JobRunner
+from riffcut.settings import Settings, load_settings
+from riffcut.wiring import build_bot
+from storage.jobs_repo import get_job
+from tests.fake_telegram import Call, FakeTelegram, FakeUser, ViewMessage
 
 SHORT_VIDEO = "h264-aac-320x240-7s.mp4"
+WAIT_S = 240.0  # only a guard against hanging forever; nothing is timed
 
 
 class BotUnderTest:
@@ -20,9 +28,9 @@ class BotUnderTest:
     def __init__(self, tg: FakeTelegram, overrides: dict[str, Any]) -> None:
         self.tg = tg
         self.overrides = overrides
-        self.application: Any = None
+        self.application: RiffcutApp | None = None
 
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return load_settings(
             telegram_bot_token=self.tg.token,
             telegram_api_base_url=self.tg.base_url,
@@ -31,7 +39,7 @@ class BotUnderTest:
         )
 
     async def start(self) -> None:
-        self.application = bot_app.build_application(self.settings(), poll_timeout=1)
+        self.application = build_bot(self.settings(), poll_timeout=1)
         await bot_app.start(self.application)
 
     async def stop(self) -> None:
@@ -44,10 +52,31 @@ class BotUnderTest:
         await self.start()
 
     @property
-    def services(self) -> Any:
-        from bot.services import services_of
+    def services(self) -> Services:
+        assert self.application is not None
+        return self.application.bot_data.services
 
-        return services_of(self.application)
+    @property
+    def runner(self) -> JobRunner:
+        """The job queue behind the bot (the in-process runner, as riffcut.wiring builds it)."""
+        jobs = self.services.jobs
+        assert isinstance(jobs, JobRunner)
+        return jobs
+
+    def events(self) -> Subscription:
+        """The job queue's events from now on."""
+        return self.services.jobs.subscribe()
+
+    async def settled(self) -> None:
+        """Until no job waits or runs, every delivery has ended and every progress message shows its last state."""
+        await self.runner.wait_idle()
+        job_events = self.application.bot_data.job_events if self.application is not None else None
+        if job_events is not None:
+            await job_events.settled()
+
+    async def delivered(self, job_id: int) -> bool:
+        job = await get_job(self.services.db, job_id)
+        return job is not None and job.delivered_at is not None
 
     async def say(self, user: FakeUser, text: str, *, chat: Any = None, reply_to: Any = None) -> ViewMessage:
         """Send a text and return the first bot message that answers it."""
@@ -58,6 +87,15 @@ class BotUnderTest:
         self, sent: ViewMessage, where: Callable[[ViewMessage], Any] = lambda m: True, wait_s: float = 30.0
     ) -> ViewMessage:
         return await self.tg.wait_for_bot_message(sent.chat_id, where, timeout=wait_s, after=sent)
+
+
+async def next_event(subscription: Subscription, matches: Callable[[AnyEvent], bool]) -> AnyEvent:
+    """The next event of the subscription that matches (the queue's own word, not a throttled message)."""
+    async with asyncio.timeout(WAIT_S):
+        async for event in subscription:
+            if matches(event):
+                return event
+    raise AssertionError("the job queue stopped before the event came")
 
 
 async def ready_card(
@@ -80,10 +118,10 @@ async def ready_card(
     return await bot.say(user, f"/parts {parts}")
 
 
-async def wait_for_zip(tg: FakeTelegram, chat_id: int, since: int, wait_s: float = 180.0) -> Any:
+async def wait_for_zip(tg: FakeTelegram, chat_id: int, since: int, wait_s: float = 180.0) -> Call:
     """The zip sent to the chat after `since`; fails at once, with the reason, if a job fails instead."""
 
-    def found() -> Any:
+    def found() -> Call | None:
         for call in tg.calls[since:]:
             if call.method == "sendDocument" and call.ok and call.chat_id == chat_id:
                 return call

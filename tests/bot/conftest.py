@@ -1,4 +1,4 @@
-"""Fixtures for the bot's tests: the fake Telegram server, the real bot with the tiny model, sample videos."""
+"""Fixtures for the bot's tests: the real bot (riffcut.wiring's) on the tiny model, over the fake server."""
 
 from __future__ import annotations
 
@@ -7,14 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import SHORT_VIDEO, BotUnderTest
-from fake_telegram import FakeTelegram
 
-
-@pytest.fixture
-async def tg(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(root=tmp_path_factory.mktemp("fake-telegram")) as server:
-        yield server
+from tests.bot.bot_harness import SHORT_VIDEO, BotUnderTest
+from tests.fake_telegram import FakeTelegram
 
 
 @pytest.fixture

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot_harness import BotUnderTest, ready_card, wait_for_zip
-from fake_telegram import FakeTelegram
+import pytest
+
+from storage.history import user_history
+from tests.bot.bot_harness import BotUnderTest, ready_card, wait_for_zip
+from tests.fake_telegram import FakeTelegram
 
 
 async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[str, Any], video: Path) -> None:
@@ -19,9 +22,16 @@ async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[
         assert "private" in ((await bot.say(bob, "/start")).text or "")
         assert "for the bot's operators" in ((await bot.say(ann, "/queue")).text or "")
         await ready_card(bot, ann, video)
+        since = tg.mark()
+        tg.slow("getFile", delay=30.0, times=1)  # the job stays on its download while the admin looks
         await bot.say(ann, "/generate")
+        await tg.wait_until(lambda: any(c.method == "getFile" for c in tg.calls[since:]))  # the job is fetching
         queue = await bot.say(root, "/queue")
-        assert "Queue" in (queue.text or "") or "The queue is empty" in (queue.text or "")
+        jobs = await user_history(bot.services.db, ann.id)
+        assert len(jobs) == 1
+        assert (queue.text or "").startswith("Queue (1)")
+        assert f"#{jobs[0].id} · running · user {ann.id} · chat {ann.id}" in (queue.text or "")
+        tg.clear_faults()
         await bot.say(ann, "/set seed 7")  # another request: the quota of 1 is used up
         assert "used your 1 jobs for today" in ((await bot.say(ann, "/generate")).text or "")
         stats = await bot.say(root, "/stats")
@@ -30,6 +40,7 @@ async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[
         await bot.stop()
 
 
+@pytest.mark.slow  # a whole job
 async def test_history_and_forget(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     ann = tg.add_user("Ann")
     assert "no jobs yet" in ((await bot.say(ann, "/history")).text or "")

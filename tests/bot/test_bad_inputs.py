@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot_harness import BotUnderTest
-from fake_telegram import FakeTelegram
+from tests.bot.bot_harness import BotUnderTest
+from tests.fake_telegram import FakeTelegram
 
 
 async def test_bad_files(bot: BotUnderTest, tg: FakeTelegram, media: Path, video: Path) -> None:
@@ -76,7 +76,8 @@ async def test_round_video_and_animation_are_taken(
 ) -> None:
     ann = tg.add_user("Ann")
     sent = tg.send_video_note(ann, video)
-    assert "Parts" in ((await bot.answer_to(sent, lambda m: "Parts" in (m.text or ""))).text or "")
+    card = await bot.answer_to(sent, lambda m: "Checking" not in (m.text or ""))
+    assert "Parts: 1 ×" in (card.text or "") and "none yet" in (card.text or "")
     sent = tg.send_animation(ann, media / "h264-no-audio-2s.mp4", caption="soft synth pad")
-    card = await bot.answer_to(sent, lambda m: "Parts" in (m.text or ""))
+    card = await bot.answer_to(sent, lambda m: "Checking" not in (m.text or ""))
     assert "soft synth pad" in (card.text or "") and "2.00 s" in (card.text or "")

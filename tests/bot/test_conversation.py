@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot_harness import BotUnderTest
-from fake_telegram import FakeTelegram
-
-from engine.parts import format_time
 from engine.probe import probe
+from engine.words import format_time
+from tests.bot.bot_harness import BotUnderTest
+from tests.fake_telegram import FakeTelegram
 
 
 async def test_start_help_and_commands_registered(bot: BotUnderTest, tg: FakeTelegram) -> None:

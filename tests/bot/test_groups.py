@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from bot_harness import BotUnderTest
-from fake_telegram import FakeTelegram
+import pytest
+
+from jobs.events import StateChanged, StepDone
+from storage.models import JobState
+from tests.bot.bot_harness import BotUnderTest, next_event
+from tests.fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.slow
 
 
 async def test_two_members_at_once(bot: BotUnderTest, tg: FakeTelegram, video: Path, media: Path) -> None:
@@ -52,6 +57,7 @@ async def test_cancel_rights(bot: BotUnderTest, tg: FakeTelegram, media: Path) -
     await bot.say(ann, "/set steps 100", chat=group)
     ann_video = tg.send_video(ann, media / "h264-no-audio-2s.mp4", chat=group)
     riff = tg.send_text(ann, "/riff slow strings", chat=group, reply_to=ann_video)
+    events = bot.events()
     progress = await bot.answer_to(riff, lambda m: "Cancel" in str(m.reply_markup), wait_s=60)
     query = tg.press(bob, progress, "Cancel")
     answer = await tg.wait_until(lambda: tg.callback_answer(query))
@@ -59,8 +65,15 @@ async def test_cancel_rights(bot: BotUnderTest, tg: FakeTelegram, media: Path) -
     # /cancel in reply to the progress message means that job, with the same rights as the button
     refusal = await bot.say(bob, "/cancel", chat=group, reply_to=progress)
     assert "Only the member who started" in (refusal.text or "")
-    await asyncio.sleep(0.2)
+    step = await next_event(events, lambda e: isinstance(e, StepDone))  # the job is diffusing
     query = tg.press(cat, progress, "Cancel")
-    answer = await tg.wait_until(lambda: tg.callback_answer(query), timeout=60)
+    # Answered at once (the default wait, 10 s), whatever the job still has to do: the queue is asked to cancel
+    # and the answer does not wait for the job to stop (it used to, for the whole job when the cancel came
+    # while the job's folder was being made).
+    answer = await tg.wait_until(lambda: tg.callback_answer(query))
     assert "cancelled" in answer.get("text", "")
-    await tg.wait_until(lambda: "cancelled" in (tg.message(group, progress.message_id).text or ""), timeout=30)
+    ended = await next_event(events, lambda e: isinstance(e, StateChanged) and e.job_id == step.job_id)
+    assert isinstance(ended, StateChanged) and ended.state is JobState.CANCELLED
+    await bot.settled()
+    assert "cancelled" in (tg.message(group, progress.message_id).text or "")
+    assert (await bot.runner.position(step.job_id), bot.runner.running_ids()) == (None, [])

@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import BotUnderTest, ready_card, wait_for_zip
-from fake_telegram import FakeTelegram
+
+from tests.bot.bot_harness import BotUnderTest, ready_card, wait_for_zip
+from tests.fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.slow  # each test runs whole jobs
 
 
 async def test_local_mode(
@@ -30,5 +33,12 @@ async def test_local_mode(
             assert [c for c in tg.calls_of("sendMediaGroup", chat=ann.id) if c.ok]
             full_cut = [c for c in tg.calls_of("sendVideo", chat=ann.id) if "whole video" in (c.text or "")]
             assert full_cut and full_cut[0].ok and full_cut[0].params["duration"] == 2
+            # Single files went by path (file://, read by the server itself), not as bytes in the request.
+            singles = [c for c in tg.calls[since:] if c.method in ("sendVideo", "sendAudio", "sendDocument") and c.ok]
+            fields = {"sendVideo": "video", "sendAudio": "audio", "sendDocument": "document"}
+            assert len(singles) == 4, [c.method for c in singles]  # the result, the music, the full cut, the zip
+            for call in singles:
+                path = str(call.params[fields[call.method]])
+                assert path.startswith("file://") and "/results/" in path, (call.method, path)
         finally:
             await bot.stop()

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from fake_telegram import FakeTelegram
 from telegram import Bot
 
 from riffcut import logs
+from tests.fake_telegram import FakeTelegram
 
 QUIETED = ("httpx", "httpcore", "telegram.request", "telegram.Bot", "telegram.ext.ExtBot")
 

@@ -14,15 +14,32 @@ import pytest
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, RetryAfter
 
+from bot.callbacks import (
+    Answer,
+    CardAction,
+    CardPress,
+    ForgetPress,
+    JobAction,
+    JobPress,
+    MenuAction,
+    MenuPress,
+    video_tag,
+)
+from bot.config import DOWNLOAD_LIMIT_BYTES
+from bot.context import BotData
 from bot.delivery import CAPTION_LIMIT, result_caption
 from bot.handlers.errors import on_error
-from bot.jobtexts import ProgressView, progress_text
-from bot.keyboards import card_keyboard, forget_keyboard, pick_part_keyboard, result_keyboard, video_tag
+from bot.jobtexts import Phase, ProgressView, phase_of, progress_text
+from bot.keyboards import card_keyboard, forget_keyboard, pick_part_keyboard, result_keyboard
 from bot.progress import ProgressBoard, flood_wait_seconds
-from bot.settings_menu import home_screen, menu_values, setting_screen, value_word
-from bot.texts import EN, RU, language_of
+from bot.refusals import words
+from bot.services import UserLocks
+from bot.settings_screens import home_screen, menu_values, setting_screen, value_word
+from bot.texts import EN, RU, human_size, language_of
 from bot.who import Who
+from engine.errors import BadInput
 from engine.options import SPECS, UserOptions
+from engine.stages import Stage
 from storage.models import Job
 
 BIG_USER = 9_999_999_999
@@ -58,6 +75,19 @@ def test_callback_data_fits_64_bytes() -> None:
             needs_prompt=True,
         ),
         result_keyboard("en", BIG_JOB, 4),
+        *(
+            card_keyboard(
+                "en",
+                owner=BIG_USER,
+                tag=video_tag("x"),
+                parts=3,
+                part=p,
+                part_counts=range(1, 8),
+                can_generate=False,
+                needs_prompt=False,
+            )
+            for p in (1, 2, 3)
+        ),
         pick_part_keyboard(BIG_JOB, 60, 3),
         forget_keyboard("ru", BIG_USER),
         home_screen(who)[1],
@@ -95,11 +125,24 @@ def test_caption_keeps_prompt_seed_and_settings_within_1024() -> None:
 
 
 def test_progress_texts() -> None:
-    view = ProgressView("generating", step=10, steps=40, window=2, windows=3, eta_s=12)
+    view = ProgressView(Phase.GENERATING, step=10, steps=40, window=2, windows=3, eta_s=12)
     text = progress_text("en", 5, view)
     assert "step 10/40" in text and "window 2/3" in text and "12 s left" in text and "25%" in text
-    assert "перед вами 3" in progress_text("ru", 5, ProgressView("queued", position=3))
-    assert "you are next" in progress_text("en", 5, ProgressView("queued", position=0))
+    batch = progress_text("en", 5, ProgressView(Phase.GENERATING, step=1, steps=4, windows=3))
+    assert "3 windows at once" in batch and "window 1/3" not in batch
+    assert "перед вами 3" in progress_text("ru", 5, ProgressView(Phase.QUEUED, position=3))
+    assert "you are next" in progress_text("en", 5, ProgressView(Phase.QUEUED, position=0))
+
+
+def test_every_stage_a_job_goes_through_has_words_in_every_language() -> None:
+    """No stage the bot would show without words; none it shows that nothing emits (phase_of is keyed by Stage)."""
+    shown = {stage: phase_of(stage) for stage in Stage}
+    assert set(shown) == set(Stage)
+    for lang in ("en", "ru"):
+        for stage, phase in shown.items():
+            text = progress_text(lang, 7, ProgressView(phase, parts=3, part=2))
+            assert "#7" in text and "{" not in text, (lang, stage, text)
+    assert shown[Stage.FETCH] is Phase.DOWNLOADING and shown[Stage.GENERATE] is Phase.GENERATING
 
 
 class RecordingBot:
@@ -181,20 +224,17 @@ async def test_an_error_after_the_button_was_answered_still_reaches_the_member()
     update = Update.de_json({"update_id": 1, "callback_query": query}, bot)  # type: ignore[arg-type]
     assert update is not None and update.callback_query is not None
     await update.callback_query.answer()  # the handler answered, then failed
-    context: Any = SimpleNamespace(error=RuntimeError("the database went away"), bot=bot)
+    context: Any = SimpleNamespace(error=RuntimeError("the database went away"), bot=bot, bot_data=BotData())
     await on_error(update, context)
     assert len(bot.sent) == 1 and "went wrong" in bot.sent[0].lower()
 
 
 async def test_user_lock_serialises_one_member_and_is_dropped_when_free() -> None:
-    from bot.services import Services
-    from riffcut.settings import load_settings
-
-    svc = Services(load_settings())
+    locks = UserLocks()
     order: list[str] = []
 
     async def tap(name: str, chat: int, user: int, hold: float) -> None:
-        async with svc.user_lock(chat, user):
+        async with locks.hold(chat, user):
             order.append(f"{name} in")
             await asyncio.sleep(hold)
             order.append(f"{name} out")
@@ -203,14 +243,51 @@ async def test_user_lock_serialises_one_member_and_is_dropped_when_free() -> Non
     # The same member's second tap waits for the first; another member does not wait.
     assert order.index("second in") > order.index("first out")
     assert order.index("other in") < order.index("first out")
-    assert svc.locks_held == 0
+    assert len(locks) == 0
 
 
 def test_sizes_are_shown_in_the_unit_telegrams_limits_use() -> None:
-    from bot.services import DOWNLOAD_LIMIT_BYTES
-    from bot.texts import human_size
-
     assert human_size(DOWNLOAD_LIMIT_BYTES) == "20.0 MB"
     assert human_size(20 * 1000 * 1000) == "19.1 MB"  # what the old 1000-based display called 20.0 MB
     assert human_size(2000 << 20) == "2000.0 MB"
     assert human_size(1536) == "1.5 KB" and human_size(None) == "?"
+
+
+@pytest.mark.parametrize(
+    "press",
+    [
+        CardPress(CardAction.PARTS, 3, video_tag("AgAD"), BIG_USER),
+        CardPress(CardAction.LABEL, 0, "00000000", 1),
+        MenuPress(BIG_USER, MenuAction.HOME),
+        MenuPress(7, MenuAction.SET, "negative", "off"),
+        JobPress(JobAction.CANCEL, BIG_JOB),
+        JobPress(JobAction.RUN_PART, BIG_JOB, 3),
+        ForgetPress(BIG_USER, Answer.YES),
+    ],
+)
+def test_each_button_kind_reads_back_what_it_wrote(press: CardPress | MenuPress | JobPress | ForgetPress) -> None:
+    data = press.encode()
+    assert len(data.encode()) <= 64
+    assert type(press).decode(data) == press
+    others = [kind for kind in (CardPress, MenuPress, JobPress, ForgetPress) if kind is not type(press)]
+    assert not any(kind.matches(data) for kind in others)
+
+
+def test_buttons_sent_by_the_bot_before_keep_working() -> None:
+    """The wire format did not change: cards and menus already in chats still decode to what they meant."""
+    assert CardPress.decode("k|n|3|1a2b3c4d|42") == CardPress(CardAction.PARTS, 3, "1a2b3c4d", 42)
+    assert JobPress.decode("j|c|17") == JobPress(JobAction.CANCEL, 17)
+    assert JobPress.decode("j|pk|17|2") == JobPress(JobAction.RUN_PART, 17, 2)
+    assert MenuPress.decode("s|42|v|seed|random") == MenuPress(42, MenuAction.SET, "seed", "random")
+    assert ForgetPress.decode("f|42|n") == ForgetPress(42, Answer.NO)
+
+
+@pytest.mark.parametrize("data", ["k|n|abc|tag|1", "j|c", "zzz", "", None, "j|zz|1", "f|1|maybe", "k|n|3|t|1|x|y"])
+def test_forged_or_stale_button_data_is_a_refusal_not_a_crash(data: str | None) -> None:
+    refusals = []
+    for kind in (CardPress, MenuPress, JobPress, ForgetPress):
+        with pytest.raises(BadInput) as refused:
+            kind.decode(data)
+        refusals.append(refused.value)
+    assert {refusal.code for refusal in refusals} == {"button_unknown"}
+    assert "button" in words("en", refusals[0]) and "кнопку" in words("ru", refusals[0])

@@ -7,8 +7,12 @@ import zipfile
 from io import BytesIO
 from pathlib import Path
 
-from bot_harness import BotUnderTest, ready_card, wait_for_zip
-from fake_telegram import FakeTelegram
+import pytest
+
+from tests.bot.bot_harness import BotUnderTest, ready_card, wait_for_zip
+from tests.fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.slow  # each test runs whole jobs
 
 
 def job_json(zip_bytes: bytes) -> dict[str, object]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot_harness import BotUnderTest
-from fake_telegram import FakeTelegram
+from tests.bot.bot_harness import BotUnderTest
+from tests.fake_telegram import FakeTelegram
 
 
 async def test_settings_by_buttons_and_set_survive_restart(bot: BotUnderTest, tg: FakeTelegram) -> None:

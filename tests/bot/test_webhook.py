@@ -6,8 +6,9 @@ import socket
 from typing import Any
 
 import aiohttp
-from bot_harness import BotUnderTest
-from fake_telegram import FakeTelegram
+
+from tests.bot.bot_harness import BotUnderTest
+from tests.fake_telegram import FakeTelegram
 
 
 def free_port() -> int:

@@ -1,12 +1,12 @@
 """A fake Telegram Bot API server for end-to-end tests over real HTTP (aiohttp on 127.0.0.1, a free port).
 
 The real bot (python-telegram-bot v22, no mocked methods) talks to it; the test acts as Telegram's users and
-reads what the users would see. Import it as ``fake_telegram`` (tests/ is on sys.path through tests/conftest.py)::
+reads what the users would see. Import it as ``tests.fake_telegram``::
 
-    from fake_telegram import FakeTelegram
+    from tests.fake_telegram import FakeTelegram
 
     async def test_start(media):
-        async with FakeTelegram() as tg:                       # or the ``fake_telegram`` fixture below
+        async with FakeTelegram() as tg:                       # or the ``tg`` fixture of tests/conftest.py
             app = (ApplicationBuilder().token(tg.token)
                    .base_url(tg.base_url).base_file_url(tg.base_file_url).build())   # base_url = f"{tg.url}/bot"
             ...  # add the bot's handlers; async with app: await app.start(); await app.updater.start_polling(...)
@@ -52,10 +52,6 @@ A bug in the fake answers 500 and logs "fake Telegram failed on ..." (look for c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from .models import ApiError, Call, FakeChat, FakeUser, QueuedUpdate, StoredFile, ViewMessage
 from .server import DOWNLOAD_LIMIT, UPLOAD_LIMIT, FakeTelegram, Fault
 from .world import probe_video
@@ -72,13 +68,5 @@ __all__ = [
     "QueuedUpdate",
     "StoredFile",
     "ViewMessage",
-    "fake_telegram",
     "probe_video",
 ]
-
-
-@pytest.fixture
-async def fake_telegram(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FakeTelegram]:
-    """A started FakeTelegram for one test (import this name into a conftest.py or test module to use it)."""
-    async with FakeTelegram(root=tmp_path_factory.mktemp("fake-telegram")) as server:
-        yield server

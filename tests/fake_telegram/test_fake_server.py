@@ -13,9 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMedia
 from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
-from fake_telegram import FakeTelegram, FakeUser, fake_telegram
-
-__all__ = ["fake_telegram"]  # the fixture, imported for pytest
+from tests.fake_telegram import FakeTelegram, FakeUser
 
 VIDEO = "h264-aac-320x240-7s.mp4"
 
@@ -27,10 +25,8 @@ def _timedelta_durations(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def bot(fake_telegram: FakeTelegram) -> AsyncIterator[Bot]:
-    async with Bot(
-        fake_telegram.token, base_url=fake_telegram.base_url, base_file_url=fake_telegram.base_file_url
-    ) as real_bot:
+async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
+    async with Bot(tg.token, base_url=tg.base_url, base_file_url=tg.base_file_url) as real_bot:
         yield real_bot
 
 
@@ -38,8 +34,7 @@ def _keyboard(*labels: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"cb:{label}") for label in labels]])
 
 
-async def test_get_me_send_and_edit(fake_telegram: FakeTelegram, bot: Bot) -> None:
-    tg = fake_telegram
+async def test_get_me_send_and_edit(tg: FakeTelegram, bot: Bot) -> None:
     assert bot.username == tg.bot_username
     ann = tg.add_user("Ann")
     chat = tg.private_chat(ann)
@@ -74,8 +69,7 @@ async def test_get_me_send_and_edit(fake_telegram: FakeTelegram, bot: Bot) -> No
     assert len(tg.chat_view(ann)) == 1  # refused messages never reached the chat
 
 
-async def test_send_video_upload_keeps_fields_and_file(fake_telegram: FakeTelegram, bot: Bot, media: Path) -> None:
-    tg = fake_telegram
+async def test_send_video_upload_keeps_fields_and_file(tg: FakeTelegram, bot: Bot, media: Path) -> None:
     ann = tg.add_user("Ann")
     original = tg.send_video(ann, media / VIDEO, caption="calm piano")
     assert (original.media or {})["duration"] == 7
@@ -121,8 +115,7 @@ async def test_send_video_upload_keeps_fields_and_file(fake_telegram: FakeTelegr
         await bot.send_document(ann.id, data, filename="big.zip")
 
 
-async def test_media_group_with_attach_references(fake_telegram: FakeTelegram, bot: Bot, media: Path) -> None:
-    tg = fake_telegram
+async def test_media_group_with_attach_references(tg: FakeTelegram, bot: Bot, media: Path) -> None:
     ann = tg.add_user("Ann")
     tg.private_chat(ann)
     first, second = (media / VIDEO).read_bytes(), (media / "h264-no-audio-2s.mp4").read_bytes()
@@ -151,8 +144,7 @@ async def test_media_group_with_attach_references(fake_telegram: FakeTelegram, b
     assert [m.media_type for m in tg.bot_messages(ann)] == ["video", "video", "audio", "document"]
 
 
-async def test_get_file_download_and_the_20_mb_limit(fake_telegram: FakeTelegram, bot: Bot, media: Path) -> None:
-    tg = fake_telegram
+async def test_get_file_download_and_the_20_mb_limit(tg: FakeTelegram, bot: Bot, media: Path) -> None:
     stored = tg.register_file(media / VIDEO, kind="video")
     telegram_file = await bot.get_file(stored.file_id)
     assert telegram_file.file_size == (media / VIDEO).stat().st_size
@@ -166,8 +158,7 @@ async def test_get_file_download_and_the_20_mb_limit(fake_telegram: FakeTelegram
         await bot.get_file("no-such-file")
 
 
-async def test_429_is_retry_after_and_403_is_forbidden(fake_telegram: FakeTelegram, bot: Bot) -> None:
-    tg = fake_telegram
+async def test_429_is_retry_after_and_403_is_forbidden(tg: FakeTelegram, bot: Bot) -> None:
     ann, bob = tg.add_user("Ann"), tg.add_user("Bob")
     with pytest.raises(Forbidden, match="can't initiate conversation"):
         await bot.send_message(ann.id, "hello first")
@@ -192,8 +183,7 @@ async def test_429_is_retry_after_and_403_is_forbidden(fake_telegram: FakeTelegr
     assert tg.chat_actions == [(ann.id, "upload_video")]
 
 
-async def test_long_polling_delivers_once_confirmed_by_offset(fake_telegram: FakeTelegram, bot: Bot) -> None:
-    tg = fake_telegram
+async def test_long_polling_delivers_once_confirmed_by_offset(tg: FakeTelegram, bot: Bot) -> None:
     ann = tg.add_user("Ann", username="ann")
     poll = asyncio.create_task(bot.get_updates(timeout=5))
     await tg.wait_until(lambda: tg.calls_of("getUpdates"), what="the long poll to arrive")
@@ -208,8 +198,7 @@ async def test_long_polling_delivers_once_confirmed_by_offset(fake_telegram: Fak
     assert tg.pending_updates() == []
 
 
-async def test_group_privacy_and_admins(fake_telegram: FakeTelegram, bot: Bot, media: Path) -> None:
-    tg = fake_telegram
+async def test_group_privacy_and_admins(tg: FakeTelegram, bot: Bot, media: Path) -> None:
     ann, bob = tg.add_user("Ann"), tg.add_user("Bob")
     group = tg.add_group("Band", members=[ann], admins=[bob])
     video = tg.send_video(ann, media / "h264-no-audio-2s.mp4", chat=group)
@@ -227,8 +216,7 @@ async def test_group_privacy_and_admins(fake_telegram: FakeTelegram, bot: Bot, m
     assert (await bot.get_chat_member(group.id, ann.id)).status == "member"
 
 
-async def test_callback_round_trip_through_an_application(fake_telegram: FakeTelegram) -> None:
-    tg = fake_telegram
+async def test_callback_round_trip_through_an_application(tg: FakeTelegram) -> None:
     ann = tg.add_user("Ann")
     tg.private_chat(ann)
 
@@ -263,8 +251,7 @@ async def _press_and_check(tg: FakeTelegram, bot: Bot, ann: FakeUser) -> None:
         tg.press(ann, edited, "Generate")  # the edit removed the keyboard
 
 
-async def test_user_media_arrive_as_telegram_sends_them(fake_telegram: FakeTelegram, bot: Bot, media: Path) -> None:
-    tg = fake_telegram
+async def test_user_media_arrive_as_telegram_sends_them(tg: FakeTelegram, bot: Bot, media: Path) -> None:
     ann = tg.add_user("Ann")
     tg.send_document(ann, media / "mjpeg-pcm-1.5s.mov", mime_type="video/quicktime", caption="as a file")
     note = tg.send_video_note(ann, media / "h264-no-audio-2s.mp4")
@@ -283,8 +270,7 @@ async def test_user_media_arrive_as_telegram_sends_them(fake_telegram: FakeTeleg
     assert note.media_type == "video_note"
 
 
-async def test_two_pollers_conflict_and_reply_latency(fake_telegram: FakeTelegram, bot: Bot) -> None:
-    tg = fake_telegram
+async def test_two_pollers_conflict_and_reply_latency(tg: FakeTelegram, bot: Bot) -> None:
     ann = tg.add_user("Ann")
     first = asyncio.create_task(bot.get_updates(timeout=5))
     await tg.wait_until(lambda: tg.calls_of("getUpdates"), what="the first long poll")
@@ -300,8 +286,7 @@ async def test_two_pollers_conflict_and_reply_latency(fake_telegram: FakeTelegra
     assert call.params["text"] == "Job 3: generating" and latency > 0
 
 
-async def test_commands_delete_and_webhook_delivery(fake_telegram: FakeTelegram, bot: Bot) -> None:
-    tg = fake_telegram
+async def test_commands_delete_and_webhook_delivery(tg: FakeTelegram, bot: Bot) -> None:
     ann = tg.add_user("Ann")
     await bot.set_my_commands([("start", "What this bot does"), ("parts", "Number of parts")])
     assert tg.default_commands() == ["start", "parts"]

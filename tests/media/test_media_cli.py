@@ -81,8 +81,13 @@ def test_remux_replaces_the_sound(
         (["remux", "{media}/h264-no-audio-2s.mp4", "{tmp}/notes.txt", "--out", "{tmp}/x.mp4"], "not a sound file"),
         (
             [
-                "remux", "{media}/h264-no-audio-2s.mp4", "{media}/h264-aac-320x240-7s.mp4",
-                "--out", "{tmp}/x.mp4", "--keep-original-db", "-70",
+                "remux",
+                "{media}/h264-no-audio-2s.mp4",
+                "{media}/h264-aac-320x240-7s.mp4",
+                "--out",
+                "{tmp}/x.mp4",
+                "--keep-original-db",
+                "-70",
             ],
             "-60 to 0 dB",
         ),

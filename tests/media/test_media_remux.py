@@ -156,6 +156,7 @@ async def test_bad_inputs_are_refused(media: Path, music_wav: Path, tmp_path: Pa
     assert _written(tmp_path) == []
 
 
+@pytest.mark.slow  # re-encodes a whole video
 async def test_full_cut_and_zip_of_a_real_split(hd_parts: SplitResult, hd_new: Path, tmp_path: Path) -> None:
     """The chosen part (2 of 4) with its new sound, joined back with the others, and zipped with them."""
     paths = [p.path for p in hd_parts.parts]

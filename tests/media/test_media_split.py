@@ -50,6 +50,9 @@ def _split(media: Path, name: str, parts: int, out: Path, exact: bool) -> tuple[
     return asyncio.run(go())
 
 
+Splits = dict[str, tuple[VideoInfo, SplitResult]]  # by sample name: its probe and its split
+
+
 @pytest.fixture(scope="module")
 def fast_splits(media: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[VideoInfo, SplitResult]]:
     return {
@@ -65,7 +68,7 @@ def exact_splits(media: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
 
 
 @pytest.mark.parametrize("name", sorted(FAST))
-def test_fast_split_gives_n_parts_near_the_target(fast_splits: dict, name: str) -> None:
+def test_fast_split_gives_n_parts_near_the_target(fast_splits: Splits, name: str) -> None:
     info, result = fast_splits[name]
     count = FAST[name]
     target = info.duration / count
@@ -85,7 +88,7 @@ def test_fast_split_gives_n_parts_near_the_target(fast_splits: dict, name: str) 
         assert after.start == pytest.approx(before.start + before.duration, abs=0.05)
 
 
-def test_fast_split_stream_copies_into_a_container_that_holds_the_codecs(fast_splits: dict) -> None:
+def test_fast_split_stream_copies_into_a_container_that_holds_the_codecs(fast_splits: Splits) -> None:
     _, webm = fast_splits["vp8-vorbis-720p-30s.webm"]
     assert webm.mode == "fast" and not webm.fell_back
     assert all(p.path.suffix == ".webm" for p in webm.parts)
@@ -97,7 +100,7 @@ def test_fast_split_stream_copies_into_a_container_that_holds_the_codecs(fast_sp
     assert mp4.mode == "fast" and all(p.path.suffix == ".mp4" for p in mp4.parts)
 
 
-def test_fast_split_falls_back_to_exact_when_keyframes_are_too_far(fast_splits: dict) -> None:
+def test_fast_split_falls_back_to_exact_when_keyframes_are_too_far(fast_splits: Splits) -> None:
     info, result = fast_splits["h264-aac-320x240-7s.mp4"]
     assert result.mode == "exact" and result.fell_back
     target = info.duration / 2
@@ -106,13 +109,14 @@ def test_fast_split_falls_back_to_exact_when_keyframes_are_too_far(fast_splits: 
     assert sorted(p.name for p in result.parts[0].path.parent.iterdir()) == [p.path.name for p in result.parts]
 
 
-def test_no_audio_video_splits_without_audio(fast_splits: dict) -> None:
+def test_no_audio_video_splits_without_audio(fast_splits: Splits) -> None:
     _, result = fast_splits["h264-no-audio-2s.mp4"]
     assert all([s["codec_type"] for s in streams(p.path)] == ["video"] for p in result.parts)
 
 
+@pytest.mark.slow  # re-encodes every sample (the exact_splits fixture)
 @pytest.mark.parametrize("name", sorted(EXACT))
-def test_exact_split_parts_last_the_target_within_a_frame(exact_splits: dict, name: str) -> None:
+def test_exact_split_parts_last_the_target_within_a_frame(exact_splits: Splits, name: str) -> None:
     info, result = exact_splits[name]
     count = EXACT[name]
     target = info.duration / count
@@ -130,13 +134,15 @@ def test_exact_split_parts_last_the_target_within_a_frame(exact_splits: dict, na
         assert streams(result.parts[0].path)[1]["codec_name"] == "aac"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXACT))
-def test_exact_split_keeps_every_frame_once(media: Path, exact_splits: dict, name: str) -> None:
+def test_exact_split_keeps_every_frame_once(media: Path, exact_splits: Splits, name: str) -> None:
     _, result = exact_splits[name]
     assert sum(frame_count(p.path) for p in result.parts) == frame_count(media / name)
 
 
-def test_exact_split_of_a_rotated_video_is_upright(exact_splits: dict) -> None:
+@pytest.mark.slow
+def test_exact_split_of_a_rotated_video_is_upright(exact_splits: Splits) -> None:
     _, result = exact_splits["h264-aac-rotated-vertical-10s.mp4"]
     video = streams(result.parts[0].path)[0]
     assert (video["width"], video["height"]) == (544, 1280)
@@ -201,7 +207,7 @@ def test_part_names_are_padded_to_the_width_of_n() -> None:
 
 
 def test_a_file_whose_clock_does_not_start_at_zero_splits_like_the_original(
-    media: Path, fast_splits: dict, tmp_path: Path
+    media: Path, fast_splits: Splits, tmp_path: Path
 ) -> None:
     # MPEG-TS time stamps start at 1.4 s, and its audio starts a frame before its video.
     src = tmp_path / "broadcast.ts"
@@ -213,9 +219,9 @@ def test_a_file_whose_clock_does_not_start_at_zero_splits_like_the_original(
     assert info.start_time > 1.4
     _, original = fast_splits["h264-aac-1080p-10s.mp4"]
     assert result.mode == "fast"
-    assert [(p.start, p.duration) for p in result.parts] == [
-        (pytest.approx(p.start, abs=0.002), pytest.approx(p.duration, abs=0.002)) for p in original.parts
-    ]
+    assert [x for p in result.parts for x in (p.start, p.duration)] == pytest.approx(
+        [x for p in original.parts for x in (p.start, p.duration)], abs=0.002
+    )
     assert [video_length(p.path) for p in result.parts] == pytest.approx([p.duration for p in original.parts], abs=0.01)
 
 

@@ -89,6 +89,7 @@ def test_render_refuses_a_prompt_too_long_with_its_count(
     assert main(missing) == 2
 
 
+@pytest.mark.slow  # a whole render
 def test_render_writes_the_zip_full_cut_and_summary(
     model_env: Path, media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,19 +26,27 @@ from engine.generator import (
     negative_prompt_ignored,
     plan_windows,
 )
+from engine.options import UserOptions
 
 NARROW = 128  # windows of 1.27 s: several windows for short, cheap durations
 
 
 @pytest.fixture(scope="module")
-def generator(tiny_model: Path) -> Generator:
-    return Generator.load(str(tiny_model), "cpu", NARROW)
+def generator(tiny_pipe: Any) -> Generator:
+    """The session's tiny pipeline with narrow windows (several windows for short durations)."""
+    return Generator(tiny_pipe, torch.device("cpu"), NARROW)
 
 
-def request(duration: float = 0.5, **changes: object) -> GenerationRequest:
-    fields: dict[str, object] = {"prompt": "lofi piano beat", "duration": duration, "steps": 2, "seed": 11}
-    fields.update(changes)
-    return GenerationRequest(**fields)  # type: ignore[arg-type]
+def request(
+    duration: float = 0.5,
+    *,
+    prompt: str = "lofi piano beat",
+    seed: int = 11,
+    source_audio: np.ndarray | None = None,
+    **options: Any,
+) -> GenerationRequest:
+    """A request of 2 steps unless `options` (UserOptions fields) say otherwise."""
+    return GenerationRequest(prompt, duration, UserOptions(**{"steps": 2, **options}), seed, source_audio)
 
 
 def expected_timesteps(generator: Generator, name: str, steps: int, strength: float = 1.0) -> int:
@@ -49,7 +58,7 @@ def expected_timesteps(generator: Generator, name: str, steps: int, strength: fl
     return len(scheduler.timesteps)
 
 
-@pytest.mark.parametrize("duration", [0.37, 1.3, 2.9])
+@pytest.mark.parametrize("duration", [0.37, 1.3, pytest.param(2.9, marks=pytest.mark.slow)])
 async def test_audio_has_exactly_the_requested_duration(generator: Generator, duration: float) -> None:
     events: list[GenerationProgress] = []
     audio = await generator.generate(request(duration), events.append)
@@ -88,10 +97,13 @@ async def test_a_refused_prompt_is_never_truncated(generator: Generator) -> None
 
 
 def test_steps_and_guidance_out_of_range_are_refused(generator: Generator) -> None:
-    with pytest.raises(BadInput, match="Diffusion steps must be"):
-        generator.check_request(request(steps=0))
+    too_few = UserOptions.model_construct(**{**UserOptions().model_dump(), "steps": 0})  # as if not checked before
+    with pytest.raises(BadInput, match="Diffusion steps must be") as refused:
+        generator.check_request(GenerationRequest("jazz", 0.5, too_few))
+    assert refused.value.code == "setting_out_of_range" and refused.value.values["setting"] == "steps"
+    too_much = UserOptions.model_construct(**{**UserOptions().model_dump(), "guidance": 50.0})
     with pytest.raises(BadInput, match="Guidance scale must be"):
-        generator.check_request(request(guidance=50.0))
+        generator.check_request(GenerationRequest("jazz", 0.5, too_much))
 
 
 async def test_progress_counts_match_the_scheduler_timesteps(generator: Generator) -> None:
@@ -189,9 +201,10 @@ def test_guidance_of_one_or_less_ignores_the_negative_prompt() -> None:
     assert not negative_prompt_ignored(0.5, "  ")
 
 
-def test_the_model_is_loaded_once_per_process(tiny_model: Path, generator: Generator) -> None:
-    assert Generator.load(str(tiny_model), "cpu", NARROW) is generator
-    assert generator.img2img.unet is generator.pipe.unet  # img2img shares the weights
+def test_the_model_is_loaded_once_per_process(tiny_model: Path) -> None:
+    loaded = Generator.load(str(tiny_model), "cpu", NARROW)
+    assert Generator.load(str(tiny_model), "cpu", NARROW) is loaded
+    assert loaded.img2img.unet is loaded.pipe.unet  # img2img shares the weights
 
 
 def test_img2img_shares_an_fp16_pipeline_without_casting_it(tiny_model: Path) -> None:
@@ -244,7 +257,9 @@ def test_download_progress_goes_to_the_log(
     with caplog.at_level(logging.INFO, logger="engine.generator"), download_progress_in_log("someone/music", 0.05):
         blobs.mkdir(parents=True)
         (blobs / "abc.incomplete").write_bytes(b"x" * 3 * 2**20)
-        time.sleep(0.3)
+        deadline = time.monotonic() + 30  # the watcher looks every 0.05 s: wait for its line, not a fixed time
+        while "3 MB in the cache" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.01)
     assert "downloading someone/music: 3 MB in the cache" in caplog.text
 
 

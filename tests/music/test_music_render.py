@@ -6,25 +6,26 @@ import asyncio
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from engine import audio_io
-from engine.errors import BadInput
+from engine.errors import BadInput, Refusal
 from engine.generator import Generator
 from engine.media_config import MediaConfig
 from engine.options import UserOptions
+from engine.preview import Preview, make_preview
 from engine.probe import probe
 from engine.rates import OUTPUT_RATE
-from engine.render import RenderEvent, RenderRequest, RenderResult, Stage, gather_or_cancel, render
+from engine.render import RenderEvent, RenderRequest, RenderResult, render
+from engine.stages import RENDER_STAGES, Stage
+
+pytestmark = pytest.mark.slow  # each test runs whole jobs
 
 RATE = OUTPUT_RATE  # the music WAV, and the rate decode_audio reads at
-
-
-@pytest.fixture(scope="module")
-def generator(tiny_model: Path) -> Generator:
-    return Generator.load(str(tiny_model), "cpu", 512)
+BROKEN = Refusal("test_broken_part", "this part is broken")
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +88,9 @@ def test_previews_summary_events_and_timings(webm_job: tuple[RenderResult, list[
     assert result.part_previews[1] is result.new_part_preview
     assert all(p.path.suffix == ".mp4" and p.thumbnail.is_file() for p in result.part_previews)
     assert result.full_cut is None
-    assert set(result.timings) == {s.value for s in Stage} - {"full_cut"}
+    assert set(result.timings) == {s.value for s in RENDER_STAGES} - {"full_cut"}
     started = [e.stage for e in events if e.step is None and not e.done]
-    assert started == [s for s in Stage if s != Stage.FULL_CUT]
+    assert started == [s for s in RENDER_STAGES if s != Stage.FULL_CUT]
     steps = [e for e in events if e.step is not None]
     assert steps and all(e.stage == Stage.GENERATE for e in steps)
     fractions = [e.fraction for e in events]
@@ -131,23 +132,33 @@ async def test_refusals_come_before_any_work(media: Path, generator: Generator, 
         await render(video, tmp_path / "d", RenderRequest("y" * 100, 2, 1), generator, MediaConfig())
 
 
-async def test_a_failed_preview_stops_the_others() -> None:
-    """When one of the parallel ffmpeg runs fails, its siblings are cancelled instead of left running."""
+async def test_a_failed_preview_stops_the_others(
+    media: Path, generator: Generator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A render whose preview of one part fails: the render says why, and the other parts' previews (ffmpeg runs
+    at the same time) are cancelled instead of being left running into a folder about to be removed."""
+    started: list[str] = []
     stopped: list[str] = []
+    real_preview = make_preview
 
-    async def slow(name: str) -> str:
+    async def preview(part: str | Path, out_dir: str | Path, **kwargs: Any) -> Preview:
+        name = Path(part).name
+        if "new-music" in name:  # the chosen part, made first and alone
+            return await real_preview(part, out_dir, **kwargs)
+        started.append(name)
+        if name.startswith("part-2-"):
+            raise BadInput(BROKEN)
         try:
-            await asyncio.sleep(30)
+            await asyncio.Event().wait()  # an ffmpeg run that would go on until it is stopped
         except asyncio.CancelledError:
             stopped.append(name)
             raise
-        return name
+        raise AssertionError("unreachable")
 
-    async def broken() -> str:
-        await asyncio.sleep(0)
-        raise BadInput("this part is broken")
-
-    with pytest.raises(BadInput, match="broken"):
-        await gather_or_cancel([slow("a"), broken(), slow("b")])
-    assert sorted(stopped) == ["a", "b"]
-    assert await gather_or_cancel([asyncio.sleep(0, "x"), asyncio.sleep(0, "y")]) == ["x", "y"]
+    monkeypatch.setattr("engine.render.make_preview", preview)
+    request = RenderRequest("ambient pad", parts=3, part=1, options=UserOptions(steps=2, seed=3))
+    with pytest.raises(BadInput, match="this part is broken"):
+        await render(media / "h264-aac-320x240-7s.mp4", tmp_path / "job", request, generator, MediaConfig())
+    assert sorted(started) == ["part-2-of-3.mp4", "part-3-of-3.mp4"]
+    assert stopped == ["part-3-of-3.mp4"]
+    assert (tmp_path / "job" / "music.wav").is_file()  # it did render up to the previews

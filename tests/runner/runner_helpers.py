@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.generator import Generator
+from engine.media_config import MediaConfig
 from engine.options import UserOptions
-from engine.runner import JobRunner, JobWork, RunnerConfig
-from engine.runner_events import EventKind, RunnerEvent, Subscription
+from jobs.config import RunnerConfig
+from jobs.events import AnyEvent, StageStarted, StateChanged, Subscription
+from jobs.local_runner import JobRunner
+from jobs.render_work import render_work
+from jobs.work import FetchVideo, JobWork
 from storage import Database
 from storage.jobs_repo import JobRequest, QueueLimits, create_job
-from storage.models import Job
+from storage.models import Job, JobState
+from storage.video_ref import VideoRef
 
 WAIT_S = 240.0  # only a guard against hanging forever; nothing is timed
 
@@ -32,12 +38,11 @@ def config(tmp_path: Path, **overrides: Any) -> RunnerConfig:
     return RunnerConfig(**values)
 
 
-def copy_fetch(videos: dict[int, Path] | None = None, default: Path | None = None) -> Callable[[Job, Path],
-                                                                                           Awaitable[Path]]:
-    """A fetch that copies the job's video (by job id, else `default`) into the job's folder."""
+def copy_fetch(videos: dict[str, Path] | None = None, default: Path | None = None) -> FetchVideo:
+    """A fetch that copies the job's video (by its file id, else `default`) into the job's folder."""
 
-    async def fetch(job: Job, dest_dir: Path) -> Path:
-        source = (videos or {}).get(job.id, default)
+    async def fetch(video: VideoRef, dest_dir: Path) -> Path:
+        source = (videos or {}).get(video.file_id, default)
         assert source is not None
         target = dest_dir / f"input{source.suffix}"
         await asyncio.to_thread(shutil.copyfile, source, target)
@@ -46,11 +51,33 @@ def copy_fetch(videos: dict[int, Path] | None = None, default: Path | None = Non
     return fetch
 
 
-async def make_job(db: Database, user: int, prompt: str = "jazz", *, steps: int = 2, parts: int = 2, part: int = 1,
-                   limits: QueueLimits | None = None, **options: Any) -> Job:
-    request = JobRequest(user_id=user, chat_id=1000 + user, video_file_id=f"video-of-{user}", prompt=prompt,
-                         parts=parts, part=part, options=UserOptions(steps=steps, seed=7, previews=1, **options))
-    return (await create_job(db, request, limits or QueueLimits(2, 50))).job
+def work_of(generator: Generator) -> JobWork:
+    """The real work: the whole render pipeline on the tiny model."""
+    return render_work(generator, MediaConfig())
+
+
+async def make_job(
+    db: Database,
+    user: int,
+    prompt: str = "jazz",
+    *,
+    steps: int = 2,
+    parts: int = 2,
+    part: int = 1,
+    video: str | None = None,
+    **options: Any,
+) -> Job:
+    """A queued job of `user` (chat 1000 + user) on the video whose file id is `video` (default video-of-<user>)."""
+    request = JobRequest(
+        user_id=user,
+        chat_id=1000 + user,
+        video=VideoRef(video or f"video-of-{user}"),
+        prompt=prompt,
+        parts=parts,
+        part=part,
+        options=UserOptions(steps=steps, seed=7, previews=1, **options),
+    )
+    return (await create_job(db, request, QueueLimits(2, 50))).job
 
 
 @dataclass
@@ -58,7 +85,7 @@ class EventLog:
     """Every event of one subscription, read as they come, with a way to wait for one."""
 
     subscription: Subscription
-    events: list[RunnerEvent] = field(default_factory=list)
+    events: list[AnyEvent] = field(default_factory=list)
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _task: asyncio.Task[None] | None = None
 
@@ -72,7 +99,7 @@ class EventLog:
             async with self._changed:
                 self._changed.notify_all()
 
-    async def wait_for(self, predicate: Callable[[RunnerEvent], bool]) -> RunnerEvent:
+    async def wait_for(self, predicate: Callable[[AnyEvent], bool]) -> AnyEvent:
         async with asyncio.timeout(WAIT_S), self._changed:
             while True:
                 found = next((event for event in self.events if predicate(event)), None)
@@ -80,11 +107,16 @@ class EventLog:
                     return found
                 await self._changed.wait()
 
-    async def wait_state(self, job_id: int, state: str) -> RunnerEvent:
-        return await self.wait_for(lambda e: e.job_id == job_id and e.kind is EventKind.STATE and e.state == state)
+    async def wait_state(self, job_id: int, state: JobState) -> StateChanged:
+        event = await self.wait_for(lambda e: isinstance(e, StateChanged) and e.job_id == job_id and e.state == state)
+        assert isinstance(event, StateChanged)
+        return event
 
-    def states(self) -> list[tuple[int, str | None]]:
-        return [(e.job_id, e.state) for e in self.events if e.kind is EventKind.STATE]
+    def states(self) -> list[tuple[int, JobState]]:
+        return [(e.job_id, e.state) for e in self.events if isinstance(e, StateChanged)]
+
+    def stages(self, job_id: int) -> list[str]:
+        return [e.stage for e in self.events if isinstance(e, StageStarted) and e.job_id == job_id]
 
     def close(self) -> None:
         self.subscription.close()
@@ -92,7 +124,7 @@ class EventLog:
             self._task.cancel()
 
 
-def new_runner(made: list[JobRunner], db: Database, fetch: Any, work: JobWork, cfg: RunnerConfig) -> JobRunner:
+def new_runner(made: list[JobRunner], db: Database, fetch: FetchVideo, work: JobWork, cfg: RunnerConfig) -> JobRunner:
     runner = JobRunner(db, fetch, work, cfg)
     made.append(runner)
     return runner

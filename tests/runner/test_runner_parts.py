@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
-from engine.queue_order import Waiting, positions, start_order
-from engine.runner import OutputFile, _keep_results
-from engine.runner_events import EventHub, EventKind, RunnerEvent
+import pytest
+
+from engine.stages import Stage
+from jobs.events import (
+    AnyEvent,
+    EventHub,
+    FailureReason,
+    PositionChanged,
+    ReadyToDeliver,
+    StageStarted,
+    StateChanged,
+    StepDone,
+    from_json,
+    to_json,
+)
+from jobs.queue_order import Waiting, positions, start_order
+from jobs.refusals import TIME_LIMIT_SECONDS
+from jobs.results import keep_results
+from jobs.work import OutputFile
+from storage.models import JobState
 
 
 def W(job: int, user: int) -> Waiting:
@@ -25,47 +43,66 @@ def test_first_come_first_served_with_one_job_per_user_at_a_time() -> None:
     assert start_order([], [10, 20], 2) == []
 
 
-def step(job: int, n: int) -> RunnerEvent:
-    return RunnerEvent(EventKind.STEP, job, 1, 1, step=n, total_steps=100)
+def step(job: int, n: int) -> StepDone:
+    return StepDone(job, 1, 1, step=n, total_steps=100)
 
 
 async def test_a_slow_subscriber_gets_every_state_and_only_the_latest_step() -> None:
     hub = EventHub()
     slow = hub.subscribe()
-    hub.publish(RunnerEvent(EventKind.STATE, 1, 1, 1, state="running"))
+    hub.publish(StateChanged(1, 1, 1, JobState.RUNNING))
     for n in range(1, 101):  # the GPU never waits for anyone reading
         hub.publish(step(1, n))
         hub.publish(step(2, n))
-    hub.publish(RunnerEvent(EventKind.STATE, 2, 1, 1, state="done"))
+    hub.publish(StateChanged(2, 1, 1, JobState.DONE))
     assert slow.pending() == 3  # job 1's state, job 2's state, job 1's last step (job 2's went stale)
     got = [await slow.get() for _ in range(3)]
-    assert [(e.job_id, e.kind, e.state or e.step) for e in got] == [
-        (1, EventKind.STATE, "running"), (2, EventKind.STATE, "done"), (1, EventKind.STEP, 100)
-    ]
+    assert got == [StateChanged(1, 1, 1, JobState.RUNNING), StateChanged(2, 1, 1, JobState.DONE), step(1, 100)]
     assert slow.dropped_steps == 199
     hub.close()
-    try:
+    with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(slow.get(), 1)
-        raise AssertionError("a closed subscription still gave an event")
-    except StopAsyncIteration:
-        pass
 
 
-def test_results_move_out_of_the_job_folder_once_each(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "event",
+    [
+        StateChanged(1, 2, -3, JobState.FAILED, FailureReason.of(TIME_LIMIT_SECONDS, seconds=0.5)),
+        StateChanged(1, 2, -3, JobState.QUEUED),
+        PositionChanged(1, 2, 3, 4),
+        StageStarted(1, 2, 3, Stage.GENERATE, 0.25),
+        StepDone(1, 2, 3, step=5, total_steps=10, windows=3, window=2, progress=0.5),
+        ReadyToDeliver(7, 8, 9),
+    ],
+)
+def test_events_travel_as_json_and_come_back_equal(event: AnyEvent) -> None:
+    """What a queue with workers in other processes ships: every kind, with its enums, comes back the same."""
+    back = from_json(json.loads(json.dumps(to_json(event))))
+    assert back == event and type(back) is type(event)
+    with pytest.raises(ValueError, match="not a job event"):
+        from_json({"kind": "Nonsense"})
+
+
+async def test_results_move_out_of_the_job_folder_once_each(tmp_path: Path) -> None:
     work = tmp_path / "job"
     work.mkdir()
     part, thumb, zipped = work / "part-2.mp4", work / "part-2.jpg", work / "clip.zip"
     for path in (part, thumb, zipped):
         path.write_bytes(b"data")
-    kept = _keep_results(tmp_path / "results" / "7", [
-        OutputFile("zip", zipped, None, {"summary": "text"}),
-        OutputFile("part", part, 2),
-        OutputFile("preview", part, 2, {"thumbnail": thumb, "width": 320}),  # the part is its own preview
-    ])
+    kept = await keep_results(
+        tmp_path / "results" / "7",
+        [
+            OutputFile("zip", zipped, None, {"summary": "text"}),
+            OutputFile("part", part, 2),
+            OutputFile("preview", part, 2, {"thumbnail": thumb, "width": 320}),  # the part is its own preview
+        ],
+    )
     assert not any(work.iterdir())
     assert [Path(k.path).relative_to(tmp_path / "results" / "7").as_posix() for k in kept] == [
-        "zip/clip.zip", "part/part-2.mp4", "part/part-2.mp4"
+        "zip/clip.zip",
+        "part/part-2.mp4",
+        "part/part-2.mp4",
     ]
     assert kept[2].meta == {"thumbnail": str(tmp_path / "results/7/preview/part-2.jpg"), "width": 320}
-    assert Path(kept[2].meta["thumbnail"]).read_bytes() == b"data"
+    assert await asyncio.to_thread(Path(kept[2].meta["thumbnail"]).read_bytes) == b"data"
     assert [k.size_bytes for k in kept] == [4, 4, 4]

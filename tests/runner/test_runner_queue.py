@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runner_helpers import EventLog, config, copy_fetch, files_exist, leftovers, make_job, new_runner
+import pytest
 
 from engine.generator import Generator
-from engine.gpu_lane import GpuLaneWatch
-from engine.queue_order import Waiting, next_to_start
-from engine.runner import JobRunner, JobWork
-from engine.runner_events import EventKind
+from jobs.events import PositionChanged
+from jobs.local_runner import JobRunner
+from jobs.queue_order import Waiting, next_to_start
+from jobs.work import JobWork
 from storage import Database
 from storage.jobs_repo import get_job
 from storage.models import JobState
+from tests.gpu_lane import GpuLaneWatch
+from tests.runner.runner_helpers import EventLog, config, copy_fetch, files_exist, leftovers, make_job, new_runner
+
+pytestmark = pytest.mark.slow
 
 
 async def test_ten_jobs_from_five_users_run_first_come_first_served(
@@ -22,8 +26,7 @@ async def test_ten_jobs_from_five_users_run_first_come_first_served(
     jobs = [await make_job(db, user=1 + n % 5, prompt=f"song {n}") for n in range(10)]
     users = {job.id: job.user_id for job in jobs}
     # User 1 sends the 7 s video (with sound), the others the 2 s one (without): jobs of unequal length.
-    videos = {job.id: media / "h264-aac-320x240-7s.mp4" for job in jobs if job.user_id == 1}
-    fetch = copy_fetch(videos, default=media / "h264-no-audio-2s.mp4")
+    fetch = copy_fetch({"video-of-1": media / "h264-aac-320x240-7s.mp4"}, default=media / "h264-no-audio-2s.mp4")
     runner = new_runner(runners, db, fetch, work, config(tmp_path, concurrent_jobs=3))
     log = EventLog(runner.subscribe()).start()
     watch = GpuLaneWatch(generator)
@@ -31,7 +34,7 @@ async def test_ten_jobs_from_five_users_run_first_come_first_served(
     # Queued before the runner starts: each job's position is the number submitted before it.
     for job in jobs:
         await runner.submit(job.id)
-    assert [runner.position(job.id) for job in jobs] == list(range(10))
+    assert [await runner.position(job.id) for job in jobs] == list(range(10))
 
     await runner.start()
     for job in jobs:
@@ -62,26 +65,23 @@ async def test_ten_jobs_from_five_users_run_first_come_first_served(
 
     # Positions only ever counted down while the jobs waited; none is left once they started.
     for job in jobs:
-        seen = [e.position or 0 for e in log.events if e.job_id == job.id and e.kind is EventKind.POSITION]
+        seen = [e.position for e in log.events if isinstance(e, PositionChanged) and e.job_id == job.id]
         assert seen == sorted(seen, reverse=True) and seen[0] == jobs.index(job)
-        assert runner.position(job.id) is None
+        assert await runner.position(job.id) is None
     for job in jobs:
         stored = await get_job(db, job.id)
         assert stored is not None and stored.state == JobState.DONE and stored.attempts == 1
         assert files_exist([f.path for f in stored.files])
-        assert {"fetch", "probe", "generate"} <= set(runner_stage_names(log, job.id))
+        assert {"fetch", "probe", "generate", "keep"} <= set(log.stages(job.id))
     assert leftovers(tmp_path) == []
-
-
-def runner_stage_names(log: EventLog, job_id: int) -> list[str]:
-    return [e.stage for e in log.events if e.job_id == job_id and e.kind is EventKind.STAGE and e.stage]
 
 
 async def test_a_users_second_job_waits_without_holding_up_others(
     db: Database, tmp_path: Path, media: Path, work: JobWork, runners: list[JobRunner]
 ) -> None:
-    runner = new_runner(runners, db, copy_fetch(default=media / "h264-no-audio-2s.mp4"), work,
-                        config(tmp_path, concurrent_jobs=2))
+    runner = new_runner(
+        runners, db, copy_fetch(default=media / "h264-no-audio-2s.mp4"), work, config(tmp_path, concurrent_jobs=2)
+    )
     log = EventLog(runner.subscribe()).start()
     first = await make_job(db, user=1, prompt="first")
     second = await make_job(db, user=1, prompt="second")
@@ -89,7 +89,7 @@ async def test_a_users_second_job_waits_without_holding_up_others(
     for job in (first, second, other):
         await runner.submit(job.id)
     # The other user's job, though sent last, starts before the first user's second job.
-    assert [runner.position(j.id) for j in (first, other, second)] == [0, 1, 2]
+    assert [await runner.position(j.id) for j in (first, other, second)] == [0, 1, 2]
 
     await runner.start()
     for job in (first, second, other):
@@ -108,12 +108,15 @@ async def test_a_double_submission_runs_one_job(
     job = await make_job(db, user=1)
     again = await make_job(db, user=1)  # the same request: the same job
     assert again.id == job.id
-    await runner.start()
-    assert await runner.submit(job.id) == 0 or runner.position(job.id) is None
-    await runner.submit(job.id)
+    assert await runner.submit(job.id) == 0  # first in the queue...
+    assert await runner.submit(job.id) == 0  # ...and a second submission finds it there
+    assert runner.queued_ids() == [job.id]
+    await runner.start()  # takes up the queue from the database too: the job is not added twice
+    assert await runner.submit(job.id) is None  # running now: not waiting
     await log.wait_state(job.id, JobState.DONE)
     await runner.wait_idle()
     log.close()
     assert log.states().count((job.id, JobState.RUNNING)) == 1
+    assert log.states().count((job.id, JobState.QUEUED)) == 1
     stored = await get_job(db, job.id)
     assert stored is not None and stored.attempts == 1

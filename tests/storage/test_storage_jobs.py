@@ -11,21 +11,22 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
+from engine.errors import BadInput
 from engine.options import UserOptions
+from engine.stages import Stage
 from riffcut.cli import main
 from storage import Database
-from storage.errors import QueueFull, TooManyJobs
 from storage.forget import forget_user
 from storage.history import admin_totals, user_history
 from storage.jobs_repo import (
     JobRequest,
     NewJobFile,
     QueueLimits,
+    Submitted,
     create_job,
     finish_done,
     finish_failed,
     get_job,
-    job_options,
     mark_delivered,
     mark_running,
     record_sent,
@@ -36,7 +37,15 @@ from storage.models import Base, CurrentVideo, Job, JobFile, JobStageTime, User,
 from storage.options_repo import get_options, set_option
 from storage.results import results_dir
 from storage.retention import remove_expired_results
-from storage.videos_repo import VideoRecord, get_current_video, set_current_video
+from storage.video_ref import VideoRef
+from storage.videos_repo import get_current_video, set_current_video
+
+
+def outcome_of(outcome: object) -> str:
+    if isinstance(outcome, BadInput):
+        return outcome.code
+    assert isinstance(outcome, Submitted), outcome
+    return "submitted"
 
 
 def exists(path: str | None) -> bool:
@@ -47,8 +56,16 @@ LIMITS = QueueLimits(max_jobs_per_user=2, max_queue=50)
 
 
 def request(user: int, prompt: str = "jazz", *, video: str = "v1", options: UserOptions | None = None) -> JobRequest:
-    return JobRequest(user_id=user, chat_id=user, video_file_id=video, prompt=prompt, parts=3, part=2,
-                      options=options or UserOptions(), reply_to_message_id=11)
+    return JobRequest(
+        user_id=user,
+        chat_id=user,
+        video=VideoRef(video),
+        prompt=prompt,
+        parts=3,
+        part=2,
+        options=options or UserOptions(),
+        reply_to_message_id=11,
+    )
 
 
 async def _done_job(db: Database, data_dir: Path, user: int, prompt: str) -> Job:
@@ -57,9 +74,14 @@ async def _done_job(db: Database, data_dir: Path, user: int, prompt: str) -> Job
     folder = results_dir(data_dir, job.id)
     folder.mkdir(parents=True)
     (folder / "result.zip").write_bytes(b"zip")
-    await finish_done(db, job.id, result_dir=str(folder), seed=5,
-                      files=[NewJobFile("zip", str(folder / "result.zip"), size_bytes=3)],
-                      stage_seconds={"split": 1.0, "generate": 4.0})
+    await finish_done(
+        db,
+        job.id,
+        result_dir=str(folder),
+        seed=5,
+        files=[NewJobFile("zip", str(folder / "result.zip"), size_bytes=3)],
+        stage_seconds={Stage.SPLIT: 1.0, Stage.GENERATE: 4.0},
+    )
     found = await get_job(db, job.id)
     assert found is not None
     return found
@@ -85,12 +107,17 @@ async def test_the_same_request_after_the_first_finished_is_a_new_job(db: Databa
 async def test_limits_refuse_with_a_clear_message_and_write_nothing(db: Database) -> None:
     await create_job(db, request(1, "a"), LIMITS)
     await create_job(db, request(1, "b"), LIMITS)
-    with pytest.raises(TooManyJobs, match="You already have 2 jobs waiting or running"):
+    with pytest.raises(BadInput, match="You already have 2 jobs waiting or running") as too_many:
         await create_job(db, request(1, "c"), LIMITS)
+    assert (too_many.value.code, dict(too_many.value.values)) == ("too_many_jobs", {"limit": 2})
     small = QueueLimits(max_jobs_per_user=2, max_queue=3)
     await create_job(db, request(2, "a"), small)
-    with pytest.raises(QueueFull, match=r"The queue is full \(3 jobs\)"):
+    with pytest.raises(BadInput, match=r"The queue is full \(3 jobs\)") as full:
         await create_job(db, request(3, "a"), small)
+    assert (full.value.code, dict(full.value.values)) == ("queue_full", {"limit": 3})
+    one = QueueLimits(max_jobs_per_user=1, max_queue=50)
+    with pytest.raises(BadInput, match="You already have 1 job waiting or running;"):
+        await create_job(db, request(2, "b"), one)
     async with db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Job)) == 3
         assert await session.get(User, 3) is None
@@ -100,12 +127,12 @@ async def test_the_limits_hold_when_many_ask_at_the_same_moment(db: Database) ->
     # Twelve users at once against a queue of five, and one user asking for five different songs at once: on
     # PostgreSQL nothing takes SQLite's database-wide write lock, so the counts must be serialized some other way.
     small = QueueLimits(max_jobs_per_user=2, max_queue=5)
-    crowd = await asyncio.gather(*[create_job(db, request(100 + n), small) for n in range(12)],
-                                 return_exceptions=True)
-    assert sorted(type(outcome).__name__ for outcome in crowd) == ["QueueFull"] * 7 + ["Submitted"] * 5
-    eager = await asyncio.gather(*[create_job(db, request(1, f"song {n}"), LIMITS) for n in range(5)],
-                                 return_exceptions=True)
-    assert sorted(type(outcome).__name__ for outcome in eager) == ["Submitted"] * 2 + ["TooManyJobs"] * 3
+    crowd = await asyncio.gather(*[create_job(db, request(100 + n), small) for n in range(12)], return_exceptions=True)
+    assert sorted(outcome_of(outcome) for outcome in crowd) == ["queue_full"] * 7 + ["submitted"] * 5
+    eager = await asyncio.gather(
+        *[create_job(db, request(1, f"song {n}"), LIMITS) for n in range(5)], return_exceptions=True
+    )
+    assert sorted(outcome_of(outcome) for outcome in eager) == ["submitted"] * 2 + ["too_many_jobs"] * 3
     async with db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Job)) == 7
 
@@ -115,14 +142,14 @@ async def test_a_job_keeps_the_settings_it_was_made_with(db: Database) -> None:
     job = (await create_job(db, request(1, options=await get_options(db, 1)), LIMITS)).job
     await set_option(db, 1, "steps", 90)
     stored = await get_job(db, job.id)
-    assert stored is not None and job_options(stored).steps == 12
+    assert stored is not None and stored.options.steps == 12
 
 
 async def test_history_and_admin_totals(db: Database, tmp_path: Path) -> None:
     done = await _done_job(db, tmp_path, 1, "one")
     failed = (await create_job(db, request(1, "two"), LIMITS)).job
     await mark_running(db, failed.id)
-    await finish_failed(db, failed.id, "The video is damaged.", {"split": 3.0})
+    await finish_failed(db, failed.id, "The video is damaged.", {Stage.SPLIT: 3.0})
     queued = (await create_job(db, request(1, "three"), LIMITS)).job
     await create_job(db, request(2, "other"), LIMITS)
 
@@ -158,14 +185,29 @@ async def test_telegram_ids_beyond_32_bits_and_utc_times_come_back_as_stored(db:
     # Real ids: a supergroup's chat id, a user id past 2^32, message ids and sizes past 2^31 (PostgreSQL's INTEGER).
     user, chat, big = 7_123_456_789, -1_001_234_567_890, 2**31 + 5
     before = utcnow()
-    await set_current_video(db, chat, user, VideoRecord("v", size_bytes=3 * big))
-    made = (await create_job(db, JobRequest(user_id=user, chat_id=chat, video_file_id="v", prompt="jazz", parts=1,
-                                            part=1, options=UserOptions(), reply_to_message_id=big,
-                                            video_size_bytes=3 * big), LIMITS)).job
+    video_ref = VideoRef("v", size_bytes=3 * big, duration=4.5, width=1080, height=1920, has_audio=False)
+    await set_current_video(db, chat, user, video_ref)
+    made = (
+        await create_job(
+            db,
+            JobRequest(
+                user_id=user,
+                chat_id=chat,
+                video=video_ref,
+                prompt="jazz",
+                parts=1,
+                part=1,
+                options=UserOptions(),
+                reply_to_message_id=big,
+            ),
+            LIMITS,
+        )
+    ).job
     await set_progress_message(db, made.id, big + 1)
     await mark_running(db, made.id)
-    await finish_done(db, made.id, result_dir="gone", seed=2**32 - 1,
-                      files=[NewJobFile("zip", "gone/result.zip", size_bytes=2 * big)])
+    await finish_done(
+        db, made.id, result_dir="gone", seed=2**32 - 1, files=[NewJobFile("zip", "gone/result.zip", size_bytes=2 * big)]
+    )
     done = await get_job(db, made.id)
     assert done is not None
     await record_sent(db, done.files[0].id, telegram_file_id="BQAC", message_id=big + 2)
@@ -173,10 +215,15 @@ async def test_telegram_ids_beyond_32_bits_and_utc_times_come_back_as_stored(db:
     video = await get_current_video(db, chat, user)
     assert sent is not None and video is not None
     assert (sent.user_id, sent.chat_id, sent.reply_to_message_id, sent.progress_message_id, sent.seed) == (
-        user, chat, big, big + 1, 2**32 - 1)
-    assert (sent.video_size_bytes, video.size_bytes, sent.files[0].size_bytes, sent.files[0].message_id) == (
-        3 * big, 3 * big, 2 * big, big + 2)
-    times = [sent.created_at, sent.started_at, sent.finished_at, sent.files[0].sent_at, video.updated_at]
+        user,
+        chat,
+        big,
+        big + 1,
+        2**32 - 1,
+    )
+    assert sent.video == video.video == video_ref  # the whole video, the same in the job and the current video
+    assert (sent.video.size_bytes, sent.files[0].size_bytes, sent.files[0].message_id) == (3 * big, 2 * big, big + 2)
+    times = [sent.created_at, sent.started_at, sent.finished_at, sent.files[0].sent_at]
     # Aware, in UTC, and not shifted by the server's or the machine's time zone (an hour is far beyond any test).
     assert all(t is not None and t.utcoffset() == timedelta(0) and abs(t - before) < timedelta(hours=1) for t in times)
 
@@ -184,8 +231,8 @@ async def test_telegram_ids_beyond_32_bits_and_utc_times_come_back_as_stored(db:
 async def test_forgetting_a_user_leaves_nothing_of_theirs(db: Database, tmp_path: Path) -> None:
     for user in (1, 2):
         await set_option(db, user, "steps", 33)
-        await set_current_video(db, 10, user, VideoRecord(f"video-{user}"))
-        await set_current_video(db, 20, user, VideoRecord(f"video-{user}"))
+        await set_current_video(db, 10, user, VideoRef(f"video-{user}"))
+        await set_current_video(db, 20, user, VideoRef(f"video-{user}"))
         await _done_job(db, tmp_path, user, "song")
         await create_job(db, request(user, "queued"), LIMITS)
     mine = [j.result_dir for j in await user_history(db, 1)]
@@ -197,10 +244,12 @@ async def test_forgetting_a_user_leaves_nothing_of_theirs(db: Database, tmp_path
         assert await session.get(User, 1) is None
         for model in (CurrentVideo, Job):
             assert await session.scalar(select(func.count()).select_from(model).where(model.user_id == 1)) == 0
-        orphans = await session.scalar(select(func.count()).select_from(JobFile).where(~JobFile.job_id.in_(
-            select(Job.id))))
-        times = await session.scalar(select(func.count()).select_from(JobStageTime).where(
-            ~JobStageTime.job_id.in_(select(Job.id))))
+        orphans = await session.scalar(
+            select(func.count()).select_from(JobFile).where(~JobFile.job_id.in_(select(Job.id)))
+        )
+        times = await session.scalar(
+            select(func.count()).select_from(JobStageTime).where(~JobStageTime.job_id.in_(select(Job.id)))
+        )
         assert (orphans, times) == (0, 0)
     assert mine and not any(exists(folder) for folder in mine)
     # The other user keeps everything.
@@ -222,7 +271,7 @@ def test_riffcut_db_upgrade_and_current(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["db", "current"]) == 0
     assert "no schema yet" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "at revision 0002" in capsys.readouterr().out
+    assert "at revision 0003" in capsys.readouterr().out
     assert (tmp_path / "data" / "riffcut.db").is_file()
     assert main(["db", "current"]) == 0
     assert "up to date" in capsys.readouterr().out

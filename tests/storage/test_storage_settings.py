@@ -14,15 +14,24 @@ from engine.options import UserOptions
 from storage import Database, open_database
 from storage.migrate import upgrade_database
 from storage.options_repo import ensure_user, get_options, language_for, reset_options, set_option
-from storage.videos_repo import VideoRecord, get_current_video, set_current_video, set_part, set_prompt, set_split
+from storage.video_ref import VideoRef
+from storage.videos_repo import get_current_video, set_current_video, set_part, set_prompt, set_split
 
-VIDEO = VideoRecord("file-1", "uniq-1", "clip.mp4", 123_456, 7.0, 320, 240)
+VIDEO = VideoRef("file-1", "uniq-1", "clip.mp4", 123_456, 7.0, 320, 240, True)
 
 
 async def test_settings_written_before_a_restart_read_back_the_same(db: Database, database_url: str) -> None:
     await ensure_user(db, 7, telegram_language="ru")
-    for name, value in [("guidance", "12.5"), ("steps", 30), ("seed", "4294967295"), ("negative", "no drums"),
-                        ("remix", "0.3"), ("keep", "-20"), ("full_cut", "on"), ("previews", "0")]:
+    for name, value in [
+        ("guidance", "12.5"),
+        ("steps", 30),
+        ("seed", "4294967295"),
+        ("negative", "no drums"),
+        ("remix", "0.3"),
+        ("keep", "-20"),
+        ("full_cut", "on"),
+        ("previews", "0"),
+    ]:
         await set_option(db, 7, name, value)
     await set_current_video(db, -100123, 7, VIDEO)
     await set_prompt(db, -100123, 7, "jazz piano")
@@ -40,9 +49,7 @@ async def test_settings_written_before_a_restart_read_back_the_same(db: Database
     assert after == before
     assert (after.guidance, after.steps, after.seed, after.negative) == (12.5, 30, 2**32 - 1, "no drums")
     assert (after.remix, after.keep_original_db, after.full_cut, after.previews) == (0.3, -20.0, True, 0)
-    assert video is not None
-    assert (video.file_id, video.file_name, video.duration, video.width, video.height) == ("file-1", "clip.mp4", 7.0,
-                                                                                           320, 240)
+    assert video is not None and video.video == VIDEO  # every field of the video, as it was sent
     assert (video.prompt, video.parts, video.part) == ("jazz piano", 3, 2)
     assert language == "ru"
 
@@ -95,18 +102,24 @@ async def test_a_new_video_keeps_the_prompt_and_starts_from_one_part(db: Databas
     await set_current_video(db, 1, 5, VIDEO)
     await set_prompt(db, 1, 5, "lofi beat")
     await set_split(db, 1, 5, parts=3, part=3)
-    await set_current_video(db, 1, 5, VideoRecord("file-2", duration=12.0))
+    await set_current_video(db, 1, 5, VideoRef("file-2", duration=12.0))
     video = await get_current_video(db, 1, 5)
     assert video is not None
-    assert (video.file_id, video.duration, video.prompt, video.parts, video.part) == ("file-2", 12.0, "lofi beat", 1, 1)
+    assert (video.video.file_id, video.video.duration, video.prompt, video.parts, video.part) == (
+        "file-2",
+        12.0,
+        "lofi beat",
+        1,
+        1,
+    )
 
 
 async def test_whether_the_video_has_sound_is_kept_across_a_restart(db: Database, database_url: str) -> None:
-    await set_current_video(db, 1, 1, VideoRecord("silent", has_audio=False))
-    await set_current_video(db, 1, 2, VideoRecord("loud", has_audio=True))
-    await set_current_video(db, 1, 3, VideoRecord("unprobed"))
-    await set_current_video(db, 1, 4, VideoRecord("loud-first", has_audio=True))
-    await set_current_video(db, 1, 4, VideoRecord("then-silent", has_audio=False))  # a new video replaces it
+    await set_current_video(db, 1, 1, VideoRef("silent", has_audio=False))
+    await set_current_video(db, 1, 2, VideoRef("loud", has_audio=True))
+    await set_current_video(db, 1, 3, VideoRef("unprobed"))
+    await set_current_video(db, 1, 4, VideoRef("loud-first", has_audio=True))
+    await set_current_video(db, 1, 4, VideoRef("then-silent", has_audio=False))  # a new video replaces it
     await db.close()
 
     reopened = await open_database(database_url)
@@ -114,8 +127,11 @@ async def test_whether_the_video_has_sound_is_kept_across_a_restart(db: Database
         found = [await get_current_video(reopened, 1, user) for user in (1, 2, 3, 4)]
     finally:
         await reopened.close()
-    assert [(v.file_id, v.has_audio) for v in found if v] == [
-        ("silent", False), ("loud", True), ("unprobed", None), ("then-silent", False)
+    assert [(v.video.file_id, v.video.has_audio) for v in found if v] == [
+        ("silent", False),
+        ("loud", True),
+        ("unprobed", None),
+        ("then-silent", False),
     ]
 
 
@@ -124,50 +140,67 @@ async def test_a_video_stored_before_sound_was_kept_reads_back_as_unknown(databa
     old = Database.open(database_url)
     try:
         async with old.transaction() as session:
-            await session.execute(text(
-                "INSERT INTO users (id, options, created_at, updated_at) "
-                "VALUES (7, '{}', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"))
-            await session.execute(text(
-                "INSERT INTO current_videos (chat_id, user_id, file_id, duration, prompt, parts, part, updated_at) "
-                "VALUES (-100, 7, 'old-file', 7.0, 'jazz', 3, 2, '2026-11-01 10:00:00')"))
+            await session.execute(
+                text(
+                    "INSERT INTO users (id, options, created_at, updated_at) "
+                    "VALUES (7, '{}', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+                )
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO current_videos (chat_id, user_id, file_id, duration, prompt, parts, part, updated_at) "
+                    "VALUES (-100, 7, 'old-file', 7.0, 'jazz', 3, 2, '2026-11-01 10:00:00')"
+                )
+            )
     finally:
         await old.close()
 
     upgraded = await open_database(database_url)  # 0001 -> newest, the row copied by the batch migration
     try:
         video = await get_current_video(upgraded, -100, 7)
-        await set_current_video(upgraded, -100, 7, VideoRecord("new-file", duration=2.0, has_audio=False))
+        await set_current_video(upgraded, -100, 7, VideoRef("new-file", duration=2.0, has_audio=False))
         replaced = await get_current_video(upgraded, -100, 7)
     finally:
         await upgraded.close()
     assert video is not None
-    assert (video.file_id, video.duration, video.prompt, video.parts, video.part) == ("old-file", 7.0, "jazz", 3, 2)
-    assert video.has_audio is None
-    assert replaced is not None and (replaced.file_id, replaced.has_audio) == ("new-file", False)
+    assert video.video == VideoRef("old-file", duration=7.0)  # what was not kept then reads as not known
+    assert (video.prompt, video.parts, video.part) == ("jazz", 3, 2)
+    assert video.video.has_audio is None
+    assert replaced is not None and (replaced.video.file_id, replaced.video.has_audio) == ("new-file", False)
 
 
 async def test_each_member_of_a_group_has_their_own_current_video(db: Database) -> None:
-    await set_current_video(db, -100, 1, VideoRecord("a"))
-    await set_current_video(db, -100, 2, VideoRecord("b"))
-    await set_current_video(db, 1, 1, VideoRecord("c"))
+    await set_current_video(db, -100, 1, VideoRef("a"))
+    await set_current_video(db, -100, 2, VideoRef("b"))
+    await set_current_video(db, 1, 1, VideoRef("c"))
     found = [await get_current_video(db, chat, user) for chat, user in [(-100, 1), (-100, 2), (1, 1)]]
-    assert [v.file_id for v in found if v] == ["a", "b", "c"]
+    assert [v.video.file_id for v in found if v] == ["a", "b", "c"]
 
 
 async def test_many_concurrent_writers_lose_nothing(db: Database) -> None:
     # One user changes every numeric setting at once, forty users set theirs, all at the same moment.
-    own = {"guidance": 3.5, "steps": 17, "previews": 7, "seed": 42, "remix": 0.4, "keep_original_db": -12.0,
-           "full_cut": True, "exact": True, "negative": "no vocals", "language": "en"}
+    own = {
+        "guidance": 3.5,
+        "steps": 17,
+        "previews": 7,
+        "seed": 42,
+        "remix": 0.4,
+        "keep_original_db": -12.0,
+        "full_cut": True,
+        "exact": True,
+        "negative": "no vocals",
+        "language": "en",
+    }
     writes: list[Coroutine[Any, Any, object]] = [set_option(db, 1, name, value) for name, value in own.items()]
     writes += [set_option(db, 100 + n, "steps", n + 1) for n in range(40)]
-    writes += [set_current_video(db, n, 100 + n, VideoRecord(f"video-{n}")) for n in range(40)]
+    writes += [set_current_video(db, n, 100 + n, VideoRef(f"video-{n}")) for n in range(40)]
     await asyncio.gather(*writes)
 
     mine = await get_options(db, 1)
     assert {name: getattr(mine, name) for name in own} == own
     assert [(await get_options(db, 100 + n)).steps for n in range(40)] == list(range(1, 41))
     videos = [await get_current_video(db, n, 100 + n) for n in range(40)]
-    assert [v.file_id if v else None for v in videos] == [f"video-{n}" for n in range(40)]
+    assert [v.video.file_id if v else None for v in videos] == [f"video-{n}" for n in range(40)]
 
 
 async def test_reset_brings_back_the_defaults(db: Database) -> None:

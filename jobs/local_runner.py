@@ -1,26 +1,26 @@
-"""The job runner: one per process, it feeds queued jobs through the engine, sharing one GPU fairly.
+"""`JobRunner`: the in-process `JobQueue`. One per process, it feeds queued jobs through the work, sharing one GPU
+fairly.
 
-It knows nothing of Telegram. Its owner gives it the database, a `fetch(job, dest_dir) -> Path` coroutine that
-brings a job's video into the job's folder (the bot downloads it from Telegram), and the work to do with it
-(`engine.runner_render.render_work(generator, media_config)`: the whole render pipeline, or its own).
+It knows nothing of Telegram. Its owner (the composition root, `riffcut.wiring`) gives it the database, a
+`FetchVideo` that brings a job's video into the job's folder (the bot downloads it from Telegram), the work to do
+with it (`jobs.render_work.render_work(generator, media_config)`: the whole render pipeline) and a `RunnerConfig`.
 
 - The queue is the job table: `start()` queues again the jobs left queued, retries the jobs left running by a
-  process that died (attempts counted; a job interrupted twice ends failed with a message for its user), and
-  offers finished, undelivered jobs for delivery again (DELIVER events, and the ids it returns).
+  process that died (attempts counted; a job interrupted twice ends failed with a reason for its user), and
+  offers finished, undelivered jobs for delivery again (`ReadyToDeliver` events, and the ids it returns).
 - Up to CONCURRENT_JOBS jobs run at once, so their CPU stages (fetch, probe, split, remux, previews, zip)
   overlap; the generator's own lock lets one job at a time on the GPU, in the order they ask.
 - First come, first served, except that a user's jobs never run at the same time: a user's second job waits
-  for the first without holding anyone else up. `position(job_id)` is the number of jobs that will start
-  before a waiting one. The limits (MAX_JOBS_PER_USER, MAX_QUEUE) are checked when a job is made
-  (`storage.jobs_repo.create_job(db, request, runner.limits)`), so a refused request writes nothing.
-- Cancelling a waiting job takes it out at once; a running job's task is cancelled, which stops it at the
-  next diffusion step or ffmpeg call; its folder is removed and the next job starts.
+  for the first without holding anyone else up (`jobs.queue_order`). The limits (MAX_JOBS_PER_USER, MAX_QUEUE)
+  are checked when a job is made (`storage.jobs_repo.create_job(db, request, runner.limits)`).
+- `cancel` takes a waiting job out at once; a running job's task is cancelled, which stops it at the next
+  diffusion step or ffmpeg call, without the caller waiting: its `StateChanged(CANCELLED)` event says when it
+  has stopped; its folder is removed and the next job starts.
 - A failure (bad video, ffmpeg error, out of GPU memory, the time limit, a bug) ends that job only, with a
-  reason for its user; the job's folder is removed in every case; free disk space is checked before a job
-  starts. Results move to DATA_DIR/results/<job id>/ and are recorded in the job's row until delivered.
-- Events (state, stage, position, diffusion step, deliver) go to `subscribe()`rs without ever waiting.
-
-`JobQueue` is the interface the bot uses, so a pool of workers elsewhere can replace this class.
+  reason for its user (`jobs.events.FailureReason`: a code and its English sentence); the job's folder is
+  removed in every case; free disk space is checked before a job starts. Results move to
+  DATA_DIR/results/<job id>/ (`jobs.results`) and are recorded in the job's row until delivered.
+- Events (`jobs.events`) go to `subscribe()`rs without ever waiting.
 """
 
 from __future__ import annotations
@@ -31,125 +31,46 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from engine.errors import BadInput, EngineFailure, JobCancelled
-from engine.queue_order import Waiting, next_to_start, positions
-from engine.runner_events import EventHub, EventKind, RunnerEvent, Subscription
+from engine.stages import Stage
 from engine.workspace import JobWorkspace
-from riffcut.settings import Settings
+from jobs import refusals
+from jobs.config import RunnerConfig
+from jobs.events import (
+    AnyEvent,
+    EventHub,
+    FailureReason,
+    PositionChanged,
+    ReadyToDeliver,
+    StageStarted,
+    StateChanged,
+    StepDone,
+    Subscription,
+)
+from jobs.queue_order import Waiting, next_to_start, positions
+from jobs.results import keep_results
+from jobs.work import FetchVideo, JobOutput, JobSpec, JobWork, Progress
 from storage import jobs_repo
 from storage.database import Database
-from storage.jobs_repo import NewJobFile, QueueLimits
+from storage.jobs_repo import QueueLimits
 from storage.models import Job, JobState
 from storage.results import remove_tree, results_dir
 from storage.retention import remove_expired_results
 
 log = logging.getLogger(__name__)
 
-FAILED_TWICE = "This job was interrupted twice while it ran, so it was stopped; please ask for it again."
-NO_DISK = "The server is short of disk space right now, so this job could not start; please try again later."
-INTERNAL = "Something went wrong on our side while making this job; please try again."
-FETCH_STAGE = "fetch"
-KEEP_STAGE = "keep"
 PROGRESS_WRITE_SECONDS = 1.0  # a running job's progress is written to the database at most this often
 
 
-def time_limit_message(seconds: float) -> str:
-    minutes = seconds / 60
-    limit = f"{minutes:g} minute" if minutes >= 1 else f"{seconds:g} second"
-    return f"This job took longer than the {limit} limit and was stopped; try fewer steps or a shorter part."
-
-
-# --- what the runner is given ---------------------------------------------------------------------------
-
-
-FetchVideo = Callable[[Job, Path], Awaitable[Path]]
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A job's progress as its work reports it."""
-
-    stage: str
-    fraction: float | None = None  # of the whole job, 0..1
-    step: int | None = None  # diffusion step, when this report is one
-    total_steps: int | None = None
-
-
-ProgressReport = Callable[[Progress], None]
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    """A result to keep. Paths among `meta`'s values (a preview's thumbnail) are kept along with it."""
-
-    kind: str  # zip, part, preview, music, full_cut, ...
-    path: Path
-    part: int | None = None
-    meta: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class JobOutput:
-    files: Sequence[OutputFile]
-    seed: int | None = None
-
-
-class JobWork(Protocol):
-    """The work on one job once its video is in `workdir`; raises BadInput/EngineFailure for a clear failure."""
-
-    async def __call__(self, job: Job, video: Path, workdir: Path, report: ProgressReport) -> JobOutput: ...
-
-
-@dataclass(frozen=True)
-class RunnerConfig:
-    temporary_directory: Path
-    data_dir: Path
-    concurrent_jobs: int = 3
-    job_time_limit_seconds: float = 1800.0
-    min_free_disk_mb: int = 500
-    result_retention_hours: float = 24.0
-    limits: QueueLimits = field(default_factory=QueueLimits)
-    max_attempts: int = 2  # a job interrupted this many times while running ends failed
-    retention_check_seconds: float = 900.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RunnerConfig:
-        return cls(
-            temporary_directory=settings.temporary_directory,
-            data_dir=settings.data_dir,
-            concurrent_jobs=settings.concurrent_jobs,
-            job_time_limit_seconds=settings.job_time_limit_seconds,
-            min_free_disk_mb=settings.min_free_disk_mb,
-            result_retention_hours=settings.result_retention_hours,
-            limits=QueueLimits(settings.max_jobs_per_user, settings.max_queue),
-        )
-
-
-class JobQueue(Protocol):
-    """What the bot needs of a runner; jobs report back through the database and `subscribe()`'s events."""
-
-    @property
-    def limits(self) -> QueueLimits: ...
-
-    async def start(self) -> list[int]: ...
-
-    async def stop(self) -> None: ...
-
-    async def submit(self, job_id: int) -> int | None: ...
-
-    async def cancel(self, job_id: int) -> bool: ...
-
-    def position(self, job_id: int) -> int | None: ...
-
-    def subscribe(self) -> Subscription: ...
-
-
-# --- the runner ----------------------------------------------------------------------------------------
+def time_limit(seconds: float) -> FailureReason:
+    if seconds >= 60:
+        return FailureReason.of(refusals.TIME_LIMIT_MINUTES, minutes=seconds / 60)
+    return FailureReason.of(refusals.TIME_LIMIT_SECONDS, seconds=seconds)
 
 
 @dataclass(eq=False)
@@ -161,14 +82,14 @@ class _Entry:
     inner: asyncio.Task[JobOutput] | None = None
     cancel_requested: bool = False
     timed_out: bool = False
-    stage: str | None = None
+    stage: Stage | None = None
     stage_since: float = 0.0
-    stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_seconds: dict[Stage, float] = field(default_factory=dict)
     progress: float = 0.0
     last_write: float = 0.0
     ended: bool = False
 
-    def enter_stage(self, stage: str | None) -> None:
+    def enter_stage(self, stage: Stage | None) -> None:
         now = time.monotonic()
         if self.stage is not None:
             self.stage_seconds[self.stage] = self.stage_seconds.get(self.stage, 0.0) + now - self.stage_since
@@ -187,7 +108,7 @@ class JobRunner:
         self._queue: list[_Entry] = []  # waiting, oldest first
         self._running: dict[int, _Entry] = {}  # in the order they started
         self._positions: dict[int, int] = {}
-        self._dirty: dict[int, tuple[str | None, float]] = {}
+        self._dirty: dict[int, tuple[Stage | None, float]] = {}
         self._dirty_event = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -197,11 +118,7 @@ class JobRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
 
-    @classmethod
-    def from_settings(cls, db: Database, settings: Settings, fetch: FetchVideo, work: JobWork) -> JobRunner:
-        return cls(db, fetch, work, RunnerConfig.from_settings(settings))
-
-    # --- the interface -------------------------------------------------------------------------------
+    # --- the JobQueue interface ------------------------------------------------------------------------
 
     @property
     def limits(self) -> QueueLimits:
@@ -226,8 +143,9 @@ class JobRunner:
         for job in await jobs_repo.jobs_in_state(self._db, JobState.RUNNING):
             if job.attempts >= self._config.max_attempts:
                 log.warning("job %s: interrupted %d times while running; failing it", job.id, job.attempts)
-                if await jobs_repo.finish_failed(self._db, job.id, FAILED_TWICE):
-                    self._publish(_entry_of(job), EventKind.STATE, state=JobState.FAILED, message=FAILED_TWICE)
+                reason = FailureReason.of(refusals.INTERRUPTED_TWICE)
+                if await jobs_repo.finish_failed(self._db, job.id, reason.message):
+                    self._publish(StateChanged(job.id, job.user_id, job.chat_id, JobState.FAILED, reason))
             else:
                 log.info("job %s: interrupted while running (attempt %d); queued again", job.id, job.attempts)
                 await jobs_repo.requeue(self._db, job.id)
@@ -238,7 +156,7 @@ class JobRunner:
         self._queue.sort(key=lambda item: item.job_id)
         undelivered = await jobs_repo.undelivered_jobs(self._db)
         for job in undelivered:
-            self._publish(_entry_of(job), EventKind.DELIVER, state=JobState.DONE)
+            self._publish(ReadyToDeliver(job.id, job.user_id, job.chat_id))
         await self.remove_expired_results()
         self._background = [
             asyncio.create_task(self._write_progress(), name="runner-progress-writer"),
@@ -283,34 +201,36 @@ class JobRunner:
         self._queue.append(entry)
         self._queue.sort(key=lambda item: item.job_id)
         self._idle.clear()
-        self._publish(entry, EventKind.STATE, state=JobState.QUEUED)
+        self._publish_state(entry, JobState.QUEUED)
         self._dispatch()
         return self._positions.get(job_id)
 
     async def cancel(self, job_id: int) -> bool:
-        """Cancel a job; returns once it has ended. False when it had already ended."""
+        """Ask for a job to be cancelled; True when it was unfinished. A running job stops soon after (its
+        CANCELLED event says when); this does not wait for it."""
         for entry in self._queue:
             if entry.job_id == job_id:
                 self._queue.remove(entry)
                 self._positions.pop(job_id, None)
                 cancelled = await jobs_repo.finish_cancelled(self._db, job_id)
-                self._publish(entry, EventKind.STATE, state=JobState.CANCELLED)
+                self._publish_state(entry, JobState.CANCELLED)
                 self._dispatch()
                 return cancelled
-        entry_running = self._running.get(job_id)
-        if entry_running is not None:
-            entry_running.cancel_requested = True
-            if entry_running.inner is not None:
-                entry_running.inner.cancel()
-            if entry_running.task is not None:
-                await asyncio.shield(asyncio.wait([entry_running.task]))
-            ended = await jobs_repo.get_job(self._db, job_id)
-            return ended is None or ended.state == JobState.CANCELLED  # it may have finished just before
+        running = self._running.get(job_id)
+        if running is not None:
+            if running.ended:
+                return False
+            running.cancel_requested = True
+            if running.inner is not None:
+                running.inner.cancel()
+            return True
         return await jobs_repo.finish_cancelled(self._db, job_id)  # queued in the database, never submitted
 
-    def position(self, job_id: int) -> int | None:
+    async def position(self, job_id: int) -> int | None:
         """How many jobs will start before this waiting one; None when it is not waiting."""
         return self._positions.get(job_id)
+
+    # --- for tests, benchmarks and a graceful drain -------------------------------------------------------
 
     def queued_ids(self) -> list[int]:
         return [entry.job_id for entry in self._queue]
@@ -319,7 +239,7 @@ class JobRunner:
         return list(self._running)
 
     async def wait_idle(self) -> None:
-        """Until nothing is waiting or running (tests, benchmarks, a graceful drain)."""
+        """Until nothing is waiting or running (each job's folder removed, its last event published)."""
         await self._idle.wait()
 
     # --- scheduling ----------------------------------------------------------------------------------
@@ -337,7 +257,7 @@ class JobRunner:
             self._queue.remove(entry)
             self._running[entry.job_id] = entry
             self._positions.pop(entry.job_id, None)
-            self._publish(entry, EventKind.STATE, state=JobState.RUNNING)
+            self._publish_state(entry, JobState.RUNNING)
             entry.task = asyncio.create_task(self._supervise(entry), name=f"job-{entry.job_id}-supervisor")
         self._publish_positions()
         if not self._queue and not self._running and self._started:
@@ -353,7 +273,7 @@ class JobRunner:
         )
         for entry in self._queue:
             if self._positions.get(entry.job_id) != now[entry.job_id]:
-                self._publish(entry, EventKind.POSITION, state=JobState.QUEUED, position=now[entry.job_id])
+                self._publish(PositionChanged(entry.job_id, entry.user_id, entry.chat_id, now[entry.job_id]))
         self._positions = now
 
     # --- one job -------------------------------------------------------------------------------------
@@ -362,11 +282,11 @@ class JobRunner:
         workspace: JobWorkspace | None = None
         try:
             if not await asyncio.to_thread(self._disk_ok):
-                await self._end_failed(entry, NO_DISK)
+                await self._end_failed(entry, FailureReason.of(refusals.NO_DISK))
                 return
             job = await jobs_repo.mark_running(self._db, entry.job_id)
             if job is None:  # cancelled or forgotten while it waited
-                self._publish(entry, EventKind.STATE, state=JobState.CANCELLED)
+                self._publish_state(entry, JobState.CANCELLED)
                 return
             if entry.cancel_requested:
                 await self._end_cancelled(entry)
@@ -374,14 +294,18 @@ class JobRunner:
             if self._stopping:
                 await jobs_repo.requeue(self._db, entry.job_id, forgive_attempt=True)
                 return
+            spec = JobSpec.of(job)
             workspace = await asyncio.to_thread(JobWorkspace.create, self._config.temporary_directory, entry.job_id)
-            entry.inner = asyncio.create_task(self._attempt(entry, job, workspace.path), name=f"job-{entry.job_id}")
+            if entry.cancel_requested:  # asked for while the folder was made (a worker thread can be slow to come)
+                await self._end_cancelled(entry)
+                return
+            entry.inner = asyncio.create_task(self._attempt(entry, spec, workspace.path), name=f"job-{entry.job_id}")
             done, _ = await asyncio.wait({entry.inner}, timeout=self._config.job_time_limit_seconds)
             if not done:
                 entry.timed_out = True
                 entry.inner.cancel()
                 await _settle(entry.inner)
-            await self._conclude(entry, job, entry.inner)
+            await self._conclude(entry, entry.inner)
         except asyncio.CancelledError:
             if entry.inner is not None and not entry.inner.done():
                 entry.inner.cancel()
@@ -390,7 +314,7 @@ class JobRunner:
         except Exception:
             log.exception("job %s: the runner failed while handling it", entry.job_id)
             with contextlib.suppress(Exception):
-                await self._end_failed(entry, INTERNAL)
+                await self._end_failed(entry, FailureReason.of(refusals.INTERNAL))
         finally:
             entry.ended = True
             if workspace is not None:
@@ -399,17 +323,17 @@ class JobRunner:
             self._dirty.pop(entry.job_id, None)
             self._dispatch()
 
-    async def _attempt(self, entry: _Entry, job: Job, workdir: Path) -> JobOutput:
-        self._on_progress(entry, Progress(FETCH_STAGE, 0.0))
-        video = await self._fetch(job, workdir)
-        return await self._work(job, video, workdir, lambda progress: self._report(entry, progress))
+    async def _attempt(self, entry: _Entry, spec: JobSpec, workdir: Path) -> JobOutput:
+        self._on_progress(entry, Progress(Stage.FETCH, 0.0))
+        video = await self._fetch(spec.request.video, workdir)
+        return await self._work(spec, video, workdir, lambda progress: self._report(entry, progress))
 
-    async def _conclude(self, entry: _Entry, job: Job, inner: asyncio.Task[JobOutput]) -> None:
+    async def _conclude(self, entry: _Entry, inner: asyncio.Task[JobOutput]) -> None:
         try:
             output = inner.result()
         except (asyncio.CancelledError, JobCancelled):
             if entry.timed_out:
-                await self._end_failed(entry, time_limit_message(self._config.job_time_limit_seconds))
+                await self._end_failed(entry, time_limit(self._config.job_time_limit_seconds))
             elif self._stopping and not entry.cancel_requested:
                 entry.enter_stage(None)
                 await jobs_repo.requeue(self._db, entry.job_id, forgive_attempt=True)
@@ -418,29 +342,34 @@ class JobRunner:
                 await self._end_cancelled(entry)
             return
         except BadInput as exc:
-            await self._end_failed(entry, exc.message)
+            await self._end_failed(entry, FailureReason.of_error(exc))
             return
         except EngineFailure as exc:
             log.warning("job %s failed: %s", entry.job_id, exc.message, exc_info=exc.__cause__ is not None)
-            await self._end_failed(entry, exc.message)
+            await self._end_failed(entry, FailureReason.of(refusals.ENGINE_FAILURE, detail=exc.message))
             return
         except Exception:
             log.exception("job %s: unexpected error", entry.job_id)
-            await self._end_failed(entry, INTERNAL)
+            await self._end_failed(entry, FailureReason.of(refusals.INTERNAL))
             return
         if entry.cancel_requested:
             await self._end_cancelled(entry)
             return
-        self._on_progress(entry, Progress(KEEP_STAGE, 1.0))
+        self._on_progress(entry, Progress(Stage.KEEP, 1.0))
         folder = results_dir(self._config.data_dir, entry.job_id)
         try:
-            files = await asyncio.to_thread(_keep_results, folder, output.files)
+            files = await keep_results(folder, output.files)
         except OSError as exc:
             log.exception("job %s: could not keep its results", entry.job_id)
-            await asyncio.to_thread(remove_tree, folder)
-            await self._end_failed(entry, f"The results could not be saved on the server ({exc.strerror}).")
+            await remove_tree(folder)
+            reason = FailureReason.of(refusals.RESULTS_NOT_SAVED, reason=exc.strerror or str(exc))
+            await self._end_failed(entry, reason)
             return
         entry.enter_stage(None)
+        if entry.cancel_requested:  # asked for while the results were being kept
+            await remove_tree(folder)
+            await self._end_cancelled(entry)
+            return
         done = await jobs_repo.finish_done(
             self._db,
             entry.job_id,
@@ -450,23 +379,23 @@ class JobRunner:
             seed=output.seed,
         )
         if not done:  # cancelled or forgotten at the last moment: nothing to deliver
-            await asyncio.to_thread(remove_tree, folder)
+            await remove_tree(folder)
             return
         log.info("job %s: done (%s)", entry.job_id, _seconds_text(entry.stage_seconds))
-        self._publish(entry, EventKind.STATE, state=JobState.DONE, progress=1.0)
-        self._publish(entry, EventKind.DELIVER, state=JobState.DONE)
+        self._publish_state(entry, JobState.DONE)
+        self._publish(ReadyToDeliver(entry.job_id, entry.user_id, entry.chat_id))
 
-    async def _end_failed(self, entry: _Entry, message: str) -> None:
+    async def _end_failed(self, entry: _Entry, reason: FailureReason) -> None:
         entry.enter_stage(None)
-        if await jobs_repo.finish_failed(self._db, entry.job_id, message, entry.stage_seconds):
-            log.info("job %s: failed: %s", entry.job_id, message)
-            self._publish(entry, EventKind.STATE, state=JobState.FAILED, message=message)
+        if await jobs_repo.finish_failed(self._db, entry.job_id, reason.message, entry.stage_seconds):
+            log.info("job %s: failed (%s): %s", entry.job_id, reason.code, reason.message)
+            self._publish_state(entry, JobState.FAILED, reason)
 
     async def _end_cancelled(self, entry: _Entry) -> None:
         entry.enter_stage(None)
         if await jobs_repo.finish_cancelled(self._db, entry.job_id, entry.stage_seconds):
             log.info("job %s: cancelled", entry.job_id)
-        self._publish(entry, EventKind.STATE, state=JobState.CANCELLED)
+        self._publish_state(entry, JobState.CANCELLED)
 
     # --- progress ------------------------------------------------------------------------------------
 
@@ -486,16 +415,19 @@ class JobRunner:
         if progress.fraction is not None:
             entry.progress = max(0.0, min(1.0, progress.fraction))
         if stage_changed:
-            self._publish(entry, EventKind.STAGE, state=JobState.RUNNING, stage=progress.stage, progress=entry.progress)
+            self._publish(StageStarted(entry.job_id, entry.user_id, entry.chat_id, progress.stage, entry.progress))
         if progress.step is not None:
             self._publish(
-                entry,
-                EventKind.STEP,
-                state=JobState.RUNNING,
-                stage=entry.stage,
-                step=progress.step,
-                total_steps=progress.total_steps,
-                progress=entry.progress,
+                StepDone(
+                    entry.job_id,
+                    entry.user_id,
+                    entry.chat_id,
+                    step=progress.step,
+                    total_steps=progress.total_steps or 0,
+                    windows=progress.windows,
+                    window=progress.window,
+                    progress=entry.progress,
+                )
             )
         now = time.monotonic()
         if stage_changed or now - entry.last_write >= PROGRESS_WRITE_SECONDS:
@@ -515,10 +447,11 @@ class JobRunner:
                 except Exception:
                     log.exception("job %s: could not record its progress", job_id)
 
-    def _publish(self, entry: _Entry, kind: EventKind, **fields: Any) -> None:
-        self._hub.publish(
-            RunnerEvent(kind=kind, job_id=entry.job_id, user_id=entry.user_id, chat_id=entry.chat_id, **fields)
-        )
+    def _publish(self, event: AnyEvent) -> None:
+        self._hub.publish(event)
+
+    def _publish_state(self, entry: _Entry, state: JobState, reason: FailureReason | None = None) -> None:
+        self._hub.publish(StateChanged(entry.job_id, entry.user_id, entry.chat_id, state, reason))
 
     # --- housekeeping --------------------------------------------------------------------------------
 
@@ -574,39 +507,5 @@ async def _settle(task: asyncio.Task[Any]) -> None:
             await asyncio.wait([task])
 
 
-def _keep_results(folder: Path, files: Sequence[OutputFile]) -> list[NewJobFile]:
-    """Move the results out of the job's folder into `folder` (which outlives it); blocking.
-
-    Each file goes to `folder/<kind>/<its name>`; a file named by several results is moved once.
-    """
-    remove_tree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    moved: dict[Path, Path] = {}
-    kept: list[NewJobFile] = []
-    for item in files:
-        target = _move_into(folder / item.kind, Path(item.path), moved)
-        meta = {
-            key: str(_move_into(folder / item.kind, value, moved)) if isinstance(value, Path) else value
-            for key, value in item.meta.items()
-        }
-        kept.append(NewJobFile(item.kind, str(target), item.part, target.stat().st_size, meta))
-    return kept
-
-
-def _move_into(folder: Path, source: Path, moved: dict[Path, Path]) -> Path:
-    key = source.resolve()
-    if key in moved:
-        return moved[key]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / source.name
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = folder / f"{source.stem}-{counter}{source.suffix}"
-    shutil.move(str(source), target)
-    moved[key] = target
-    return target
-
-
-def _seconds_text(stage_seconds: Mapping[str, float]) -> str:
+def _seconds_text(stage_seconds: Mapping[Stage, float]) -> str:
     return ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in stage_seconds.items())

@@ -1,12 +1,14 @@
 """The runner's work on a job: `engine.render.render` on the job's video, its results as the runner's files.
 
-Used by whoever owns the runner (the bot, the runner tests, the benchmark). Files kept, each a `JobFile` row:
+Used by whoever owns the runner (the composition root, the runner tests, the benchmark). Files kept, each a
+`JobFile` row:
 - `result`: the chosen part with its new music, as a video Telegram plays inline (the render's preview of it,
   which is the part itself when it already is H.264/AAC MP4), with width, height, duration and thumbnail;
 - `music`: the generated music (WAV); `preview`: every other part's preview, when previews are on (the chosen
   part's slot in an album reuses the `result` upload); `full_cut` when asked; `zip`.
-Diffusion steps go to the runner as one count over the whole music: in chained mode each window is its own
-pass, so step k of window w counts as (w - 1) x steps + k, and the progress message can name the window.
+Diffusion steps go to the runner with the music's window count. Windows made together (a batch) count their
+steps once; in chained mode each window is its own pass, so step k of window w counts as (w - 1) x steps + k
+and the report names the window.
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ from engine.generator import Generator
 from engine.media_config import MediaConfig
 from engine.preview import Preview
 from engine.render import RenderEvent, RenderRequest, render
-from engine.runner import JobOutput, JobWork, OutputFile, Progress, ProgressReport
-from storage.jobs_repo import job_options
-from storage.models import Job
+from jobs.work import JobOutput, JobSpec, JobWork, OutputFile, Progress, ProgressReport
 
 
 def preview_meta(preview: Preview) -> dict[str, Any]:
@@ -34,27 +34,29 @@ def preview_meta(preview: Preview) -> dict[str, Any]:
 
 def to_progress(event: RenderEvent, chained: bool) -> Progress:
     if event.step is None or not event.total:
-        return Progress(event.stage.value, event.fraction)
+        return Progress(event.stage, event.fraction)
     windows = event.windows or 1
     if chained and windows > 1:
         window = event.window or 1
         return Progress(
-            event.stage.value,
+            event.stage,
             event.fraction,
             step=(window - 1) * event.total + event.step,
             total_steps=event.total * windows,
+            windows=windows,
+            window=window,
         )
-    return Progress(event.stage.value, event.fraction, step=event.step, total_steps=event.total)
+    return Progress(event.stage, event.fraction, step=event.step, total_steps=event.total, windows=windows)
 
 
 def render_work(generator: Generator, media_config: MediaConfig) -> JobWork:
-    async def work(job: Job, video: Path, workdir: Path, report: ProgressReport) -> JobOutput:
-        options = job_options(job)
-        chained = options.windows == "chained"
+    async def work(spec: JobSpec, video: Path, workdir: Path, report: ProgressReport) -> JobOutput:
+        job = spec.request
+        chained = job.options.windows == "chained" and job.options.remix is None
         result = await render(
             video,
             workdir / "render",
-            RenderRequest(prompt=job.prompt, parts=job.parts, part=job.part, options=options),
+            RenderRequest(prompt=job.prompt, parts=job.parts, part=job.part, options=job.options),
             generator,
             media_config,
             lambda event: report(to_progress(event, chained)),

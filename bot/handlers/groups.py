@@ -3,7 +3,7 @@
 Privacy mode is on by default, so the bot sees only commands and replies to its own messages; a caption is
 not a command entity, so captioned videos have their own handler. Each member works with their own current
 video and settings (everything is keyed by chat and user), the progress message and the results are replies
-in the group, and only the job's starter or a chat admin can cancel it (see handlers.jobs.may_cancel).
+in the group, and only the job's starter or a chat admin can cancel it (see bot.job_control.may_cancel).
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ import logging
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
-from bot.handlers.choices import command_text
-from bot.handlers.generate import remember_video_message, submit
-from bot.handlers.video import accept_video, store_prompt
-from bot.intake import attachment, is_video
+from bot import refusals
+from bot.command_args import command_text
+from bot.context import RiffcutContext
+from bot.intake import accept_video, attachment, is_video
+from bot.prompting import store_prompt
+from bot.refusals import words
 from bot.screens import current_choice
-from bot.services import services
+from bot.submission import submit
 from bot.texts import tr
 from bot.who import Who, who
 from engine.errors import BadInput
@@ -27,9 +28,7 @@ from engine.errors import BadInput
 log = logging.getLogger(__name__)
 
 
-async def riff(
-    context: ContextTypes.DEFAULT_TYPE, me: Who, command: Message, video_message: Message, prompt: str
-) -> None:
+async def riff(context: RiffcutContext, me: Who, command: Message, video_message: Message, prompt: str) -> None:
     """Take the video, set the prompt, start the job; every refusal is said in the status message."""
     incoming = attachment(video_message)
     if incoming is None or not is_video(video_message):
@@ -37,22 +36,22 @@ async def riff(
         return
     status = await command.reply_text(tr(me.lang, "checking"))
     try:
-        await accept_video(context, me, video_message, incoming, status)
-        remember_video_message(context, me.user_id, video_message.message_id)
+        await accept_video(context, me, incoming)
+        context.chat.video_messages[me.user_id] = video_message.message_id
         if prompt:
             await store_prompt(context, me, prompt)
-        video = await current_choice(services(context), me)
-        if video is None:
-            raise BadInput(tr(me.lang, "no_video"))
-        submitted = await submit(context, me, video, reply_to=video_message.message_id, progress=status)
+        choice = await current_choice(context.services, me)
+        if choice is None:
+            raise BadInput(refusals.NO_VIDEO)
+        submitted = await submit(context, me, choice, reply_to=video_message.message_id, progress=status)
     except BadInput as exc:
-        await status.edit_text(exc.message)
+        await status.edit_text(words(me.lang, exc))
         return
     if not submitted.created:
         await status.edit_text(tr(me.lang, "job_exists", job=submitted.job.id))
 
 
-async def riff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def riff_command(update: Update, context: RiffcutContext) -> None:
     """`/riff PROMPT` in reply to a video (any chat)."""
     message = update.effective_message
     assert message is not None
@@ -64,7 +63,7 @@ async def riff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await riff(context, me, message, target, command_text(message))
 
 
-async def riff_caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def riff_caption(update: Update, context: RiffcutContext) -> None:
     """A video whose caption starts with `/riff`: the rest of the caption is the prompt."""
     message = update.effective_message
     assert message is not None

@@ -1,0 +1,57 @@
+"""What the bot is told at build time: a plain frozen config, made by the composition root (riffcut.wiring) from
+the settings, so nothing in bot/ reads the environment or imports riffcut."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The Bot API server's own constants (telegram-bot-api: 20 << 20, 50 << 20, 2000 << 20).
+DOWNLOAD_LIMIT_BYTES = 20 << 20
+UPLOAD_LIMIT_BYTES = 50 << 20
+LOCAL_UPLOAD_LIMIT_BYTES = 2000 << 20
+POLL_TIMEOUT_S = 30
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """WEBHOOK_URL, WEBHOOK_SECRET (Telegram sends it back in every request), WEBHOOK_LISTEN, WEBHOOK_PORT."""
+
+    url: str
+    secret: str = field(repr=False)
+    listen: str = "0.0.0.0"
+    port: int = 8443
+
+
+@dataclass(frozen=True)
+class PartRule:
+    """MIN_PART_SECONDS and MAX_PART_SECONDS: how long a part may be (engine.parts applies the rule)."""
+
+    min_s: float = 1.0
+    max_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    token: str = field(repr=False)
+    api_base_url: str = "https://api.telegram.org/bot"
+    file_base_url: str = "https://api.telegram.org/file/bot"
+    local_mode: bool = False  # a local Bot API server: no download limit, 2000 MB uploads, files by path
+    temporary_directory: Path = Path("/tmp/riffcut")  # incoming videos are checked in a folder under it
+    part_rule: PartRule = PartRule()
+    result_retention_hours: float = 24.0  # said in /help
+    allowed_user_ids: frozenset[int] = frozenset()
+    allowed_chat_ids: frozenset[int] = frozenset()
+    admin_user_ids: frozenset[int] = frozenset()
+    daily_job_quota: int = 0  # jobs per user per day; 0: no quota
+    webhook: Webhook | None = None  # None: long polling
+    poll_timeout: int = POLL_TIMEOUT_S
+
+    @property
+    def download_limit(self) -> int | None:
+        """Bytes a bot may download with getFile; None with a local Bot API server."""
+        return None if self.local_mode else DOWNLOAD_LIMIT_BYTES
+
+    @property
+    def upload_limit(self) -> int:
+        return LOCAL_UPLOAD_LIMIT_BYTES if self.local_mode else UPLOAD_LIMIT_BYTES

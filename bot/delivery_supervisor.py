@@ -1,0 +1,66 @@
+"""Each finished job's results sent once, in a task of its own, then the job's last word on its progress message.
+
+A delivery that finds the member gone (blocked the bot, left the chat) ends quietly and counts as delivered; one
+that fails otherwise ends with an apology naming the job (the results stay, and are offered again at the next
+start, since the job is not marked delivered).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from telegram import Bot
+
+from bot.delivery import Delivery, DeliveryStopped
+from bot.jobtexts import Phase
+from bot.progress_presenter import JobTrack, ProgressPresenter
+from bot.texts import tr
+from storage.database import Database
+from storage.jobs_repo import get_job, mark_delivered
+
+log = logging.getLogger(__name__)
+
+
+class DeliverySupervisor:
+    def __init__(self, bot: Bot, db: Database, presenter: ProgressPresenter, upload_limit: int) -> None:
+        self.bot = bot
+        self.db = db
+        self.presenter = presenter
+        self.upload_limit = upload_limit
+        self.deliveries: dict[int, asyncio.Task[None]] = {}
+
+    def deliver(self, track: JobTrack) -> None:
+        """Start the job's delivery, unless it is already under way."""
+        if track.job_id not in self.deliveries:
+            self.deliveries[track.job_id] = asyncio.create_task(self._deliver(track), name=f"deliver-{track.job_id}")
+
+    async def _deliver(self, track: JobTrack) -> None:
+        try:
+            job = await get_job(self.db, track.job_id)
+            if job is None:
+                return
+            self.presenter.uploading(track)
+            await Delivery(self.bot, self.db, job, track.lang, self.upload_limit, job.chat_id < 0).run()
+            seconds = round(time.time() - track.created_at)
+            await self.presenter.finish(track, Phase.DONE, seconds=max(seconds, 1))
+            log.info("job %s: delivered", job.id)
+        except DeliveryStopped as exc:
+            log.info("job %s: delivery ended, the member cannot be reached (%s)", track.job_id, exc)
+            await mark_delivered(self.db, track.job_id)
+            self.presenter.drop(track)
+        except Exception:
+            log.exception("job %s: delivery failed", track.job_id)
+            reason = tr(track.lang, "internal_error", job=tr(track.lang, "internal_error_job", job=track.job_id))
+            with contextlib.suppress(Exception):
+                await self.presenter.finish(track, Phase.FAILED, reason=reason)
+        finally:
+            self.presenter.tracks.pop(track.job_id, None)
+            self.deliveries.pop(track.job_id, None)
+
+    async def stop(self) -> None:
+        for task in list(self.deliveries.values()):
+            task.cancel()
+        await asyncio.gather(*self.deliveries.values(), return_exceptions=True)

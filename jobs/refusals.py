@@ -1,0 +1,24 @@
+"""Why a job ended failed, by code (see `engine.errors.Refusal`), besides the engine's own refusals."""
+
+from __future__ import annotations
+
+from engine.errors import Refusal
+
+INTERRUPTED_TWICE = Refusal(
+    "job_interrupted_twice",
+    "This job was interrupted twice while it ran, so it was stopped; please ask for it again.",
+)
+NO_DISK = Refusal(
+    "job_no_disk", "The server is short of disk space right now, so this job could not start; please try again later."
+)
+INTERNAL = Refusal("job_internal", "Something went wrong on our side while making this job; please try again.")
+TIME_LIMIT_MINUTES = Refusal(
+    "job_time_limit_minutes",
+    "This job took longer than the {minutes:g} minute limit and was stopped; try fewer steps or a shorter part.",
+)
+TIME_LIMIT_SECONDS = Refusal(
+    "job_time_limit_seconds",
+    "This job took longer than the {seconds:g} second limit and was stopped; try fewer steps or a shorter part.",
+)
+RESULTS_NOT_SAVED = Refusal("job_results_not_saved", "The results could not be saved on the server ({reason}).")
+ENGINE_FAILURE = Refusal("job_engine_failure", "{detail}")  # our side failed; the engine's own sentence

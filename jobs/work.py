@@ -1,0 +1,72 @@
+"""What a job runner is given and what it gets back: a job's spec, the fetch that brings its video, the work.
+
+- `JobSpec`: the job's id and the request it was made from (`storage.jobs_repo.JobRequest`: whose, which video,
+  prompt, parts, settings), read from its row once.
+- `FetchVideo`: `await fetch(video, dest_dir) -> Path` brings the video into the job's folder (the bot downloads
+  it from Telegram; a test copies a sample).
+- `JobWork`: `await work(spec, video_path, workdir, report) -> JobOutput` does the job (`jobs.render_work`: the
+  render pipeline), calling `report(Progress(...))` as it goes (from the event loop or a worker thread), and
+  raising BadInput or EngineFailure for a failure its user should read about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from engine.stages import Stage
+from storage.jobs_repo import JobRequest
+from storage.models import Job
+from storage.video_ref import VideoRef
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    job_id: int
+    request: JobRequest
+
+    @classmethod
+    def of(cls, job: Job) -> JobSpec:
+        return cls(job.id, JobRequest.of(job))
+
+
+FetchVideo = Callable[[VideoRef, Path], Awaitable[Path]]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A job's progress as its work reports it: a stage, and for a diffusion step, which step of which window."""
+
+    stage: Stage
+    fraction: float | None = None  # of the whole job, 0..1
+    step: int | None = None  # diffusion step, when this report is one
+    total_steps: int | None = None
+    windows: int = 1
+    window: int | None = None  # the window being made, when windows are made one after another
+
+
+ProgressReport = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A result to keep. Paths among `meta`'s values (a preview's thumbnail) are kept along with it."""
+
+    kind: str  # result, music, preview, full_cut, zip
+    path: Path
+    part: int | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobOutput:
+    files: Sequence[OutputFile]
+    seed: int | None = None
+
+
+class JobWork(Protocol):
+    """The work on one job once its video is in `workdir`; raises BadInput/EngineFailure for a clear failure."""
+
+    async def __call__(self, spec: JobSpec, video: Path, workdir: Path, report: ProgressReport) -> JobOutput: ...

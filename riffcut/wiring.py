@@ -1,0 +1,88 @@
+"""The composition root: the settings read once and handed down as each layer's plain config, and the bot's
+backend (database, model, job queue) opened when the bot starts.
+
+    settings (riffcut.settings) ─┬─ media_config() ─> engine.media_config.MediaConfig
+                                 ├─ runner_config() ─> jobs.config.RunnerConfig
+                                 └─ bot_config()    ─> bot.config.BotConfig
+    local_backend(settings): the bot's OpenBackend with the in-process jobs.local_runner.JobRunner
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.app import build_application
+from bot.config import POLL_TIMEOUT_S, BotConfig, PartRule, Webhook
+from bot.context import RiffcutApp
+from bot.services import Backend, OpenBackend
+from engine.generator import Generator
+from jobs.config import RunnerConfig
+from jobs.local_runner import JobRunner
+from jobs.render_work import render_work
+from jobs.work import FetchVideo
+from riffcut.settings import Settings
+from storage.database import Database
+from storage.jobs_repo import QueueLimits
+from storage.migrate import upgrade_database
+
+log = logging.getLogger(__name__)
+
+
+def runner_config(settings: Settings) -> RunnerConfig:
+    return RunnerConfig(
+        temporary_directory=settings.temporary_directory,
+        data_dir=settings.data_dir,
+        concurrent_jobs=settings.concurrent_jobs,
+        job_time_limit_seconds=settings.job_time_limit_seconds,
+        min_free_disk_mb=settings.min_free_disk_mb,
+        result_retention_hours=settings.result_retention_hours,
+        limits=QueueLimits(settings.max_jobs_per_user, settings.max_queue),
+    )
+
+
+def bot_config(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> BotConfig:
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    webhook = None
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+        webhook = Webhook(settings.webhook_url, secret, settings.webhook_listen, settings.webhook_port)
+    return BotConfig(
+        token=token,
+        api_base_url=settings.telegram_api_base_url,
+        file_base_url=settings.telegram_file_base_url,
+        local_mode=settings.telegram_local_mode,
+        temporary_directory=settings.temporary_directory,
+        part_rule=PartRule(settings.min_part_seconds, settings.max_part_seconds),
+        result_retention_hours=settings.result_retention_hours,
+        allowed_user_ids=frozenset(settings.allowed_user_ids),
+        allowed_chat_ids=frozenset(settings.allowed_chat_ids),
+        admin_user_ids=frozenset(settings.admin_user_ids),
+        daily_job_quota=settings.daily_job_quota,
+        webhook=webhook,
+        poll_timeout=poll_timeout,
+    )
+
+
+def local_backend(settings: Settings) -> OpenBackend:
+    """Everything in this process: the database, the model (loaded once) and the in-process job runner."""
+
+    async def open_backend(fetch: FetchVideo) -> Backend:
+        url = settings.resolved_database_url
+        log.info("start-up: upgrading the database")
+        await upgrade_database(url)
+        db = Database.open(url)
+        log.info("start-up: loading the model %s on %s", settings.riffusion_model, settings.device)
+        generator = await asyncio.to_thread(
+            Generator.load, settings.riffusion_model, settings.device, settings.max_image_width
+        )
+        log.info("start-up: model ready")
+        runner = JobRunner(db, fetch, render_work(generator, settings.media_config()), runner_config(settings))
+        return Backend(db=db, jobs=runner, check_prompt=generator.check_prompt)
+
+    return open_backend
+
+
+def build_bot(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> RiffcutApp:
+    """The bot with the in-process job runner, ready to start."""
+    return build_application(bot_config(settings, poll_timeout=poll_timeout), local_backend(settings))
