@@ -230,8 +230,8 @@ async def test_mono_music_makes_a_mono_track_of_the_exact_length(
     ("name", "exact"),
     [
         ("h264-aac-1080p-10s.mp4", False),
-        ("h264-aac-rotated-vertical-10s.mp4", True),
-        ("vp8-vorbis-720p-30s.webm", True),
+        pytest.param("h264-aac-rotated-vertical-10s.mp4", True, marks=pytest.mark.slow),  # exact splits re-encode
+        pytest.param("vp8-vorbis-720p-30s.webm", True, marks=pytest.mark.slow),
         ("mjpeg-pcm-1.5s.mov", False),
     ],
 )
