@@ -6,12 +6,10 @@ The clip and the reference tool's image of it are riffusion/riffusion's test dat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from engine import audio_io
@@ -26,15 +24,6 @@ REFERENCE_IMAGE = DATA / "tired-traveler-clip-2.png"  # the reference tool's mon
 # below measures them again.
 OLD_SPECTRAL_CONVERGENCE = 0.0843
 OLD_MEL_DISTANCE = 0.0763
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    """The codec's many small steps run fastest on one thread, and far slower on a shared, busy CPU with more."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
