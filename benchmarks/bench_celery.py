@@ -109,7 +109,7 @@ async def main(args: argparse.Namespace) -> None:
     from storage.video_ref import VideoRef
     from tests.fake_telegram import FakeTelegram
     from tests.scratch_database import scratch_database_url
-    from tests.workers import Workers, celery_env, flush_redis
+    from tests.workers import FLEET_BACKEND, Workers, celery_env, flush_redis
 
     root = Path(tempfile.mkdtemp(prefix="bench-celery-"))
     redis_server, broker_url = start_redis(root / "redis")
@@ -131,7 +131,7 @@ async def main(args: argparse.Namespace) -> None:
             users = iter(range(100_000, 200_000))
 
             async def fresh_database(name: str) -> tuple[str, Database]:
-                url = await stack.enter_async_context(scratch_database_url(root / name))
+                url = await stack.enter_async_context(scratch_database_url(root / name, FLEET_BACKEND))
                 return url, await open_database(url)
 
             env = {

@@ -24,6 +24,11 @@ import pytest
 import redis
 
 from tests.fake_telegram import FakeTelegram
+from tests.scratch_database import BACKENDS
+
+# The database front ends and workers share: PostgreSQL where the test run has one (the database for more than one
+# host), else SQLite; one run per test, not one per backend.
+FLEET_BACKEND = BACKENDS[-1]
 
 WAIT_S = 120.0  # only a guard against hanging forever; nothing is timed
 POLL_S = 0.05

@@ -16,7 +16,7 @@ import pytest
 from tests.bot.bot_harness import SHORT_VIDEO, BotUnderTest
 from tests.fake_telegram import FakeTelegram
 from tests.scratch_database import scratch_database_url
-from tests.workers import Workers, fleet
+from tests.workers import FLEET_BACKEND, Workers, fleet
 
 RUNNERS = ("local", "celery")
 FLOW = pytest.mark.parametrize("runner", RUNNERS, indirect=True)
@@ -49,7 +49,7 @@ async def bot(
         workers: Workers | None = None
         if runner == "celery":
             broker_url = request.getfixturevalue("broker_url")  # skipped without the test run's Redis
-            database_url = await stack.enter_async_context(scratch_database_url(tmp_path))
+            database_url = await stack.enter_async_context(scratch_database_url(tmp_path, FLEET_BACKEND))
             workers = fleet(
                 monkeypatch, tmp_path, tg, database_url=database_url, broker_url=broker_url, model=tiny_model
             )

@@ -20,7 +20,7 @@ from storage.models import Job
 from storage.video_ref import VideoRef
 from tests.fake_telegram import Call, FakeTelegram, FakeUser, StoredFile
 from tests.scratch_database import scratch_database_url
-from tests.workers import WorkerProcess, Workers, eventually, fleet
+from tests.workers import FLEET_BACKEND, WorkerProcess, Workers, eventually, fleet
 
 TINY_VIDEO = "h264-no-audio-2s.mp4"
 LIMITS = QueueLimits(max_jobs_per_user=2, max_queue=50)
@@ -82,7 +82,7 @@ class Fleet:
 async def fleet_database_url(tmp_path: Path) -> AsyncIterator[str]:
     """The database front ends and workers share: PostgreSQL where the test run has one (the database for more
     than one host), else SQLite; once, not once per backend."""
-    async with scratch_database_url(tmp_path) as url:
+    async with scratch_database_url(tmp_path, FLEET_BACKEND) as url:
         yield url
 
 
