@@ -137,5 +137,31 @@ def test_compose_scale_profile_has_persistent_postgres_and_redis() -> None:
     assert volume_mounts(services["redis"]) == {"redis-data": "/data"}
 
 
+def test_compose_scale_profile_has_a_front_end_and_one_worker_per_gpu() -> None:
+    """Past one GPU (RUNNER=celery): a front end without a GPU, and workers that each see one GPU of their own,
+    all sharing the results folder at the same path; Redis keeps every queued job on disk before it answers."""
+    services = compose()["services"]
+    frontend = services["frontend"]
+    workers = {name: service for name, service in services.items() if name.startswith("worker-")}
+    assert frontend["profiles"] == ["scale"] and "deploy" not in frontend
+    assert frontend["environment"]["RUNNER"] == "celery" and "command" not in frontend  # the image's: riffcut bot
+    gpus = []
+    for service in workers.values():
+        assert service["environment"]["RUNNER"] == "celery"
+        assert service["command"][:2] == ["riffcut", "worker"]
+        (device,) = service["deploy"]["resources"]["reservations"]["devices"]
+        assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"]
+        gpus += device["device_ids"]
+        assert volume_mounts(service)["hf-cache"] == env()["HF_HOME"]
+        assert volume_mounts(service)["data"] == volume_mounts(services["bot"])["data"]  # the local API's files
+    assert len(workers) >= 2 and len(gpus) == len(set(gpus)) == len(workers)
+    assert workers["worker-gpu0"]["profiles"] == ["scale"]
+    shared = {volume_mounts(service)["shared"] for service in [frontend, *workers.values()]}
+    assert shared == {frontend["environment"]["SHARED_DIR"]}
+    assert all(service["environment"]["SHARED_DIR"] in shared for service in workers.values())
+    command = services["redis"]["command"]
+    assert command[command.index("--appendfsync") + 1] == "always"
+
+
 def test_compose_publishes_nothing_on_the_host() -> None:
     assert all("ports" not in service for service in compose()["services"].values())
