@@ -205,15 +205,20 @@ async def main(args: argparse.Namespace) -> None:
                 client.bot, db, runner, ProgressBoard(client.bot), BoundedDict(1000), config.upload_limit
             )
             await events.start()
-            local_jobs: list[Job] = []
-            local_submitted: dict[int, datetime] = {}
-            for _ in range(args.overhead_jobs + 1):  # the first warms up, not counted
-                job = (await create_job(db, request(next(users)), limits)).job
-                local_submitted[job.id] = utcnow()
-                await runner.submit(job.id)
-                await until(functools.partial(_delivered, db, job.id))
-                local_jobs.append(job)
-            local = await around(local_jobs[1:], db, local_submitted)
+
+            async def one_by_one(db: Database, submit: Callable[[int], Awaitable[object]]) -> list[float]:
+                """Jobs one after another, the first to warm up; each one's time around its render."""
+                jobs: list[Job] = []
+                submitted: dict[int, datetime] = {}
+                for _ in range(args.overhead_jobs + 1):
+                    job = (await create_job(db, request(next(users)), limits)).job
+                    submitted[job.id] = utcnow()
+                    await submit(job.id)
+                    await until(functools.partial(_delivered, db, job.id))
+                    jobs.append(job)
+                return await around(jobs[1:], db, submitted)
+
+            local = await one_by_one(db, runner.submit)
             await events.stop()
             await client.shutdown()
             await db.close()
@@ -225,15 +230,7 @@ async def main(args: argparse.Namespace) -> None:
             queue = CeleryJobQueue(db, BrokerConfig(broker_url, 7200.0), limits)
             try:
                 await workers.start("w1")
-                celery_jobs: list[Job] = []
-                celery_submitted: dict[int, datetime] = {}
-                for _ in range(args.overhead_jobs + 1):
-                    job = (await create_job(db, request(next(users)), limits)).job
-                    celery_submitted[job.id] = utcnow()
-                    await queue.submit(job.id)
-                    await until(functools.partial(_delivered, db, job.id))
-                    celery_jobs.append(job)
-                remote = await around(celery_jobs[1:], db, celery_submitted)
+                remote = await one_by_one(db, queue.submit)
                 stops: list[float] = []
                 for _ in range(3):
                     long_request = request(next(users))

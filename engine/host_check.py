@@ -92,9 +92,13 @@ def device_line(wanted: str) -> str:
     )
 
 
-async def check_host(device: str) -> None:
-    """Refuse an ffmpeg older than 5.1 (MissingTool); log one line for ffmpeg and one for the GPU."""
+async def check_host(device: str | None) -> None:
+    """Refuse an ffmpeg older than 5.1 (MissingTool); log one line for ffmpeg and one for the GPU (None: a process
+    that runs no model, such as a front end of workers elsewhere, which leaves CUDA alone)."""
     version = await ffmpeg_version()
     require_recent(version)
     log.info("ffmpeg %s (%s)", version.name, shutil.which(FFMPEG))
+    if device is None:
+        log.info("GPU: none used in this process (the model runs on the workers)")
+        return
     log.info("%s", await asyncio.to_thread(device_line, device))

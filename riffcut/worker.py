@@ -39,6 +39,7 @@ from bot.progress import ProgressBoard
 from bot.services import BoundedDict
 from engine.errors import EngineFailure
 from engine.generator import Generator
+from engine.host_check import check_host
 from jobs.celery_app import BrokerConfig, broker_problem, make_celery
 from jobs.celery_worker import CeleryWorker, WorkerConfig
 from jobs.chat_slots import RedisChatSlots
@@ -182,6 +183,7 @@ def run_worker(settings: Settings, gpu: int | None, name: str | None) -> int:
     elif settings.shared_dir is None:
         log.warning("worker %s: SHARED_DIR is not set: results wait in DATA_DIR, seen by this host only", name)
     device = settings.device if gpu is None else f"cuda:{gpu}"
+    asyncio.run(check_host(device))  # ffmpeg >= 5.1 (else one line, exit 2), the GPU's line; --gpu N must exist
     refuse_fork_after_cuda()
     log.info("worker %s: loading the model %s on %s", name, settings.riffusion_model, device)
     try:

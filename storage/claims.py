@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.database import Database
+from storage.jobs_repo import back_in_queue, start_attempt
 from storage.models import Job, JobState, utcnow
 
 _CLAIM_LOCK = 0x72696667  # PostgreSQL advisory lock held by a claim for its transaction
@@ -43,15 +44,7 @@ async def claim_next(db: Database, worker_id: int) -> Job | None:
         job = await session.scalar(select(Job).where(Job.state == JobState.QUEUED, ~busy).order_by(Job.id).limit(1))
         if job is None:
             return None
-        job.state = JobState.RUNNING
-        job.attempts += 1
-        job.started_at = utcnow()
-        job.stage = None
-        job.progress = 0.0
-        job.error = None
-        job.worker_id = worker_id
-        job.cancel_requested = False
-        job.queue_position = None
+        start_attempt(job, worker_id)
     return job
 
 
@@ -122,13 +115,7 @@ async def recover_interrupted(
             job.error = failure
             job.finished_at = utcnow()
             return Recovery.FAILED
-        job.state = JobState.QUEUED
-        job.stage = None
-        job.progress = 0.0
-        job.started_at = None
-        job.worker_id = None
-        job.cancel_requested = False
-        job.queue_position = None
+        back_in_queue(job)
     return Recovery.REQUEUED
 
 

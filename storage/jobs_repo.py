@@ -168,18 +168,37 @@ async def jobs_in_state(db: Database, *states: JobState) -> list[Job]:
         return list(rows.scalars())
 
 
+def start_attempt(job: Job, worker_id: int | None = None) -> None:
+    """A queued job's row (in a transaction) made running, its attempt counted, on `worker_id` (None: in-process)."""
+    job.state = JobState.RUNNING
+    job.attempts += 1
+    job.started_at = utcnow()
+    job.stage = None
+    job.progress = 0.0
+    job.error = None
+    job.worker_id = worker_id
+    job.cancel_requested = False
+    job.queue_position = None
+
+
+def back_in_queue(job: Job) -> None:
+    """A running job's row (in a transaction) queued again, in its place (the queue is by id), on no worker."""
+    job.state = JobState.QUEUED
+    job.stage = None
+    job.progress = 0.0
+    job.started_at = None
+    job.worker_id = None
+    job.cancel_requested = False
+    job.queue_position = None
+
+
 async def mark_running(db: Database, job_id: int) -> Job | None:
     """queued -> running, counting the attempt; None when the job is no longer queued (cancelled, forgotten)."""
     async with db.transaction() as session:
         job = await session.get(Job, job_id, with_for_update=True)
         if job is None or job.state != JobState.QUEUED:
             return None
-        job.state = JobState.RUNNING
-        job.attempts += 1
-        job.started_at = utcnow()
-        job.stage = None
-        job.progress = 0.0
-        job.error = None
+        start_attempt(job)
     return job
 
 
@@ -289,12 +308,7 @@ async def requeue(db: Database, job_id: int, *, forgive_attempt: bool = False, w
         job = await session.get(Job, job_id, with_for_update=True)
         if job is None or _not_owned(job, worker_id) or job.state != JobState.RUNNING:
             return False
-        job.state = JobState.QUEUED
-        job.stage = None
-        job.progress = 0.0
-        job.started_at = None
-        job.worker_id = None
-        job.cancel_requested = False
+        back_in_queue(job)
         if forgive_attempt and job.attempts > 0:
             job.attempts -= 1
     return True

@@ -25,6 +25,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     from engine.host_check import check_host
     from riffcut.wiring import build_bot
 
-    asyncio.run(check_host(settings.device))  # ffmpeg >= 5.1 or one line, exit 2; logs ffmpeg's and the GPU's line
+    # ffmpeg >= 5.1 or one line, exit 2; logs ffmpeg's line and the GPU's (a front end of workers uses none)
+    asyncio.run(check_host(None if settings.runner == "celery" else settings.device))
     run(build_bot(settings))
     return 0
