@@ -163,6 +163,10 @@ async def open_worker(
 
 def run_worker(settings: Settings, gpu: int | None, name: str | None) -> int:
     """`riffcut worker`: returns the exit status."""
+    if settings.runner != "celery":
+        return fail(
+            "riffcut worker runs the jobs of front ends with RUNNER=celery: set RUNNER=celery", EXIT_BAD_SETTING
+        )
     if problem := settings.celery_problem():
         return fail(problem, EXIT_BAD_SETTING)
     name = worker_name(gpu, name)

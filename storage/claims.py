@@ -6,8 +6,9 @@
 - `request_cancel(db, job_id)`: a waiting job is cancelled at once; a running one is asked to stop (its worker
   looks with `cancel_wanted` and stops at the next diffusion step or ffmpeg call).
 - After a worker is lost: `recover_interrupted` puts its running job back in the queue (or fails it, interrupted
-  too often); `take_delivery` hands its finished, undelivered job to a live worker. Both are compare-and-set on
-  the job's worker, so two workers looking at once do it once.
+  too often); `take_delivery` hands its finished, undelivered job to a live worker. Both act only while the job's
+  worker is still the one named and that worker is marked stopped or lost (never a worker that registered a
+  moment ago), as a compare-and-set, so two workers looking at once do it once.
 - Queue positions: `queue_snapshot` (waiting jobs, running users) and `show_position` (True when the position
   shown to the job's user changes, for exactly one caller).
 """
@@ -24,7 +25,7 @@ from sqlalchemy.orm import aliased
 
 from storage.database import Database
 from storage.jobs_repo import back_in_queue, start_attempt
-from storage.models import Job, JobState, utcnow
+from storage.models import Job, JobState, Worker, utcnow
 
 _CLAIM_LOCK = 0x72696667  # PostgreSQL advisory lock held by a claim for its transaction
 
@@ -101,14 +102,22 @@ class Recovery(enum.StrEnum):
     UNCHANGED = "unchanged"  # someone else recovered it first, or it moved on
 
 
+async def _gone(session: AsyncSession, worker_id: int | None) -> bool:
+    """True when no worker holds this id any more: none, its row removed, or marked stopped or lost."""
+    if worker_id is None:
+        return True
+    worker = await session.get(Worker, worker_id)
+    return worker is None or worker.stopped_at is not None
+
+
 async def recover_interrupted(
     db: Database, job_id: int, owner: int | None, *, max_attempts: int, failure: str
 ) -> Recovery:
     """An interrupted running job back in the queue (in its place: the queue is by id), or failed with `failure`
-    once it was interrupted `max_attempts` times; only while `owner` is still its worker."""
+    once it was interrupted `max_attempts` times; only while `owner`, stopped or lost, is still its worker."""
     async with db.transaction() as session:
         job = await session.get(Job, job_id, with_for_update=True)
-        if job is None or job.state != JobState.RUNNING or job.worker_id != owner:
+        if job is None or job.state != JobState.RUNNING or job.worker_id != owner or not await _gone(session, owner):
             return Recovery.UNCHANGED
         if job.attempts >= max_attempts:
             job.state = JobState.FAILED
@@ -136,9 +145,12 @@ async def orphaned_deliveries(db: Database, live_workers: Collection[int]) -> li
 
 
 async def take_delivery(db: Database, job_id: int, owner: int | None, worker_id: int) -> bool:
-    """Make `worker_id` the deliverer of a finished job while `owner` still is; True for the one that did."""
+    """Make `worker_id` the deliverer of a finished job while `owner`, stopped or lost, still is; True for the one
+    that did."""
     condition = Job.worker_id.is_(None) if owner is None else Job.worker_id == owner
     async with db.transaction() as session:
+        if not await _gone(session, owner):
+            return False
         result = await session.execute(
             update(Job)
             .where(Job.id == job_id, Job.state == JobState.DONE, Job.delivered_at.is_(None), condition)

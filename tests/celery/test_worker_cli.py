@@ -24,11 +24,19 @@ def closed_port() -> int:
 def test_no_broker_exits_2_naming_the_setting(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.setenv("RUNNER", "celery")
     monkeypatch.setenv("CELERY_BROKER_URL", f"redis://:hunter2@127.0.0.1:{closed_port()}/0")
     assert main(["worker"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "CELERY_BROKER_URL=redis://:**@127.0.0.1" in err[0], err
     assert "hunter2" not in err[0]  # the password stays out of the message
+
+
+def test_a_worker_needs_runner_celery(capsys: pytest.CaptureFixture[str]) -> None:
+    """A worker beside a bot that runs its own jobs would take those for a lost worker's."""
+    assert main(["worker"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "set RUNNER=celery" in err[0], err
 
 
 @pytest.mark.parametrize("command", ["worker", "bot"])

@@ -41,6 +41,14 @@ async def worker(db: Database, name: str, lost_after_s: float = 30.0) -> int:
     return await workers_repo.register(db, NewWorker(name, "host", 1, "cpu", lost_after_s))
 
 
+async def lose(db: Database, worker_id: int) -> None:
+    """The worker silent for a minute, then marked lost."""
+    async with db.transaction() as session:
+        silent = utcnow() - timedelta(minutes=1)
+        await session.execute(update(Worker).where(Worker.id == worker_id).values(seen_at=silent, lost_after_s=5.0))
+    assert worker_id in [worker.id for worker in await workers_repo.mark_lost(db)]
+
+
 async def test_claims_are_first_come_first_served_one_running_job_per_user(db: Database) -> None:
     a1, a2, b1 = await queued(db, 1, "one"), await queued(db, 1, "two"), await queued(db, 2)
     w1, w2, w3 = await worker(db, "w1"), await worker(db, "w2"), await worker(db, "w3")
@@ -78,6 +86,9 @@ async def test_a_lost_workers_job_is_queued_again_then_fails_the_second_time(db:
     def recover(owner: int) -> Awaitable[Recovery]:
         return claims.recover_interrupted(db, job.id, owner, max_attempts=2, failure="interrupted twice")
 
+    # w1 not marked lost (it registered after the other looked, say): its job stays with it
+    assert await recover(w1) is Recovery.UNCHANGED
+    await lose(db, w1)
     assert await recover(w2) is Recovery.UNCHANGED  # not w2's
     outcomes = await asyncio.gather(recover(w1), recover(w1))
     assert sorted(outcomes) == [Recovery.REQUEUED, Recovery.UNCHANGED]  # two workers looking: one recovers it
@@ -86,6 +97,7 @@ async def test_a_lost_workers_job_is_queued_again_then_fails_the_second_time(db:
     # the first worker, not dead after all, cannot finish the job it no longer holds
     assert not await finish_done(db, job.id, result_dir="r", files=[], worker_id=w1)
     await claims.claim_next(db, w2)
+    await lose(db, w2)
     assert await recover(w2) is Recovery.FAILED
     failed = await get_job(db, job.id)
     assert failed is not None and (failed.state, failed.error) == (JobState.FAILED, "interrupted twice")
@@ -97,6 +109,8 @@ async def test_a_delivery_is_taken_over_once(db: Database) -> None:
     await claims.claim_next(db, w1)
     await finish_done(db, job.id, result_dir="r", files=[NewJobFile("zip", "r/z.zip")], worker_id=w1)
     assert [j.id for j in await claims.orphaned_deliveries(db, {w2, w3})] == [job.id]
+    assert not await claims.take_delivery(db, job.id, w1, w2)  # w1 is not marked lost
+    await lose(db, w1)
     takes = await asyncio.gather(claims.take_delivery(db, job.id, w1, w2), claims.take_delivery(db, job.id, w1, w3))
     assert sorted(takes) == [False, True]
 
