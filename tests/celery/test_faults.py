@@ -38,12 +38,15 @@ async def test_killed_mid_diffusion_then_mid_sending(fleet_of: Fleet) -> None:
 
     # kill -9 while the results go out (the music's upload held by the server): the other worker sends the rest
     await fleet.workers.start("w3")
-    tg.slow("sendAudio", delay=3.0, times=1, chat=bob)
+    tg.slow("sendAudio", delay=15.0, times=1, chat=bob)  # received, answered 15 s later
     job = await fleet.submit(bob)
-    await tg.wait_for(lambda call: call.method == "sendAudio" and call.chat_id == bob.id, timeout=120)
+    held = await tg.wait_until(  # received, not yet answered
+        lambda: next((c for c in tg.calls if c.method == "sendAudio" and c.chat_id == bob.id), None), timeout=120
+    )
     sending = await fleet.job(job.id)
     assert sending.state is JobState.DONE and len(fleet.sent(bob.id, "sendVideo")) == 1
     (await fleet.worker_of(sending)).kill()
+    assert held.finished is None  # killed while its send was under way (it arrives: Telegram had it all)
     done = await fleet.wait_job(job.id, lambda j: j.delivered_at is not None, "delivered by another worker")
     assert done.attempts == 1 and done.worker_id != sending.worker_id  # not made again: only its delivery moved
     await tg.wait_until(lambda: len(fleet.sent(bob.id, "sendAudio")) == 1, timeout=30)  # the held upload arrived
