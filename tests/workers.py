@@ -31,7 +31,7 @@ from tests.scratch_database import BACKENDS
 FLEET_BACKEND = BACKENDS[-1]
 
 WAIT_S = 120.0  # only a guard against hanging forever; nothing is timed
-POLL_S = 0.05
+POLL_S = 0.1  # between looks at the database: the workers need the CPU more
 READY = "ready, taking jobs"
 
 T = TypeVar("T")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from engine.options import UserOptions
 from jobs.celery_app import BrokerConfig
@@ -72,6 +73,11 @@ class Fleet:
         rows = {worker.id: worker.name for worker in await workers_repo.running_workers(self.db)}
         name = rows[job.worker_id]
         return next(worker for worker in self.workers.started if worker.name == name)
+
+    async def all_delivered(self) -> bool:
+        """Every job of the test delivered (one query: the workers need the CPU more than the test)."""
+        async with self.db.sessions() as session:
+            return not await session.scalar(select(func.count()).where(Job.delivered_at.is_(None)))
 
     def sent(self, chat: int, method: str) -> list[Call]:
         """The successful calls of `method` to `chat` (what the user received)."""

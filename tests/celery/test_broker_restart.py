@@ -100,10 +100,7 @@ async def test_redis_killed_and_restarted_with_jobs_queued(fleet_of: Fleet, priv
     private_redis.start()
     assert private_redis.waiting() == 4  # kept on disk (append-only file)
 
-    async def all_delivered() -> bool:
-        return all([(await fleet.job(job.id)).delivered_at is not None for job in jobs])
-
-    await eventually(all_delivered, "all five jobs delivered after the restart")
+    await eventually(fleet.all_delivered, "all five jobs delivered after the restart")
     for user, job in zip(users, jobs, strict=True):
         finished = await fleet.job(job.id)
         assert finished.state is JobState.DONE and finished.attempts == 1

@@ -23,11 +23,7 @@ async def test_two_workers_share_ten_jobs_from_five_users(fleet_of: Fleet) -> No
     jobs = [await fleet.submit(user, prompt=f"take {n}") for user in users for n in (1, 2)]
     await asyncio.gather(*(fleet.workers.wait_ready(worker) for worker in starting))
 
-    async def all_delivered() -> bool:
-        done = [await fleet.job(job.id) for job in jobs]
-        return all(job.delivered_at is not None for job in done)
-
-    await eventually(all_delivered, "every job delivered")
+    await eventually(fleet.all_delivered, "every job delivered")
     finished = [await fleet.job(job.id) for job in jobs]
     assert {job.state for job in finished} == {JobState.DONE}
     assert not await jobs_in_state(fleet.db, JobState.QUEUED, JobState.RUNNING)
