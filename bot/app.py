@@ -6,16 +6,24 @@ bot.context's (typed services and chat data). Start-up (post_init), with a log l
 composition root opens (database migrations, the model, the job queue), the job events (the queue re-queues
 jobs a stop interrupted and offers finished results not yet delivered), and setMyCommands. Polling by default;
 a webhook that checks its secret when the config has one.
+
+Before any of that, `connect` reaches the Bot API (getMe): while the network is down, a name does not resolve
+or the Bot API server is not up yet, it tries again with backoff (1 s, 2 s, 4 s, ... at most 30 s apart) for
+`startup_retry_seconds`, one log line per try and no traceback; then `Unreachable`. A token the server refuses,
+or a URL that cannot work, is `Unreachable` at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from bot.config import BotConfig, Webhook
@@ -27,8 +35,13 @@ from bot.progress import ProgressBoard
 from bot.progress_presenter import ProgressPresenter
 from bot.routes import register
 from bot.services import OpenBackend, Services
+from engine.errors import Unreachable
 
 log = logging.getLogger(__name__)
+
+FIRST_RETRY_S = 1.0
+LONGEST_RETRY_S = 30.0
+HOPELESS = (httpx.UnsupportedProtocol, httpx.InvalidURL)  # a URL no retry will make work
 
 RATE_LIMIT_RETRIES = 5
 UPLOAD_WRITE_TIMEOUT_S = 300.0  # 50 MB over a slow link
@@ -111,9 +124,62 @@ async def post_init(application: RiffcutApp) -> None:
 
 
 async def set_commands(application: RiffcutApp) -> None:
+    """The command menus; a network blip here costs the menu's update, not the start-up."""
     bot = application.bot
-    await bot.set_my_commands([BotCommand(c, d) for c, d in PRIVATE_COMMANDS], scope=BotCommandScopeAllPrivateChats())
-    await bot.set_my_commands([BotCommand(c, d) for c, d in GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats())
+    try:
+        await bot.set_my_commands(
+            [BotCommand(c, d) for c, d in PRIVATE_COMMANDS], scope=BotCommandScopeAllPrivateChats()
+        )
+        await bot.set_my_commands([BotCommand(c, d) for c, d in GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats())
+    except TelegramError as exc:
+        log.warning("start-up: the command menus were not updated (%s); Telegram keeps the last ones", exc)
+
+
+def api_server(config: BotConfig) -> str:
+    """The Bot API server's address, without the /bot path the token follows."""
+    return config.api_base_url.split("/bot")[0]
+
+
+def _reason(exc: TelegramError) -> str:
+    cause = exc.__cause__
+    if isinstance(cause, httpx.HTTPError):
+        return f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    return str(exc.message) or type(exc).__name__
+
+
+async def connect(application: RiffcutApp) -> None:
+    """Initialize the application (getMe), trying again with backoff while the Bot API cannot be reached."""
+    config = application.bot_data.config
+    where = api_server(config)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    wait, attempt = FIRST_RETRY_S, 1
+    while True:
+        try:
+            await application.initialize()
+        except InvalidToken:
+            await application.bot.shutdown()
+            raise Unreachable(
+                f"The Bot API at {where} refused the bot's token (or is not a Bot API server).", refused=True
+            ) from None
+        except NetworkError as exc:  # TimedOut included
+            elapsed = loop.time() - started
+            left = config.startup_retry_seconds - elapsed
+            if isinstance(exc.__cause__, HOPELESS) or left <= 0:
+                await application.bot.shutdown()
+                tries = f"{attempt} {'try' if attempt == 1 else 'tries'} in {elapsed:.0f} s"
+                raise Unreachable(f"The Bot API at {where} cannot be reached ({_reason(exc)}; {tries}).") from None
+            pause = min(wait, left)
+            log.warning(
+                "start-up: the Bot API at %s cannot be reached (%s); try %d in %.0f s", where, _reason(exc),
+                attempt + 1, pause,
+            )  # fmt: skip
+            await asyncio.sleep(pause)
+            wait, attempt = min(wait * 2, LONGEST_RETRY_S), attempt + 1
+        else:
+            if attempt > 1:
+                log.info("start-up: the Bot API at %s answered on try %d", where, attempt)
+            return
 
 
 async def post_stop(application: RiffcutApp) -> None:
@@ -136,8 +202,8 @@ async def post_shutdown(application: RiffcutApp) -> None:
 
 
 async def start(application: RiffcutApp) -> None:
-    """What `run_polling` does before it blocks: initialize, post_init, start, poll."""
-    await application.initialize()
+    """What `run_polling` does before it blocks: initialize (`connect`), post_init, start, poll."""
+    await connect(application)
     await post_init(application)
     await application.start()
     assert application.updater is not None
@@ -176,11 +242,23 @@ def webhook_arguments(webhook: Webhook) -> dict[str, Any]:
 
 
 def run(application: RiffcutApp) -> None:
-    """Blocks until SIGINT/SIGTERM: a webhook when the config has one, else long polling."""
+    """Blocks until SIGINT/SIGTERM: a webhook when the config has one, else long polling. `connect` runs first, on
+    the loop the application then runs on (Unreachable when the Bot API cannot be reached in time)."""
     config = application.bot_data.config
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(connect(application))
+    except BaseException:
+        loop.run_until_complete(application.bot.shutdown())
+        loop.close()
+        raise
+    # Already initialized: what follows (deleteWebhook, the first getUpdates) retries a blip on its own.
     if config.webhook is not None:
         log.info("webhook on %s:%d, public URL %s", config.webhook.listen, config.webhook.port, config.webhook.url)
-        application.run_webhook(**webhook_arguments(config.webhook))
+        application.run_webhook(**webhook_arguments(config.webhook), bootstrap_retries=-1)
     else:
-        log.info("long polling %s", config.api_base_url.split("/bot")[0])
-        application.run_polling(allowed_updates=list(ALLOWED_UPDATES), timeout=config.poll_timeout)
+        log.info("long polling %s", api_server(config))
+        application.run_polling(
+            allowed_updates=list(ALLOWED_UPDATES), timeout=config.poll_timeout, bootstrap_retries=-1
+        )

@@ -326,7 +326,8 @@ class Delivery:
         except UploadTooBig:
             await self.too_big(file, what, refused=True)
 
-    async def run(self) -> None:
+    async def run(self, *, final: bool = True) -> None:
+        """Send every file not sent yet, in order; `final`: the job is done, mark it delivered."""
         job = self.job
         options = job.options
         by_kind: dict[str, list[JobFile]] = {}
@@ -354,4 +355,5 @@ class Delivery:
         zip_caption = tr(self.lang, "zip_caption", parts=job.parts, part=job.part)
         for file in by_kind.get("zip", []):
             await self.each(file, tr(self.lang, "what_zip"), lambda f: self.document(f, zip_caption))
-        await mark_delivered(self.db, job.id)
+        if final:
+            await mark_delivered(self.db, job.id)

@@ -1,8 +1,13 @@
-"""Each finished job's results sent once, in a task of its own, then the job's last word on its progress message.
+"""Each job's results sent once, in a task of its own, then the job's last word on its progress message.
 
-A delivery that finds the member gone (blocked the bot, left the chat) ends quietly and counts as delivered; one
-that fails otherwise ends with an apology naming the job (the results stay, and are offered again at the next
-start, since the job is not marked delivered).
+A job's first results (the chosen part with its new music, and the music) are sent while the job still makes
+the rest (`deliver(track, final=False)`); the final delivery sends whatever is not sent yet once the job is done.
+One delivery per job runs at a time: a final one asked for while the early one runs follows it. Each file is
+recorded as sent (`bot.delivery`), so none goes twice, after a restart either.
+
+A delivery that finds the member gone (blocked the bot, left the chat) ends quietly and counts as delivered; a
+final one that fails otherwise ends with an apology naming the job (the results stay, and are offered again at
+the next start, since the job is not marked delivered). An early one that fails leaves its files to the final.
 """
 
 from __future__ import annotations
@@ -31,11 +36,43 @@ class DeliverySupervisor:
         self.presenter = presenter
         self.upload_limit = upload_limit
         self.deliveries: dict[int, asyncio.Task[None]] = {}
+        self.final_next: set[int] = set()  # jobs whose final delivery waits for their early one
+        self.stopping = False
 
-    def deliver(self, track: JobTrack) -> None:
-        """Start the job's delivery, unless it is already under way."""
-        if track.job_id not in self.deliveries:
-            self.deliveries[track.job_id] = asyncio.create_task(self._deliver(track), name=f"deliver-{track.job_id}")
+    def deliver(self, track: JobTrack, *, final: bool = True) -> None:
+        """Start the job's delivery (`final` False: its first results, while it runs), unless one is under way;
+        a final delivery asked for meanwhile follows it."""
+        if track.job_id in self.deliveries:
+            if final:
+                self.final_next.add(track.job_id)
+            return
+        self._start(track, final)
+
+    def _start(self, track: JobTrack, final: bool) -> None:
+        run = self._deliver(track) if final else self._deliver_first(track)
+        self.deliveries[track.job_id] = asyncio.create_task(run, name=f"deliver-{track.job_id}")
+
+    def _then(self, track: JobTrack) -> None:
+        self.deliveries.pop(track.job_id, None)
+        if track.job_id in self.final_next and not self.stopping:
+            self.final_next.discard(track.job_id)
+            self._start(track, True)
+
+    async def _deliver_first(self, track: JobTrack) -> None:
+        try:
+            job = await get_job(self.db, track.job_id)
+            if job is None:
+                return
+            self.presenter.sending_first(track, True)
+            await Delivery(self.bot, self.db, job, track.lang, self.upload_limit, job.chat_id < 0).run(final=False)
+            log.info("job %s: first results delivered while it goes on", job.id)
+        except DeliveryStopped as exc:
+            log.info("job %s: its first results cannot reach the member (%s)", track.job_id, exc)
+        except Exception:
+            log.exception("job %s: its first results were not all sent; they go with the rest", track.job_id)
+        finally:
+            self.presenter.sending_first(track, False)
+            self._then(track)
 
     async def _deliver(self, track: JobTrack) -> None:
         try:
@@ -58,9 +95,11 @@ class DeliverySupervisor:
                 await self.presenter.finish(track, Phase.FAILED, reason=reason)
         finally:
             self.presenter.tracks.pop(track.job_id, None)
-            self.deliveries.pop(track.job_id, None)
+            self.final_next.discard(track.job_id)
+            self._then(track)
 
     async def stop(self) -> None:
+        self.stopping = True
         for task in list(self.deliveries.values()):
             task.cancel()
         await asyncio.gather(*self.deliveries.values(), return_exceptions=True)

@@ -2,6 +2,9 @@
 
 Every `engine.stages.Stage` a job goes through is shown as one `Phase` (`phase_of`, exhaustive: a new stage
 is a type error here until it has words), and every phase has its sentence in bot.texts (`progress_<phase>`).
+Stages run at the same time (the music is made while the video is split; the first result is sent while the
+previews are made): the message shows its main phase and a line for each phase under way beside it
+(`progress_beside_<phase>`).
 """
 
 from __future__ import annotations
@@ -62,6 +65,20 @@ class ProgressView:
     eta_s: int | None = None
     seconds: int = 0
     reason: str = ""
+    beside: tuple[Phase, ...] = ()  # other phases under way at the same time
+
+
+BESIDE_PHASES = (Phase.DOWNLOADING, Phase.SPLITTING, Phase.GENERATING, Phase.REMUXING, Phase.PACKING, Phase.UPLOADING)
+
+
+def phases_beside(main: Phase, stages: tuple[Stage, ...]) -> tuple[Phase, ...]:
+    """The phases of the stages under way, other than `main`, each once, in the order their stages started."""
+    found: list[Phase] = []
+    for stage in stages:
+        phase = phase_of(stage)
+        if phase is not main and phase not in found:
+            found.append(phase)
+    return tuple(found)
 
 
 def bar(fraction: float) -> str:
@@ -76,6 +93,15 @@ def queued_text(lang: str, job_id: int, position: int | None) -> str:
 
 
 def progress_text(lang: str, job_id: int, view: ProgressView) -> str:
+    text = _main_text(lang, job_id, view)
+    if view.phase in (Phase.QUEUED, Phase.DONE, Phase.FAILED, Phase.CANCELLED):
+        return text
+    for phase in view.beside:
+        text += "\n" + tr(lang, f"progress_beside_{phase}", parts=view.parts, part=view.part)
+    return text
+
+
+def _main_text(lang: str, job_id: int, view: ProgressView) -> str:
     phase = view.phase
     if phase is Phase.QUEUED:
         return queued_text(lang, job_id, view.position)

@@ -2,8 +2,23 @@
 
 Used by `riffcut render` and by the job runner. Every refusal that can be made before any work is made first
 (prompt, part count and choice, remix of a part without sound, step counts, the original sound's level), so a
-bad request costs nothing. `on_event` is called on the event loop (diffusion progress is handed over from the
-worker thread by the generator) for every stage and every diffusion step: keep it cheap.
+bad request costs nothing: `prepare` makes those that need no model (the CLI runs it before loading one).
+
+No stage waits for what it does not need:
+
+    probe ─┬─ split ──────────────┬─ (previews of the other parts, beside the music on a GPU host) ─┐
+           └─ (lengths) generate ─┴─ remux + its preview ─> first result ─ previews ─ full cut ─ zip ─┘
+
+The music needs only the chosen part's length: the split tells it as soon as it is known (after the fast split's
+stream copy, or before the exact split's encode: `split_video(on_spans=...)`), and the diffusion runs while the
+parts are still being made; remix mode's sound is cut from the source, not from a part. As soon as the chosen
+part has its new music (and its preview), `on_first_result` is awaited with it, so a caller can deliver it while
+the previews, the full cut and the zip are made. On a CPU-only host the previews of the other parts wait for
+the music (ffmpeg and the diffusion would share the same cores); on a GPU host they run beside it.
+
+`on_event` is called on the event loop (diffusion progress is handed over from the worker thread by the
+generator) when each stage starts and ends, stages that overlap included, and for every diffusion step: keep it
+cheap. Its `fraction` is of the whole job, each stage counted by its share of the work done.
 """
 
 from __future__ import annotations
@@ -12,11 +27,11 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -25,14 +40,22 @@ from engine.archive import write_zip_async
 from engine.errors import BadInput
 from engine.ffmpeg_process import gather_or_cancel
 from engine.fullcut import join_parts
-from engine.generator import GenerationProgress, GenerationRequest, Generator, PartSound, negative_prompt_ignored
+from engine.generator import (
+    GenerationProgress,
+    GenerationRequest,
+    Generator,
+    PartSound,
+    check_remix,
+    negative_prompt_ignored,
+)
 from engine.media_config import MediaConfig
 from engine.options import SEED_MAX, UserOptions
 from engine.parts import PartPlan, plan
 from engine.preview import Preview, make_preview
 from engine.probe import VideoInfo, probe
+from engine.rates import OUTPUT_RATE
 from engine.remux import check_keep_db, replace_audio
-from engine.split import SplitResult, part_name, split_video
+from engine.split import PartSpan, SplitPart, SplitResult, part_name, split_video
 from engine.stages import Stage
 from engine.words import format_time
 
@@ -56,7 +79,8 @@ STAGE_WEIGHTS: dict[Stage, float] = {
 
 @dataclass(frozen=True)
 class RenderEvent:
-    """A stage starting (step None), a diffusion step (generate), or a stage done (`done` True)."""
+    """A stage starting (step None), a diffusion step (generate), or a stage done (`done` True). Stages may
+    overlap (the split and the music): each has its own start and done."""
 
     stage: Stage
     step: int | None = None
@@ -79,6 +103,33 @@ class RenderRequest:
     options: UserOptions = field(default_factory=UserOptions)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What the checks before any work found: the video as probed, the plan of its parts, the prompt (its words
+    joined by single spaces; its length in tokens is the generator's to check)."""
+
+    info: VideoInfo
+    plan: PartPlan
+    prompt: str
+
+    @property
+    def sound(self) -> PartSound:
+        return PartSound.OK if self.info.has_audio else PartSound.NONE
+
+
+@dataclass(frozen=True)
+class FirstResult:
+    """The chosen part with its new music, made before the previews, the full cut and the zip."""
+
+    new_part: Path  # MP4
+    preview: Preview  # what plays in a chat (the part itself when it already plays inline)
+    music: Path  # the music alone (WAV)
+    seed: int
+
+
+FirstResultCallback = Callable[[FirstResult], Awaitable[None]]
+
+
 @dataclass
 class RenderResult:
     prompt: str
@@ -93,12 +144,14 @@ class RenderResult:
     full_cut: Path | None
     zip: Path
     seed: int
-    timings: dict[str, float]  # seconds per stage that ran
+    timings: dict[str, float]  # seconds per stage that ran (stages overlap: they add up to more than the wall time)
     model: str = ""
+    wall_seconds: float = 0.0  # from the start to the zip
+    first_result_seconds: float = 0.0  # from the start until the chosen part had its new music
 
     @property
     def total_seconds(self) -> float:
-        return sum(self.timings.values())
+        return self.wall_seconds or sum(self.timings.values())
 
     def summary(self) -> str:
         """The original demo's status card, and the seconds each stage took."""
@@ -125,7 +178,10 @@ class RenderResult:
         if self.split.fell_back:
             lines.append("The fast split was uneven, so the video was split exactly.")
         stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.timings.items())
-        lines.append(f"Seconds per stage: {stages}; total {self.total_seconds:.1f} s")
+        lines.append(
+            f"Seconds per stage: {stages} (the split and the music at the same time); "
+            f"first result after {self.first_result_seconds:.1f} s, total {self.total_seconds:.1f} s"
+        )
         return "\n".join(lines)
 
     def job_info(self) -> dict[str, Any]:
@@ -160,19 +216,15 @@ def job_info(
 
 
 class _Reporter:
-    """Stage timing and events, with the job's overall fraction."""
+    """Stage timing and events, with the job's overall fraction: each stage's share times how much of it is done
+    (stages that overlap both count)."""
 
     def __init__(self, on_event: EventCallback | None, stages: list[Stage]) -> None:
         self.on_event = on_event
         weights = {stage: STAGE_WEIGHTS[stage] for stage in stages}
         whole = sum(weights.values())
-        self.starts: dict[Stage, float] = {}
-        acc = 0.0
-        self.shares: dict[Stage, tuple[float, float]] = {}
-        for stage in stages:
-            share = weights[stage] / whole
-            self.shares[stage] = (acc, share)
-            acc += share
+        self.shares = {stage: weight / whole for stage, weight in weights.items()}
+        self.done: dict[Stage, float] = {}
         self.timings: dict[str, float] = {}
 
     def emit(self, event: RenderEvent) -> None:
@@ -183,17 +235,19 @@ class _Reporter:
         except Exception:  # a broken listener must not break the job
             log.exception("render event listener failed")
 
-    def fraction(self, stage: Stage, within: float) -> float:
-        start, share = self.shares.get(stage, (0.0, 0.0))
-        return round(min(1.0, start + share * min(max(within, 0.0), 1.0)), 4)
+    def advance(self, stage: Stage, within: float) -> float:
+        """Note that `within` (0..1) of `stage` is done; the whole job's fraction."""
+        self.done[stage] = max(self.done.get(stage, 0.0), min(max(within, 0.0), 1.0))
+        whole = sum(self.shares.get(name, 0.0) * part for name, part in self.done.items())
+        return round(min(1.0, whole), 4)
 
     @contextmanager
     def stage(self, stage: Stage, message: str = "") -> Iterator[None]:
         started = time.monotonic()
-        self.emit(RenderEvent(stage, message=message, fraction=self.fraction(stage, 0.0)))
+        self.emit(RenderEvent(stage, message=message, fraction=self.advance(stage, 0.0)))
         yield
-        self.timings[stage.value] = time.monotonic() - started
-        self.emit(RenderEvent(stage, message=message, fraction=self.fraction(stage, 1.0), done=True))
+        self.timings[stage.value] = self.timings.get(stage.value, 0.0) + time.monotonic() - started
+        self.emit(RenderEvent(stage, message=message, fraction=self.advance(stage, 1.0), done=True))
 
     def diffusion(self, progress: GenerationProgress) -> None:
         self.emit(
@@ -203,14 +257,46 @@ class _Reporter:
                 total=progress.total,
                 window=progress.window,
                 windows=progress.windows,
-                message=f"window {progress.window}/{progress.windows}, step {progress.step}/{progress.total}",
-                fraction=self.fraction(Stage.GENERATE, progress.fraction),
+                message=f"{progress.window_words}, step {progress.step}/{progress.total}",
+                fraction=self.advance(Stage.GENERATE, progress.fraction),
             )
         )
 
 
 def new_seed() -> int:
     return secrets.randbelow(SEED_MAX + 1)
+
+
+async def prepare(video: str | Path, request: RenderRequest, media_config: MediaConfig) -> Prepared:
+    """Every refusal that needs no model: the numbers, the prompt not empty, the original sound's level, then
+    the video (probed within the operator's limits), the part length rule against it, and remix of a part
+    without sound. The prompt's length in tokens and the window plan are the generator's (`Generator.check`)."""
+    options = request.options
+    check_request(request)
+    prompt = " ".join(request.prompt.split())
+    if not prompt:
+        raise BadInput(refusals.PROMPT_EMPTY)
+    check_keep_db(options.keep_original_db)
+    limits = media_config.limits
+    info = await probe(video, media_config.timeout, limits=limits)
+    part_plan = plan(
+        info.duration,
+        request.parts,
+        request.part,
+        media_config.min_part_seconds,
+        media_config.max_part_seconds,
+        limits.max_parts,
+    )
+    prepared = Prepared(info, part_plan, prompt)
+    check_remix(options, prepared.sound)
+    return prepared
+
+
+def fit_music(audio: np.ndarray, seconds: float) -> np.ndarray:
+    """The music cut (or padded with silence) to exactly `seconds`, at the engine's rate."""
+    length = round(seconds * OUTPUT_RATE)
+    audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+    return audio[:length] if len(audio) >= length else np.pad(audio, (0, length - len(audio)))
 
 
 async def render(
@@ -221,61 +307,95 @@ async def render(
     media_config: MediaConfig,
     on_event: EventCallback | None = None,
     *,
+    prepared: Prepared | None = None,
+    on_first_result: FirstResultCallback | None = None,
+    previews_beside_music: bool | None = None,
     zip_path: str | Path | None = None,
     full_cut_path: str | Path | None = None,
 ) -> RenderResult:
     """Run the whole job on `video` inside `workdir` (created if missing); the outputs stay in `workdir`
     unless `zip_path` / `full_cut_path` name other places. A full cut is made when the options ask for one or
     `full_cut_path` is given. Raises BadInput for a request that cannot be done, before any work where it can.
+
+    `prepared` is what `prepare` found, when the caller ran it already. `on_first_result` is awaited once the
+    chosen part has its new music, before the previews, full cut and zip are made. `previews_beside_music`
+    makes the other parts' previews while the music is made (default: when the generator is not on the CPU).
     """
     options = request.options
     folder = Path(workdir)
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     want_full_cut = options.full_cut or full_cut_path is not None
-    stages = [Stage.PROBE, Stage.SPLIT, Stage.GENERATE, Stage.REMUX, Stage.PREVIEW]
+    want_previews = options.previews > 0
+    beside = generator.device.type != "cpu" if previews_beside_music is None else previews_beside_music
+    stages = [Stage.PROBE, Stage.SPLIT, Stage.GENERATE, Stage.REMUX]
+    stages += [Stage.PREVIEW] if want_previews else []
     stages += [Stage.FULL_CUT] if want_full_cut else []
     stages += [Stage.ZIP]
     report = _Reporter(on_event, stages)
     timeout, threads = media_config.timeout, media_config.threads
+    started = time.monotonic()
 
-    # Refusals that need nothing from the video.
-    check_request(request)
-    prompt = generator.check_prompt(request.prompt)
-    check_keep_db(options.keep_original_db)
-
-    limits = media_config.limits
     with report.stage(Stage.PROBE):
-        info = await probe(video, timeout, limits=limits)
-        part_plan = plan(
-            info.duration,
-            request.parts,
-            request.part,
-            media_config.min_part_seconds,
-            media_config.max_part_seconds,
-            limits.max_parts,
-        )
-        generator.check(prompt, part_plan.part_duration, options, PartSound.OK if info.has_audio else PartSound.NONE)
-
-    with report.stage(Stage.SPLIT, f"{part_plan.parts} parts"):
-        split = await split_video(
-            video, info, part_plan.parts, folder / "parts", exact=options.exact, threads=threads, timeout=timeout
-        )
-    chosen = split.parts[part_plan.chosen - 1]
+        job = prepared if prepared is not None else await prepare(video, request, media_config)
+        part_plan = job.plan
+        generator.check(job.prompt, part_plan.part_duration, options, job.sound)
 
     seed = options.seed if options.seed is not None else new_seed()
-    with report.stage(Stage.GENERATE, f"{chosen.duration:.2f} s of music"):
-        source: np.ndarray | None = None
-        if options.remix is not None:
-            # The part's sound straight from the source: the audio stream alone, seeked and cut.
-            at = info.timeline_start + chosen.start
-            source = (
-                await audio_io.decode_audio(video, channels=1, start=at, duration=chosen.duration, timeout=timeout)
-            )[0]
-        gen_request = GenerationRequest(prompt, chosen.duration, options, seed, source)
-        audio = await generator.generate(gen_request, report.diffusion)
-        music_wav = await asyncio.to_thread(audio_io.write_wav, folder / "music.wav", audio)
+    spans: asyncio.Future[tuple[PartSpan, ...]] = asyncio.get_running_loop().create_future()
+    previews_dir = folder / "previews"
+    limit = asyncio.Semaphore(PREVIEW_CONCURRENCY)
+    others: dict[int, Preview] = {}
+
+    def lengths_known(found: tuple[PartSpan, ...]) -> None:
+        if not spans.done():
+            spans.set_result(found)
+
+    async def preview_of(path: Path) -> Preview:
+        async with limit:
+            return await make_preview(path, previews_dir, threads=threads, timeout=timeout)
+
+    async def previews_of_others(parts: list[SplitPart]) -> None:
+        todo = [p for p in parts if p.index != part_plan.chosen and p.index not in others]
+        with report.stage(Stage.PREVIEW):
+            made = await gather_or_cancel([preview_of(p.path) for p in todo])
+        others.update({p.index: preview for p, preview in zip(todo, made, strict=True)})
+
+    async def split_parts() -> SplitResult:
+        with report.stage(Stage.SPLIT, f"{part_plan.parts} parts"):
+            split = await split_video(
+                video,
+                job.info,
+                part_plan.parts,
+                folder / "parts",
+                exact=options.exact,
+                threads=threads,
+                timeout=timeout,
+                on_spans=lengths_known,
+            )
+        lengths_known(tuple((p.start, p.duration) for p in split.parts))
+        if want_previews and beside:
+            await previews_of_others(split.parts)
+        return split
+
+    async def make_music() -> np.ndarray:
+        start, seconds = (await spans)[part_plan.chosen - 1]
+        with report.stage(Stage.GENERATE, f"{seconds:.2f} s of music"):
+            source: np.ndarray | None = None
+            if options.remix is not None:
+                # The part's sound straight from the source: the audio stream alone, seeked and cut.
+                at = job.info.timeline_start + start
+                source = (await audio_io.decode_audio(video, channels=1, start=at, duration=seconds, timeout=timeout))[
+                    0
+                ]
+            request_music = GenerationRequest(job.prompt, seconds, options, seed, source)
+            return await generator.generate(request_music, report.diffusion)
+
+    made_split, made_music = await gather_or_cancel([split_parts(), make_music()])
+    split, audio = cast(SplitResult, made_split), cast(np.ndarray, made_music)
+    chosen = split.parts[part_plan.chosen - 1]
 
     with report.stage(Stage.REMUX):
+        music_wav = await asyncio.to_thread(audio_io.write_wav, folder / "music.wav", fit_music(audio, chosen.duration))
         new_name = part_name(chosen.index, part_plan.parts, ".mp4", "new-music")
         new_part = await replace_audio(
             chosen.path,
@@ -287,24 +407,15 @@ async def render(
             threads=threads,
             timeout=timeout,
         )
-
-    with report.stage(Stage.PREVIEW):
-        previews_dir = folder / "previews"
-        limit = asyncio.Semaphore(PREVIEW_CONCURRENCY)
-
-        async def preview_of(path: Path) -> Preview:
-            async with limit:
-                return await make_preview(path, previews_dir, threads=threads, timeout=timeout)
-
         new_preview = await preview_of(new_part)
-        others = [p for p in split.parts if p.index != chosen.index] if options.previews > 0 else []
-        made = await gather_or_cancel([preview_of(p.path) for p in others])
-        by_index = {p.index: pv for p, pv in zip(others, made, strict=True)}
-        part_previews = (
-            [new_preview if p.index == chosen.index else by_index[p.index] for p in split.parts]
-            if options.previews > 0
-            else []
-        )
+    first_result_seconds = time.monotonic() - started
+    if on_first_result is not None:
+        await on_first_result(FirstResult(new_part, new_preview, music_wav, seed))
+
+    part_previews: list[Preview] = []
+    if want_previews:
+        await previews_of_others(split.parts)
+        part_previews = [new_preview if p.index == chosen.index else others[p.index] for p in split.parts]
 
     full_cut: Path | None = None
     joined_parts = [new_part if p.index == chosen.index else p.path for p in split.parts]
@@ -316,13 +427,13 @@ async def render(
     model = generator.model
     with report.stage(Stage.ZIP):
         zip_target = Path(zip_path) if zip_path is not None else folder / f"{Path(video).stem}-riffcut.zip"
-        info_json = job_info(prompt, options, part_plan, split, seed, report.timings, model)
+        info_json = job_info(job.prompt, options, part_plan, split, seed, report.timings, model)
         archive = await write_zip_async(zip_target, [p.path for p in split.parts], chosen.index, new_part, info_json)
 
     return RenderResult(
-        prompt=prompt,
+        prompt=job.prompt,
         options=options,
-        info=info,
+        info=job.info,
         plan=part_plan,
         split=split,
         music_wav=music_wav,
@@ -334,6 +445,8 @@ async def render(
         seed=seed,
         timings=dict(report.timings),
         model=model,
+        wall_seconds=time.monotonic() - started,
+        first_result_seconds=first_result_seconds,
     )
 
 

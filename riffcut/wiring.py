@@ -61,6 +61,7 @@ def bot_config(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> Bot
         daily_job_quota=settings.daily_job_quota,
         webhook=webhook,
         poll_timeout=poll_timeout,
+        startup_retry_seconds=settings.startup_retry_seconds,
     )
 
 

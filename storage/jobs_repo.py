@@ -238,6 +238,31 @@ async def finish_done(
     return True
 
 
+async def keep_early_files(
+    db: Database, job_id: int, *, result_dir: str, files: Iterable[NewJobFile], seed: int | None = None
+) -> bool:
+    """Record result files kept while the job still runs (its first results, delivered before the rest), with the
+    seed they were made with; False (nothing written) when the job is no longer running."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state != JobState.RUNNING:
+            return False
+        job.result_dir = result_dir
+        job.seed = seed
+        for item in files:
+            session.add(
+                JobFile(
+                    job_id=job_id,
+                    kind=item.kind,
+                    path=item.path,
+                    part=item.part,
+                    size_bytes=item.size_bytes,
+                    meta=dict(item.meta),
+                )
+            )
+    return True
+
+
 async def finish_failed(
     db: Database, job_id: int, error: str, stage_seconds: Mapping[Stage, float] | None = None
 ) -> bool:
