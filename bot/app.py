@@ -154,6 +154,7 @@ async def connect(application: RiffcutApp) -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
     wait, attempt = FIRST_RETRY_S, 1
+    log.info("start-up: reaching the Bot API at %s", where)
     while True:
         try:
             await application.initialize()

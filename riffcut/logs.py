@@ -51,7 +51,8 @@ def configure_logging(level: str = "INFO", *, secrets: Sequence[str] = ()) -> No
     logging.basicConfig(level=level, handlers=[handler])
     # Request URLs carry the bot token: keep the HTTP clients quiet, and the Bot's DEBUG lines ("Set Bot API
     # URL: .../bot<token>", every request's parameters) out of the log even at LOG_LEVEL=DEBUG.
-    for noisy in ("httpx", "httpcore", "telegram.request", "apscheduler", "alembic.runtime.plugins"):
+    noisy_loggers = ("httpx", "httpcore", "telegram.request", "apscheduler", "alembic.runtime.plugins")
+    for noisy in (*noisy_loggers, *(("alembic.runtime.migration",) if level != "DEBUG" else ())):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     for chatty in ("telegram.Bot", "telegram.ext.ExtBot"):
         logging.getLogger(chatty).setLevel(max(logging.INFO, logging.getLogger(chatty).level))

@@ -125,12 +125,16 @@ class Settings(BaseSettings):
         try:
             url = make_url(value)
             dialect = url.get_dialect()
+        except NoSuchModuleError:  # an ArgumentError too
+            raise ValueError(f"{value.split(':', 1)[0]!r} is not a database this can open; use {example}") from None
         except ArgumentError:
             raise ValueError(f"not a database URL; use {example}") from None
-        except NoSuchModuleError:
-            raise ValueError(f"{value.split(':', 1)[0]!r} is not a database this can open; use {example}") from None
         if not getattr(dialect, "is_async", False):
             raise ValueError(f"{url.drivername} is not an async driver; use {example}")
+        try:
+            dialect.import_dbapi()
+        except ImportError as exc:
+            raise ValueError(f"its driver, {exc.name}, is not installed; use {example}") from None
         return value
 
     @field_validator("webhook_url", "database_url", mode="before")

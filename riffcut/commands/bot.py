@@ -8,10 +8,13 @@ while the network or the Bot API server is not there yet (`bot.app.connect`), an
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from engine.errors import Unreachable
 from riffcut.command import DATABASE, FFMPEG, LIMITS, LOGGING, MODEL, PART_RULE, Command, Env
+
+log = logging.getLogger("riffcut")
 
 NO_TOKEN = "riffcut: set TELEGRAM_BOT_TOKEN (in the environment or .env); get a token from @BotFather in Telegram."
 
@@ -59,12 +62,15 @@ async def preflight(env: Env) -> None:
     """What can be checked before the network: ffmpeg, the database (migrated), the model's whereabouts."""
     from engine.generator import locate_model
     from engine.host_check import check_host
-    from riffcut.commands.db import upgrade_database_checked
+    from riffcut.commands.db import upgrade_database_checked, where
 
     settings = env.settings
     await check_host(settings.device)  # ffmpeg >= 5.1 or one line, exit 2; logs ffmpeg's and the GPU's line
-    await upgrade_database_checked(settings.resolved_database_url)
-    locate_model(settings.riffusion_model)
+    url = settings.resolved_database_url
+    log.info("start-up: database %s at revision %s", where(url), await upgrade_database_checked(url))
+    log.info(
+        "start-up: the model %s will load from %s", settings.riffusion_model, locate_model(settings.riffusion_model)
+    )
 
 
 def run_bot(args: argparse.Namespace, env: Env) -> int:

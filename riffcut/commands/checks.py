@@ -28,12 +28,15 @@ TOO_MANY_PARTS_FLAG = Refusal(
     "--parts {value} is too many: the most is {allowed} (MAX_PARTS; --no-limits lifts it for local use).",
 )
 NO_FILE = Refusal("cli_no_file", "There is no file at {path}.")
-IS_A_FOLDER = Refusal("cli_is_a_folder", "{path} is a folder; {flag} needs a file.")
+IS_A_FOLDER = Refusal("cli_is_a_folder", "{path} is a folder, not a file.")
 UNREADABLE = Refusal("cli_unreadable", "{path} cannot be read ({reason}); check its permissions.")
 OUT_IS_A_FOLDER = Refusal(
     "cli_out_is_a_folder", "{flag} {path} is a folder; give a file name, such as {path}/{example}."
 )
 OUT_IS_A_FILE = Refusal("cli_out_is_a_file", "{flag} must be a folder; {path} is a file.")
+OUT_READ_ONLY_FOLDER = Refusal(
+    "cli_out_read_only_folder", "{flag} {path} is a folder, and takes no new files ({reason}); choose another place."
+)
 OUT_UNDER_A_FILE = Refusal("cli_out_under_a_file", "{flag} {path} cannot be made: {parent} is a file, not a folder.")
 OUT_NOT_WRITABLE = Refusal(
     "cli_out_not_writable",
@@ -90,7 +93,7 @@ def readable_file(text: str | Path) -> Path:
     """An existing file this process can read (opened and closed at once)."""
     path = Path(text).expanduser()
     if path.is_dir():
-        raise BadInput(IS_A_FOLDER, path=str(text), flag="this command")
+        raise BadInput(IS_A_FOLDER, path=str(text))
     if not path.exists():
         raise BadInput(NO_FILE, path=str(text))
     try:
@@ -130,6 +133,11 @@ def writable_file(text: str | Path, flag: str, example: str = "out") -> Path:
     """Where a command will write a file: not a folder, and the place takes it (nothing is made here)."""
     path = Path(text).expanduser()
     if path.is_dir():
+        try:
+            _takes_new_files(path, flag, path)
+        except BadInput as refused:
+            reason = str(refused.values["reason"])
+            raise BadInput(OUT_READ_ONLY_FOLDER, flag=flag, path=str(text), reason=reason) from None
         raise BadInput(OUT_IS_A_FOLDER, flag=flag, path=str(text), example=example)
     if path.exists():
         if not os.access(path, os.W_OK):
