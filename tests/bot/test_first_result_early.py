@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from engine import archive, split
 from engine import render as render_module
 from engine.stages import Stage
 from jobs.events import FirstResultsReady, StageStarted
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.slow  # whole jobs
 def held_zip(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     """The render's zip waits until the test lets it go: the job surely runs until then."""
     release = asyncio.Event()
-    real = render_module.write_zip_async
+    real = archive.write_zip_async
 
     async def write_zip(*args: Any, **kwargs: Any) -> Path:
         async with asyncio.timeout(WAIT_S):
@@ -105,7 +106,7 @@ async def test_the_progress_message_shows_the_stages_under_way(
 ) -> None:
     """While the music is made beside the split, the message says both; the split is held open until it does."""
     release = asyncio.Event()
-    real_split = render_module.split_video
+    real_split = split.split_video
 
     async def held_split(*args: Any, **kwargs: Any) -> Any:
         result = await real_split(*args, **kwargs)

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from engine import preview as preview_module
 from engine import render as render_module
+from engine import split
 from engine.errors import BadInput
 from engine.generator import Generator
 from engine.media_config import MediaConfig
@@ -30,7 +32,7 @@ async def test_the_music_is_made_while_the_split_is_still_running(
     while the parts were being made (the render would wait forever otherwise, and the guard would fail it)."""
     events: list[RenderEvent] = []
     first_step = asyncio.Event()
-    real_split = render_module.split_video
+    real_split = split.split_video
 
     async def slow_split(*args: Any, **kwargs: Any) -> SplitResult:
         result = await real_split(*args, **kwargs)
@@ -92,7 +94,7 @@ async def test_on_a_gpu_host_the_other_previews_are_made_beside_the_music(
 ) -> None:
     """The music waits until a preview of another part exists: it can only end if the previews run beside it."""
     preview_made = asyncio.Event()
-    real_preview, real_generate = render_module.make_preview, generator.generate
+    real_preview, real_generate = preview_module.make_preview, generator.generate
 
     async def preview(part: str | Path, out_dir: str | Path, **kwargs: Any) -> Preview:
         made = await real_preview(part, out_dir, **kwargs)

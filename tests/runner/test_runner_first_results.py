@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from engine import archive
 from engine import render as render_module
 from engine.stages import Stage
 from jobs.events import FirstResultsReady, ReadyToDeliver, StageEnded, StageStarted
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.slow  # whole jobs on the tiny model
 def held_zip(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     """The render's zip waits until the test lets it go: the job is surely still running until then."""
     release = asyncio.Event()
-    real = render_module.write_zip_async
+    real = archive.write_zip_async
 
     async def write_zip(*args: Any, **kwargs: Any) -> Path:
         async with asyncio.timeout(WAIT_S):
