@@ -30,7 +30,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.keyboards import result_keyboard
 from bot.progress import flood_wait_seconds
-from bot.texts import human_size, tr
+from bot.texts import human_size, tr, trn
 from engine.options import SPECS, UserOptions
 from storage.database import Database
 from storage.jobs_repo import mark_delivered, record_sent
@@ -85,7 +85,7 @@ def result_caption(lang: str, job: Job, options: UserOptions) -> str:
     def caption(prompt: str, settings: str = settings) -> str:
         return tr(
             lang,
-            "result_caption",
+            "🎵 {prompt}\nseed {seed} · part {part}/{parts} · {settings}",
             prompt=html.escape(prompt),
             seed=seed,
             part=job.part,
@@ -181,10 +181,27 @@ class Delivery:
         """Tell the member a file was not sent and why (`refused`: the server said 413, under our limit)."""
         size = human_size(file.size_bytes)
         if refused:
-            text = tr(self.lang, "too_big_server", what=what, size=size)
+            text = tr(
+                self.lang,
+                (
+                    "Telegram refused the {what} ({size}) as too large, so I did not send it. Use a shorter video "
+                    "or more parts, or ask the operator to run a local Bot API server."
+                ),
+                what=what,
+                size=size,
+            )
         else:
             limit = human_size(self.upload_limit).replace(".0 MB", " MB")
-            text = tr(self.lang, "too_big_upload", what=what, size=size, limit=limit)
+            text = tr(
+                self.lang,
+                (
+                    "The {what} is {size}, over the {limit} a bot can upload to Telegram, so I did not send it. Use "
+                    "a shorter video or more parts, or ask the operator to run a local Bot API server."
+                ),
+                what=what,
+                size=size,
+                limit=limit,
+            )
         message = await self.send(
             "a size notice", lambda: self.bot.send_message(self.chat_id, text, **self.reply_kwargs())
         )
@@ -231,7 +248,7 @@ class Delivery:
             return await self.bot.send_audio(
                 self.chat_id,
                 audio=await self.upload(file.path),
-                title=tr(self.lang, "audio_title", prompt=self.job.prompt[:60]),
+                title=tr(self.lang, "Riffcut: {prompt}", prompt=self.job.prompt[:60]),
                 duration=round(float(meta["duration"])) if meta.get("duration") else None,
                 **self.reply_kwargs(),
             )
@@ -293,13 +310,13 @@ class Delivery:
         for file in sorted([*previews, *([result] if result is not None else [])], key=lambda f: f.part or 0):
             if file is not result and not self.fits(file):
                 if file.sent_at is None:
-                    await self.too_big(file, tr(self.lang, "what_preview", index=file.part))
+                    await self.too_big(file, tr(self.lang, "preview of part {index}", index=file.part))
                 continue
             items.append(file)
         if per_album <= 1:
             for file in items:
                 if file is not result:
-                    what = tr(self.lang, "what_preview", index=file.part)
+                    what = tr(self.lang, "preview of part {index}", index=file.part)
                     await self.each(
                         file, what, lambda f: self.video(f, f"{f.part}/{self.job.parts}" if f.part else None)
                     )
@@ -335,9 +352,9 @@ class Delivery:
         result = next(iter(by_kind.get("result", [])), None)
         caption = result_caption(self.lang, job, options)
         keyboard = result_keyboard(self.lang, job.id, job.parts)
-        await self.each(result, tr(self.lang, "what_video"), lambda f: self.video(f, caption, keyboard))
+        await self.each(result, tr(self.lang, "part with new music"), lambda f: self.video(f, caption, keyboard))
         for file in by_kind.get("music", []):
-            await self.each(file, tr(self.lang, "what_audio"), self.audio)
+            await self.each(file, tr(self.lang, "music"), self.audio)
         previews = by_kind.get("preview", [])
         if options.previews > 0 and previews:
             usable = result if result is not None and result.telegram_file_id else None
@@ -348,10 +365,16 @@ class Delivery:
         for file in by_kind.get("full_cut", []):
             await self.each(
                 file,
-                tr(self.lang, "what_fullcut"),
-                lambda f: self.video(f, tr(self.lang, "fullcut_caption", part=job.part)),
+                tr(self.lang, "full cut"),
+                lambda f: self.video(f, tr(self.lang, "The whole video with part {part}'s new music.", part=job.part)),
             )
-        zip_caption = tr(self.lang, "zip_caption", parts=job.parts, part=job.part)
+        zip_caption = trn(
+            self.lang,
+            "{n} part; part {part} with new music.",
+            "All {n} parts; part {part} with new music.",
+            job.parts,
+            part=job.part,
+        )
         for file in by_kind.get("zip", []):
-            await self.each(file, tr(self.lang, "what_zip"), lambda f: self.document(f, zip_caption))
+            await self.each(file, tr(self.lang, "zip"), lambda f: self.document(f, zip_caption))
         await mark_delivered(self.db, job.id)

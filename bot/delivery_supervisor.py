@@ -53,7 +53,11 @@ class DeliverySupervisor:
             self.presenter.drop(track)
         except Exception:
             log.exception("job %s: delivery failed", track.job_id)
-            reason = tr(track.lang, "internal_error", job=tr(track.lang, "internal_error_job", job=track.job_id))
+            reason = tr(
+                track.lang,
+                "Something went wrong on my side{job}; it has been logged. Please try again.",
+                job=tr(track.lang, " (job #{job})", job=track.job_id),
+            )
             with contextlib.suppress(Exception):
                 await self.presenter.finish(track, Phase.FAILED, reason=reason)
         finally:

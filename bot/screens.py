@@ -40,7 +40,7 @@ async def show_card(
     svc = context.services
     choice = await current_choice(svc, me)
     if choice is None:
-        text = tr(me.lang, "card_none")
+        text = tr(me.lang, "You have no video here yet: send me one.")
         if notice:
             text = f"{notice}\n\n{text}"
         if edit is not None:

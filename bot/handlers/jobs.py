@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from bot.callbacks import JobAction, JobPress
 from bot.context import RiffcutContext
 from bot.job_control import cancel_job, choice_of, job_of_progress_message, my_unfinished
+from bot.jobtexts import state_words
 from bot.keyboards import pick_part_keyboard
 from bot.refusals import words
 from bot.submission import submit, submitted_text
@@ -38,7 +39,7 @@ async def cancel_command(update: Update, context: RiffcutContext) -> None:
             return
     jobs = await my_unfinished(context, me)
     if not jobs:
-        await message.reply_text(tr(me.lang, "nothing_to_cancel"))
+        await message.reply_text(tr(me.lang, "You have no job to cancel."))
         return
     answers = [await cancel_job(context, me, job) for job in jobs]
     await message.reply_text("\n".join(answers))
@@ -50,23 +51,23 @@ async def history_command(update: Update, context: RiffcutContext) -> None:
     me = await who(update, context)
     jobs = await user_history(context.services.db, me.user_id, limit=10)
     if not jobs:
-        await message.reply_text(tr(me.lang, "history_empty"))
+        await message.reply_text(tr(me.lang, "You have no jobs yet."))
         return
-    lines = [tr(me.lang, "history_title")]
+    lines = [tr(me.lang, "<b>Your last jobs</b>")]
     for job in jobs:
         prompt = job.prompt if len(job.prompt) <= 60 else job.prompt[:60] + "…"
         line = tr(
             me.lang,
-            "history_line",
+            "#{job} · {state} · {when} · part {part}/{parts} · {prompt}",
             job=job.id,
-            state=tr(me.lang, f"state_{job.state}"),
+            state=state_words(me.lang, job.state),
             when=job.created_at.strftime("%Y-%m-%d %H:%M UTC"),
             part=job.part,
             parts=job.parts,
             prompt=html.escape(prompt),
         )
         if job.seed is not None:
-            line += f" · seed {job.seed}"
+            line += tr(me.lang, " · seed {seed}", seed=job.seed)
         if job.error:
             line += f"\n   {html.escape(job.error)}"
         lines.append(line)
@@ -81,18 +82,19 @@ async def job_button(update: Update, context: RiffcutContext) -> None:
     me = await who(update, context)
     job = await get_job(context.services.db, press.job_id)
     if job is None:
-        await query.answer(tr(me.lang, "history_empty"), show_alert=True)
+        await query.answer(tr(me.lang, "You have no jobs yet."), show_alert=True)
         return
     if press.action is JobAction.CANCEL:
         await query.answer(await cancel_job(context, me, job), show_alert=False)
         return
     if job.user_id != me.user_id:
-        await query.answer(tr(me.lang, "not_your_card"), show_alert=True)
+        await query.answer(tr(me.lang, "These buttons belong to the member who sent the video."), show_alert=True)
         return
     if press.action is JobAction.PICK_PART:
         await query.answer()
         await query.message.reply_text(
-            tr(me.lang, "pick_part"), reply_markup=pick_part_keyboard(job.id, job.parts, job.part)
+            tr(me.lang, "Which part should get new music?"),
+            reply_markup=pick_part_keyboard(job.id, job.parts, job.part),
         )
         return
     options, part = job.options, None

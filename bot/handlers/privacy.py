@@ -22,7 +22,10 @@ async def forget_command(update: Update, context: RiffcutContext) -> None:
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
-    await message.reply_text(tr(me.lang, "forget_ask"), reply_markup=forget_keyboard(me.lang, me.user_id))
+    await message.reply_text(
+        tr(me.lang, "Delete your settings, videos, jobs and results? This cannot be undone."),
+        reply_markup=forget_keyboard(me.lang, me.user_id),
+    )
 
 
 async def forget_button(update: Update, context: RiffcutContext) -> None:
@@ -33,7 +36,7 @@ async def forget_button(update: Update, context: RiffcutContext) -> None:
     query, message, me = own.query, own.message, own.me
     if own.press.answer is not Answer.YES:
         await query.answer()
-        await message.edit_text(tr(me.lang, "forget_kept"))
+        await message.edit_text(tr(me.lang, "Nothing was deleted."))
         return
     svc = context.services
     for job in await jobs_in_state(svc.db, *UNFINISHED):
@@ -44,11 +47,11 @@ async def forget_button(update: Update, context: RiffcutContext) -> None:
         "forgot user %s: %d job(s), %d result folder(s)", me.user_id, forgotten.jobs, forgotten.result_folders_removed
     )
     await query.answer()
-    await message.edit_text(tr(me.lang, "forget_done"))
+    await message.edit_text(tr(me.lang, "Done: I kept nothing about you."))
 
 
 async def unknown_command(update: Update, context: RiffcutContext) -> None:
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
-    await message.reply_text(tr(me.lang, "unknown_command"))
+    await message.reply_text(tr(me.lang, "I don't know that command; /help lists what I can do."))

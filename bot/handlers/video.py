@@ -27,9 +27,9 @@ async def on_video(update: Update, context: RiffcutContext) -> None:
     me = await who(update, context)
     incoming = attachment(message)
     if incoming is None or not is_video(message):
-        await message.reply_text(tr(me.lang, "not_video"))
+        await message.reply_text(tr(me.lang, "That is not a video: send an MP4, MOV, WebM or another video file."))
         return
-    status = await message.reply_text(tr(me.lang, "checking"))
+    status = await message.reply_text(tr(me.lang, "Checking your video…"))
     try:
         await accept_video(context, me, incoming)
     except BadInput as exc:
@@ -55,4 +55,4 @@ async def not_a_video(update: Update, context: RiffcutContext) -> None:
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
-    await message.reply_text(tr(me.lang, "not_video"))
+    await message.reply_text(tr(me.lang, "That is not a video: send an MP4, MOV, WebM or another video file."))

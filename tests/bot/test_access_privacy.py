@@ -33,7 +33,7 @@ async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[
         assert f"#{jobs[0].id} · running · user {ann.id} · chat {ann.id}" in (queue.text or "")
         tg.clear_faults()
         await bot.say(ann, "/set seed 7")  # another request: the quota of 1 is used up
-        assert "used your 1 jobs for today" in ((await bot.say(ann, "/generate")).text or "")
+        assert "used your 1 job for today" in ((await bot.say(ann, "/generate")).text or "")
         stats = await bot.say(root, "/stats")
         assert "users:" in (stats.text or "")
     finally:

@@ -131,6 +131,7 @@ class FakeTelegram(TelegramWorld):
         self.downloads: list[str] = []  # file_path of every download served
         self.chat_actions: list[tuple[int | str, str]] = []
         self.commands: dict[str, list[JSON]] = {}  # scope/language key -> commands
+        self.descriptions: dict[tuple[str, str], str] = {}  # (description | short_description, language) -> text
         self.webhook: JSON = {}
         self.allowed_updates: list[str] | None = None
         self.url = ""
@@ -552,6 +553,10 @@ class FakeTelegram(TelegramWorld):
             "getChatMember": self._get_chat_member,
             "getChat": self._get_chat,
             "setMyCommands": self._set_my_commands,
+            "setMyDescription": self._set_description("description", 512),
+            "getMyDescription": self._get_description("description"),
+            "setMyShortDescription": self._set_description("short_description", 120),
+            "getMyShortDescription": self._get_description("short_description"),
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
             "setWebhook": self._set_webhook,
@@ -835,6 +840,27 @@ class FakeTelegram(TelegramWorld):
     async def _delete_my_commands(self, params: JSON, files: dict[str, StoredFile]) -> bool:
         self.commands.pop(self._commands_key(params), None)
         return True
+
+    def _set_description(self, kind: str, limit: int) -> Handler:
+        async def set_description(params: JSON, files: dict[str, StoredFile]) -> bool:
+            text = str(params.get(kind) or "")
+            if len(text) > limit:
+                raise bad_request(f"{kind} must be at most {limit} characters")
+            self.descriptions[(kind, str(params.get("language_code") or ""))] = text
+            return True
+
+        return set_description
+
+    def _get_description(self, kind: str) -> Handler:
+        async def get_description(params: JSON, files: dict[str, StoredFile]) -> JSON:
+            language = str(params.get("language_code") or "")
+            return {kind: self.descriptions.get((kind, language), "")}
+
+        return get_description
+
+    def commands_for(self, scope: str, language_code: str | None = None) -> list[JSON]:
+        """The commands set for a scope type ("all_private_chats", "all_group_chats", "default") and language."""
+        return self.commands.get(self._commands_key({"scope": {"type": scope}, "language_code": language_code}), [])
 
     def default_commands(self) -> list[str]:
         """The command names set with setMyCommands for the default scope and language."""
