@@ -35,6 +35,7 @@ class Card:
     keyboard: InlineKeyboardMarkup
     ready: bool  # Split-n-Generate is offered
     problems: tuple[BadInput, ...]
+    plan: PartPlan | None = None  # the split, when the numbers are right (the picture draws it)
 
 
 def seconds_text(value: float) -> str:
@@ -120,4 +121,4 @@ def build_card(
         can_generate=not problems,
         needs_prompt=not choice.prompt,
     )
-    return Card("\n".join(lines), keyboard, not problems, tuple(problems))
+    return Card("\n".join(lines), keyboard, not problems, tuple(problems), the_plan)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
 
 from bot.callbacks import Answer, ForgetPress
+from bot.card_picture import forget_pictures
 from bot.context import RiffcutContext
 from bot.keyboards import forget_keyboard
 from bot.texts import tr
@@ -43,6 +45,7 @@ async def forget_button(update: Update, context: RiffcutContext) -> None:
         if job.user_id == me.user_id:
             await svc.jobs.cancel(job.id)  # a job still stopping finds its row gone and keeps nothing
     forgotten = await forget_user(svc.db, me.user_id)
+    await asyncio.to_thread(forget_pictures, svc.config.data_dir, me.user_id)
     log.info(
         "forgot user %s: %d job(s), %d result folder(s)", me.user_id, forgotten.jobs, forgotten.result_folders_removed
     )

@@ -47,7 +47,9 @@ async def on_video(update: Update, context: RiffcutContext) -> None:
             await store_prompt(context, me, prompt)
         except BadInput as exc:
             notice = words(me.lang, exc)
-    await show_card(context, me, edit=status, notice=notice)
+    with contextlib.suppress(TelegramError):  # the card (a photo) comes as a new reply to the video
+        await status.delete()
+    await show_card(context, me, reply_to=message, notice=notice)
 
 
 async def not_a_video(update: Update, context: RiffcutContext) -> None:

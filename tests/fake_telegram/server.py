@@ -25,7 +25,7 @@ from urllib.request import url2pathname
 import aiohttp
 from aiohttp import BodyPartReader, web
 
-from .models import JSON, ApiError, Call, FakeChat, FakeUser, StoredFile, bad_request
+from .models import JSON, MEDIA_KINDS, ApiError, Call, FakeChat, FakeUser, StoredFile, bad_request
 from .text import check_caption, check_reply_markup, check_text
 from .world import TelegramWorld
 
@@ -37,7 +37,7 @@ LOCAL_UPLOAD_LIMIT = 2000 * 1024 * 1024  # a local Bot API server (--local)
 
 _JSON_FIELDS = {
     "reply_markup", "reply_parameters", "media", "entities", "caption_entities", "commands", "scope",
-    "allowed_updates", "link_preview_options", "results",
+    "allowed_updates", "link_preview_options", "results", "button",
 }  # fmt: skip
 _INT_FIELDS = {
     "message_id", "offset", "limit", "timeout", "duration", "width", "height", "user_id", "reply_to_message_id",
@@ -538,6 +538,8 @@ class FakeTelegram(TelegramWorld):
             "editMessageText": self._edit_message_text,
             "editMessageCaption": self._edit_message_caption,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "editMessageMedia": self._edit_message_media,
+            "answerInlineQuery": self._answer_inline_query,
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action,
@@ -574,7 +576,7 @@ class FakeTelegram(TelegramWorld):
             **self.bot_user,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -669,6 +671,51 @@ class FakeTelegram(TelegramWorld):
             raise bad_request(_NOT_MODIFIED)
         self._set_markup(message, new_markup)
         return self._edited(chat, message)
+
+    async def _edit_message_media(self, params: JSON, files: dict[str, StoredFile]) -> JSON:
+        """A message's photo, video, audio or document replaced (with its caption), as editMessageMedia does."""
+        chat, message = self._edit_target(params)
+        if "text" in message:
+            raise bad_request("there is no media in the message to edit")
+        media = params.get("media")
+        kind = media.get("type") if isinstance(media, dict) else None
+        if not isinstance(media, dict) or kind not in ("photo", "video", "animation", "audio", "document"):
+            raise bad_request("can't parse InputMedia")
+        caption = check_caption(media.get("caption"), media.get("parse_mode"))
+        markup = check_reply_markup(params.get("reply_markup"))
+        new = self._media_object(str(kind), media, files, media.get("media"))
+        for old in MEDIA_KINDS:
+            message.pop(old, None)
+        message[str(kind)] = [new] if kind == "photo" else new
+        if caption:
+            message["caption"] = caption
+        else:
+            message.pop("caption", None)
+        self._set_markup(message, markup if markup and "inline_keyboard" in markup else None)
+        return self._edited(chat, message)
+
+    async def _answer_inline_query(self, params: JSON, files: dict[str, StoredFile]) -> bool:
+        """Checks the results as Telegram does (ids unique, at most 50, cached files known) and keeps them."""
+        query_id = str(params.get("inline_query_id", ""))
+        if query_id not in self.inline_queries or query_id in self.inline_answers:
+            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results")
+        if not isinstance(results, list) or len(results) > 50:
+            raise bad_request("RESULTS_TOO_MUCH")
+        ids = [str(result.get("id", "")) for result in results]
+        if len(set(ids)) != len(ids) or not all(1 <= len(i.encode()) <= 64 for i in ids):
+            raise bad_request("RESULT_ID_DUPLICATE")
+        for result in results:
+            for field in ("video_file_id", "audio_file_id", "document_file_id", "photo_file_id"):
+                if field in result and str(result[field]) not in self.files:
+                    raise bad_request("wrong file identifier specified")
+            if result.get("type") in ("video", "document") and not result.get("title"):
+                raise bad_request("RESULT_TITLE_EMPTY")
+            if result.get("reply_markup") is not None:
+                check_reply_markup(result["reply_markup"])
+        self.inline_answers[query_id] = {k: v for k, v in params.items() if k != "inline_query_id"}
+        self._notify()
+        return True
 
     @staticmethod
     def _set_markup(message: JSON, markup: JSON | None) -> None:
