@@ -40,7 +40,9 @@ async def card_now(tg: FakeTelegram, user: FakeUser, card: ViewMessage) -> ViewM
     return tg.message(user, card.message_id)
 
 
-async def test_the_card_shows_the_parts_and_moves_the_highlight(bot: BotUnderTest, tg: FakeTelegram, video: Path) -> None:
+async def test_the_card_shows_the_parts_and_moves_the_highlight(
+    bot: BotUnderTest, tg: FakeTelegram, video: Path
+) -> None:
     ann = tg.add_user("Ann")
     await bot.say(ann, "/start")
     sent = tg.send_video(ann, video, caption="calm piano")
