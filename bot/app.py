@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 5
 UPLOAD_WRITE_TIMEOUT_S = 300.0  # 50 MB over a slow link
 READ_TIMEOUT_S = 60.0
-ALLOWED_UPDATES = ("message", "callback_query")  # not edited messages: an edited /generate is not a new one
+# Not edited messages (an edited /generate is not a new one); inline queries for sharing results.
+ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 
 PRIVATE_COMMANDS = (
     ("start", N_("what this bot does")),

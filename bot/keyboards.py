@@ -62,11 +62,16 @@ def cancel_keyboard(lang: str, job_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(tr(lang, "✖️ Cancel"), JobPress(JobAction.CANCEL, job_id))]])
 
 
+def share_button(lang: str, job_id: int) -> InlineKeyboardButton:
+    """Opens the chat picker with "@ThisBot #N" typed: the job's results, to send in the chat picked."""
+    return InlineKeyboardButton(tr(lang, "↗️ Share"), switch_inline_query=f"#{job_id}")
+
+
 def result_keyboard(lang: str, job_id: int, parts: int) -> InlineKeyboardMarkup:
     row = [button(tr(lang, "🎲 New seed"), JobPress(JobAction.NEW_SEED, job_id))]
     if parts > 1:
         row.append(button(tr(lang, "🎯 Another part"), JobPress(JobAction.PICK_PART, job_id)))
-    return InlineKeyboardMarkup([row])
+    return InlineKeyboardMarkup([row, [share_button(lang, job_id)]])
 
 
 def pick_part_keyboard(job_id: int, parts: int, current: int) -> InlineKeyboardMarkup:

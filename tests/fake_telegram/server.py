@@ -46,7 +46,7 @@ _INT_FIELDS = {
 _BOOL_FIELDS = {
     "supports_streaming", "disable_notification", "show_alert", "drop_pending_updates", "protect_content",
     "has_spoiler", "disable_content_type_detection", "allow_sending_without_reply", "disable_web_page_preview",
-    "show_caption_above_media", "allow_paid_broadcast",
+    "show_caption_above_media", "allow_paid_broadcast", "is_personal",
 }  # fmt: skip
 _CHAT_ACTIONS = {
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document",
