@@ -27,6 +27,7 @@ class Phase(StrEnum):
     REMUXING = "remuxing"
     PACKING = "packing"
     UPLOADING = "uploading"
+    CHOOSING = "choosing"  # its takes were sent: the member picks one
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -64,6 +65,7 @@ class ProgressView:
     eta_s: int | None = None
     seconds: int = 0
     reason: str = ""
+    takes: int = 0  # the takes sent, to pick from
 
 
 def bar(fraction: float) -> str:
@@ -127,6 +129,14 @@ def phase_words(lang: str, job_id: int, view: ProgressView) -> str:
             return tr(lang, "📦 Job #{job}: making previews and the zip…", job=job_id)
         case Phase.UPLOADING:
             return tr(lang, "⬆️ Job #{job}: uploading…", job=job_id)
+        case Phase.CHOOSING:
+            return trn(
+                lang,
+                "🎧 Job #{job}: {n} take is ready: press “Use this take” under the one to keep.",
+                "🎧 Job #{job}: {n} takes are ready: press “Use this take” under the one to keep.",
+                view.takes,
+                job=job_id,
+            )
         case Phase.DONE:
             return tr(lang, "✅ Job #{job}: done in {seconds} s.", job=job_id, seconds=view.seconds)
         case Phase.FAILED:
@@ -144,6 +154,8 @@ def state_words(lang: str, state: JobState) -> str:
             return tr(lang, "queued")
         case JobState.RUNNING:
             return tr(lang, "running")
+        case JobState.CHOOSING:
+            return tr(lang, "waiting for a take to be picked")
         case JobState.DONE:
             return tr(lang, "done")
         case JobState.FAILED:

@@ -74,6 +74,10 @@ def result_keyboard(lang: str, job_id: int, parts: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([row, [share_button(lang, job_id)]])
 
 
+def take_keyboard(lang: str, job_id: int, take: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(tr(lang, "✅ Use this take"), JobPress(JobAction.USE_TAKE, job_id, take))]])
+
+
 def pick_part_keyboard(job_id: int, parts: int, current: int) -> InlineKeyboardMarkup:
     buttons = [button(str(k), JobPress(JobAction.RUN_PART, job_id, k)) for k in range(1, parts + 1) if k != current]
     return InlineKeyboardMarkup([buttons[i : i + 5] for i in range(0, len(buttons), 5)])

@@ -35,6 +35,7 @@ PRESETS: dict[str, tuple[Any, ...]] = {
     "negative": ("",),
     "remix": (None, 0.3, 0.55, 0.8, 1.0),
     "keep_original_db": (None, -30.0, -20.0, -12.0, -6.0),
+    "takes": (1, 2, 3, 4),
 }
 
 

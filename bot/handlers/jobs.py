@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import secrets
 
-from telegram import Message, Update
+from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 
 from bot.callbacks import JobAction, JobPress
 from bot.context import RiffcutContext
@@ -18,11 +20,12 @@ from bot.keyboards import pick_part_keyboard
 from bot.refusals import words
 from bot.submission import submit, submitted_text
 from bot.texts import tr
-from bot.who import who
+from bot.who import Who, who
 from engine.errors import BadInput
 from engine.options import SEED_MAX
 from storage.history import user_history
-from storage.jobs_repo import get_job
+from storage.jobs_repo import choose_take, get_job
+from storage.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +71,8 @@ async def history_command(update: Update, context: RiffcutContext) -> None:
         )
         if job.seed is not None:
             line += tr(me.lang, " · seed {seed}", seed=job.seed)
+        if job.chosen_take is not None:
+            line += tr(me.lang, " · take {take} of {takes}", take=job.chosen_take, takes=job.options.takes)
         if job.error:
             line += f"\n   {html.escape(job.error)}"
         lines.append(line)
@@ -90,6 +95,9 @@ async def job_button(update: Update, context: RiffcutContext) -> None:
     if job.user_id != me.user_id:
         await query.answer(tr(me.lang, "These buttons belong to the member who sent the video."), show_alert=True)
         return
+    if press.action is JobAction.USE_TAKE:
+        await use_take(context, me, job, press.part, query)
+        return
     if press.action is JobAction.PICK_PART:
         await query.answer()
         await query.message.reply_text(
@@ -110,3 +118,19 @@ async def job_button(update: Update, context: RiffcutContext) -> None:
         await query.answer(words(me.lang, exc)[:200], show_alert=True)
         return
     await query.answer(submitted_text(me, submitted))
+
+
+async def use_take(context: RiffcutContext, me: Who, job: Job, take: int, query: CallbackQuery) -> None:
+    """The member keeps take `take`: the job goes back to the queue to be finished with it (its turn like any
+    other job's); the other takes' buttons stay until then, a second press is told the choice is made."""
+    svc = context.services
+    chosen = await choose_take(svc.db, job.id, take)
+    if chosen is None:
+        await query.answer(tr(me.lang, "A take of job #{job} was already picked, or its takes are gone.", job=job.id))
+        return
+    await svc.jobs.submit(job.id)
+    await query.answer(tr(me.lang, "Take {take}: putting it on the part…", take=take))
+    assert isinstance(query.message, Message)
+    with contextlib.suppress(TelegramError):
+        await query.message.edit_reply_markup(None)
+    log.info("job %s: user %s picked take %d", job.id, me.user_id, take)

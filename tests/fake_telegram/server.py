@@ -41,7 +41,7 @@ _JSON_FIELDS = {
 }  # fmt: skip
 _INT_FIELDS = {
     "message_id", "offset", "limit", "timeout", "duration", "width", "height", "user_id", "reply_to_message_id",
-    "cache_time", "message_thread_id", "max_connections", "length", "from_chat_id", "until_date",
+    "cache_time", "message_thread_id", "max_connections", "length", "from_chat_id", "until_date", "start_timestamp",
 }  # fmt: skip
 _BOOL_FIELDS = {
     "supports_streaming", "disable_notification", "show_alert", "drop_pending_updates", "protect_content",
@@ -493,6 +493,15 @@ class FakeTelegram(TelegramWorld):
             return {**media, "width": 1280, "height": 720}
         if kind in ("video", "animation"):
             media.update(width=item.get("width", 0), height=item.get("height", 0), duration=item.get("duration", 0))
+        if kind == "video" and (item.get("cover") is not None or "cover" in files):
+            cover = self._adopt(self._input_file(item.get("cover"), files, "cover"), "photo")
+            media["cover"] = [{"file_id": cover.file_id, "file_unique_id": cover.file_unique_id,
+                               "file_size": cover.file_size, "width": 320, "height": 320}]  # fmt: skip
+        if kind == "video" and item.get("start_timestamp") is not None:
+            start = int(item["start_timestamp"])
+            if start < 0 or (item.get("duration") and start > int(item["duration"])):
+                raise bad_request("start_timestamp must be within the video")
+            media["start_timestamp"] = start
         if kind == "video_note":
             media.update(length=item.get("length", 0), duration=item.get("duration", 0))
         if kind in ("audio", "voice"):

@@ -271,7 +271,7 @@ def test_riffcut_db_upgrade_and_current(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["db", "current"]) == 0
     assert "no schema yet" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "at revision 0003" in capsys.readouterr().out
+    assert "at revision 0004_takes" in capsys.readouterr().out
     assert (tmp_path / "data" / "riffcut.db").is_file()
     assert main(["db", "current"]) == 0
     assert "up to date" in capsys.readouterr().out
