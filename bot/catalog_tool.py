@@ -15,6 +15,7 @@ Locations are kept without line numbers, so moving code does not touch the catal
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import copy
 import io
@@ -140,14 +141,38 @@ def _translated(message: Message) -> bool:
     return all(strings)
 
 
+def said_in_code() -> Iterator[tuple[str, int, str | tuple[str, str]]]:
+    """(file, line, message id) of every literal message of a `tr`/`trn`/`trc`/`N_` call in bot/, read with
+    Python's own parser: what Babel must have extracted."""
+    positions = {"tr": (1,), "trn": (1, 2), "trc": (2,), "N_": (0,)}
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in positions):
+                continue
+            args = [node.args[i] for i in positions[node.func.id] if i < len(node.args)]
+            texts = [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if texts and len(texts) == len(args):
+                message = (texts[0], texts[1]) if len(texts) == 2 else texts[0]
+                yield str(path.relative_to(ROOT)), node.lineno, message
+
+
 def check() -> list[str]:
     """What is behind: the template against the code (the translations are tests/test_catalogs.py's)."""
     if not TEMPLATE.is_file():
         return [f"{TEMPLATE.relative_to(ROOT)} is missing"]
-    fresh, stored = _keys(template()), _keys(read(TEMPLATE))
-    return [f"not in the template: {key!r}" for key in sorted(fresh - stored, key=str)] + [
-        f"no longer in the code: {key!r}" for key in sorted(stored - fresh, key=str)
+    made = template()
+    fresh, stored = _keys(made), _keys(read(TEMPLATE))
+    extracted = {message_id for message_id, _ in fresh}
+    missed = [
+        f"{filename}:{line}: Babel cannot read this message (write the string without parentheses around it)"
+        for filename, line, message in said_in_code()
+        if message not in extracted
     ]
+    return (
+        missed
+        + [f"not in the template: {key!r}" for key in sorted(fresh - stored, key=str)]
+        + [f"no longer in the code: {key!r}" for key in sorted(stored - fresh, key=str)]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -211,10 +211,8 @@ class Delivery:
         if refused:
             text = tr(
                 self.lang,
-                (
-                    "Telegram refused the {what} ({size}) as too large, so I did not send it. Use a shorter video "
-                    "or more parts, or ask the operator to run a local Bot API server."
-                ),
+                "Telegram refused the {what} ({size}) as too large, so I did not send it. Use a shorter video "
+                "or more parts, or ask the operator to run a local Bot API server.",
                 what=what,
                 size=size,
             )
@@ -222,10 +220,8 @@ class Delivery:
             limit = human_size(self.upload_limit).replace(".0 MB", " MB")
             text = tr(
                 self.lang,
-                (
-                    "The {what} is {size}, over the {limit} a bot can upload to Telegram, so I did not send it. Use "
-                    "a shorter video or more parts, or ask the operator to run a local Bot API server."
-                ),
+                "The {what} is {size}, over the {limit} a bot can upload to Telegram, so I did not send it. Use "
+                "a shorter video or more parts, or ask the operator to run a local Bot API server.",
                 what=what,
                 size=size,
                 limit=limit,
@@ -270,7 +266,7 @@ class Delivery:
                 width=int(meta["width"]) if meta.get("width") else None,
                 height=int(meta["height"]) if meta.get("height") else None,
                 thumbnail=thumbnail,
-                cover=await self.upload(cover) if cover is not None else None,
+                cover=cover,  # small pictures: python-telegram-bot attaches them (attach://) as thumbnails
                 start_timestamp=int(start) if start else None,
                 supports_streaming=True,
                 reply_markup=keyboard,
@@ -294,7 +290,7 @@ class Delivery:
                 title=title,
                 performer=PERFORMER,
                 duration=round(float(meta["duration"])) if meta.get("duration") else None,
-                thumbnail=await self.upload(cover) if cover is not None else None,
+                thumbnail=cover,
                 **self.reply_kwargs(),
             )
 

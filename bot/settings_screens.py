@@ -96,12 +96,10 @@ def setting_screen(me: Who, spec: SettingSpec) -> tuple[str, InlineKeyboardMarku
     current = getattr(me.options, spec.name)
     text = tr(
         me.lang,
-        (
-            "<b>{title}</b>: now <b>{value}</b>\n"
-            "{help}\n"
-            "Allowed: {allowed}.\n"
-            "Pick a value, or send <code>/set {name} VALUE</code>."
-        ),
+        "<b>{title}</b>: now <b>{value}</b>\n"
+        "{help}\n"
+        "Allowed: {allowed}.\n"
+        "Pick a value, or send <code>/set {name} VALUE</code>.",
         title=html.escape(setting_title(me.lang, spec)),
         value=html.escape(shown(me.lang, spec, current)),
         help=html.escape(setting_help(me.lang, spec)),

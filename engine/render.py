@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -343,7 +344,10 @@ async def render(
     chosen = split.parts[part_plan.chosen - 1]
 
     if request.music is not None:
-        seed, music_wav, cover = request.music.seed, request.music.wav, request.music.cover
+        seed, music_wav, cover = request.music.seed, request.music.wav, None
+        if request.music.cover is not None:  # a copy: the job's outputs are all in its own folder
+            cover = folder / "music-cover.jpg"
+            await asyncio.to_thread(shutil.copyfile, request.music.cover, cover)
     else:
         seed = options.seed if options.seed is not None else new_seed()
         made = (await _made_music(prompt, chosen, options, seed, 1, generator, media_config, report))[0]

@@ -2,8 +2,9 @@
 
 States: queued -> running -> done | failed | cancelled; running -> queued again when the process stops or
 restarts mid-job. With several takes: running -> choosing (the takes are kept, nothing runs) -> queued when the
-member picks one (`choose_take`) -> running -> done; a choice not made within the retention time is dropped. Every change is one short transaction; a change that no longer applies (the job was
-cancelled or forgotten meanwhile) changes nothing and says so by returning False/None.
+member picks one (`choose_take`) -> running -> done; a choice not made within the retention time is dropped.
+Every change is one short transaction; a change that no longer applies (the job was cancelled or forgotten
+meanwhile) changes nothing and says so by returning False/None.
 """
 
 from __future__ import annotations

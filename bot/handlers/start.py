@@ -27,16 +27,14 @@ async def start(update: Update, context: RiffcutContext) -> None:
     await update.effective_message.reply_text(
         tr(
             me.lang,
-            (
-                "Hi! I cut a video into equal parts and give the part you choose new music made by Riffusion.\n"
-                "\n"
-                "1. Send me a video (up to {limit}); a caption becomes the music prompt.\n"
-                "2. Say what music you want with /prompt, and choose the number of parts and the part.\n"
-                "3. Press <b>Split-n-Generate</b>: you get the part with its new music, the music alone, "
-                "previews and a zip of all parts.\n"
-                "\n"
-                "/help lists the commands and settings."
-            ),
+            "Hi! I cut a video into equal parts and give the part you choose new music made by Riffusion.\n"
+            "\n"
+            "1. Send me a video (up to {limit}); a caption becomes the music prompt.\n"
+            "2. Say what music you want with /prompt, and choose the number of parts and the part.\n"
+            "3. Press <b>Split-n-Generate</b>: you get the part with its new music, the music alone, "
+            "previews and a zip of all parts.\n"
+            "\n"
+            "/help lists the commands and settings.",
             limit=limit_text(context.config.download_limit),
         ),
         parse_mode=ParseMode.HTML,
@@ -56,39 +54,37 @@ def help_text(lang: str, limit: int | None, retention_hours: float) -> str:
     )
     return tr(
         lang,
-        (
-            "<b>How it works</b>\n"
-            "1. Send a video (a video, a file, a round video or a GIF; up to {limit}). A caption is the "
-            "prompt.\n"
-            "2. /prompt TEXT says what music you want; /parts N cuts it into N equal parts; /part K picks "
-            "the part that gets the music.\n"
-            "3. /generate (or the button) makes it; I send the part with new music, the music, previews and "
-            "a zip.\n"
-            "\n"
-            "<b>Commands</b>\n"
-            "/prompt TEXT – the music you want (or just send the text)\n"
-            "/parts N – number of parts\n"
-            "/part K – the part that gets new music\n"
-            "/generate – split and generate\n"
-            "/status – your video and choices\n"
-            "/cancel – stop your running job\n"
-            "/history – your last jobs\n"
-            "/settings – all settings with buttons\n"
-            "/set NAME VALUE – change one setting, e.g. <code>/set steps 30</code>, <code>/set seed "
-            "random</code>\n"
-            "/forget – delete everything I keep about you\n"
-            "In groups: reply to a video with <code>/riff PROMPT</code>, or send a video captioned "
-            "<code>/riff PROMPT</code>.\n"
-            "\n"
-            "<b>Settings for /set</b>\n"
-            "{settings}\n"
-            "\n"
-            "<b>What I keep</b>\n"
-            "Your settings, your current video's Telegram file id and its choices, and your jobs (prompt, "
-            "settings, state). Results are kept until they are delivered and for {retention} h after, then "
-            "deleted; a video is downloaded only to check it and while its job runs, then deleted. /forget "
-            "deletes all of it at once."
-        ),
+        "<b>How it works</b>\n"
+        "1. Send a video (a video, a file, a round video or a GIF; up to {limit}). A caption is the "
+        "prompt.\n"
+        "2. /prompt TEXT says what music you want; /parts N cuts it into N equal parts; /part K picks "
+        "the part that gets the music.\n"
+        "3. /generate (or the button) makes it; I send the part with new music, the music, previews and "
+        "a zip.\n"
+        "\n"
+        "<b>Commands</b>\n"
+        "/prompt TEXT – the music you want (or just send the text)\n"
+        "/parts N – number of parts\n"
+        "/part K – the part that gets new music\n"
+        "/generate – split and generate\n"
+        "/status – your video and choices\n"
+        "/cancel – stop your running job\n"
+        "/history – your last jobs\n"
+        "/settings – all settings with buttons\n"
+        "/set NAME VALUE – change one setting, e.g. <code>/set steps 30</code>, <code>/set seed "
+        "random</code>\n"
+        "/forget – delete everything I keep about you\n"
+        "In groups: reply to a video with <code>/riff PROMPT</code>, or send a video captioned "
+        "<code>/riff PROMPT</code>.\n"
+        "\n"
+        "<b>Settings for /set</b>\n"
+        "{settings}\n"
+        "\n"
+        "<b>What I keep</b>\n"
+        "Your settings, your current video's Telegram file id and its choices, and your jobs (prompt, "
+        "settings, state). Results are kept until they are delivered and for {retention} h after, then "
+        "deleted; a video is downloaded only to check it and while its job runs, then deleted. /forget "
+        "deletes all of it at once.",
         limit=limit_text(limit),
         settings=settings,
         retention=f"{retention_hours:g}",

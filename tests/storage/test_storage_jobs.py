@@ -157,7 +157,7 @@ async def test_history_and_admin_totals(db: Database, tmp_path: Path) -> None:
     assert [j.id for j in history] == [queued.id, failed.id]
     assert history[1].error == "The video is damaged."
     totals = await admin_totals(db)
-    assert totals.jobs_per_state == {"queued": 2, "running": 0, "done": 1, "failed": 1, "cancelled": 0}
+    assert totals.jobs_per_state == {"queued": 2, "running": 0, "choosing": 0, "done": 1, "failed": 1, "cancelled": 0}
     assert totals.average_stage_seconds == {"split": 2.0, "generate": 4.0}
     assert totals.users == 2
     assert done.files[0].kind == "zip"
