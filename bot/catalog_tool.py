@@ -3,8 +3,9 @@
 `scripts/i18n` runs it (`scripts/i18n` updates, `scripts/i18n --check` only says what is behind). The template
 `bot/locale/messages.pot` holds:
 - every `tr(lang, "...")`, `trn(lang, "...", "...", n)`, `trc(lang, context, "...")` and `N_("...")` in bot/;
-- every `Refusal(code, "...")` in engine/, storage/, jobs/ and bot/, with its code as the message context (the
-  CLI's own refusals, in riffcut/, are said in English only);
+- every refusal of the engine's, storage's, jobs' and the bot's catalogues (`bot.refusals.CATALOGUES`), its
+  English as the message id and its code as the context, read from the catalogues themselves, so an English
+  template built from pieces is exact (the CLI's own refusals, in riffcut/, are said in English only);
 - every setting's title, help and allowed values from `engine.options.SPECS`, and the words a value is shown
   with (contexts in `bot.setting_words`).
 Each language's `.po` is then updated from the template (Babel's `Catalog.update`: new messages come in
@@ -27,8 +28,11 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
+import bot.refusals
+from bot.refusals import CATALOGUES
 from bot.setting_words import ALLOWED, HELP, TITLE, VALUE, VALUE_WORDS
 from bot.texts import DOMAIN, LOCALE_DIR, SOURCE_LANGUAGE, po_path
+from engine.errors import Refusal
 from engine.options import LANGUAGES, SPECS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,10 +42,9 @@ KEYWORDS = {
     "trn": (2, 3),
     "trc": ((2, "c"), 3),
     "N_": None,
-    "Refusal": ((1, "c"), 2),
+    "Refusal": ((1, "c"), 2),  # for reading, not extraction: refusals come from their catalogues
 }
-SOURCES = {"bot": KEYWORDS, "engine": {"Refusal": KEYWORDS["Refusal"]}, "storage": {"Refusal": KEYWORDS["Refusal"]},
-           "jobs": {"Refusal": KEYWORDS["Refusal"]}}  # fmt: skip
+SOURCES = {"bot": {name: spec for name, spec in KEYWORDS.items() if name != "Refusal"}}
 
 
 def _new_catalog(locale: str | None = None) -> Catalog:
@@ -74,6 +77,11 @@ def template() -> Catalog:
     catalog = _new_catalog()
     for filename, message, context, lineno in _extracted():
         catalog.add(message, locations=[(filename, lineno)], context=context)
+    for module in (*CATALOGUES, bot.refusals):
+        where = str(Path(str(module.__file__)).relative_to(ROOT))
+        for refusal in vars(module).values():
+            if isinstance(refusal, Refusal):
+                catalog.add(refusal.english, locations=[(where, 0)], context=refusal.code)
     for spec in SPECS:
         for context, words in ((TITLE, spec.title), (HELP, spec.help), (ALLOWED, spec.allowed)):
             catalog.add(words, locations=[("engine/options.py", 0)], context=context)

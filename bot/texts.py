@@ -14,8 +14,9 @@ memory (Babel's `read_po` and `write_mo`), so a .po edit needs no build step; fu
 tests/test_catalogs.py fails when the template is behind the code, when a message lacks a translation in any
 language, or when a translation drops or adds a placeholder. How to add a sentence: docs/TRANSLATING.md.
 
-Values are filled in with `str.format`, with three conversions worded in the user's language: `{x!T}` a time
+Values are filled in with `str.format`, with the conversions worded in the user's language: `{x!T}` a time
 as HH:MM:SS, `{x!S}` seconds as "75 s (00:01:15)", `{x!R}` a (low, high) part count range as "2 to 6 parts",
+`{x!M}` pixels as "2.1 megapixels",
 and a format spec `{n:one|few|many}` that picks a noun form by the language's plural rule (English has two
 forms, Russian three). A text given no values is returned as it is (braces and all).
 """
@@ -86,6 +87,8 @@ class _Words(string.Formatter):
         if conversion == "R":
             low, high = value
             return part_range_words(self.lang, int(low), int(high))
+        if conversion == "M":
+            return tr(self.lang, "{megapixels:.1f} megapixels", megapixels=float(value) / 1e6)
         return super().convert_field(value, conversion)
 
     def format_field(self, value: Any, format_spec: str) -> Any:

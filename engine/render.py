@@ -274,10 +274,16 @@ async def _planned(
     check_request(request)
     prompt = generator.check_prompt(request.prompt)
     check_keep_db(options.keep_original_db)
+    limits = media_config.limits
     with report.stage(Stage.PROBE):
-        info = await probe(video, media_config.timeout)
+        info = await probe(video, media_config.timeout, limits=limits)
         part_plan = plan(
-            info.duration, request.parts, request.part, media_config.min_part_seconds, media_config.max_part_seconds
+            info.duration,
+            request.parts,
+            request.part,
+            media_config.min_part_seconds,
+            media_config.max_part_seconds,
+            limits.max_parts,
         )
         if request.music is None:
             sound = PartSound.OK if info.has_audio else PartSound.NONE
@@ -297,6 +303,8 @@ async def _split(
 
 
 async def _made_music(
+    video: str | Path,
+    info: VideoInfo,
     prompt: str,
     chosen: SplitPart,
     options: UserOptions,
@@ -309,7 +317,12 @@ async def _made_music(
     with report.stage(Stage.GENERATE, f"{chosen.duration:.2f} s of music"):
         source: np.ndarray | None = None
         if options.remix is not None:
-            source = (await audio_io.decode_audio(chosen.path, channels=1, timeout=config.timeout))[0]
+            # The part's sound straight from the source: the audio stream alone, seeked and cut.
+            at = info.timeline_start + chosen.start
+            decoded = await audio_io.decode_audio(
+                video, channels=1, start=at, duration=chosen.duration, timeout=config.timeout
+            )
+            source = decoded[0]
         request = GenerationRequest(prompt, chosen.duration, options, seed, source)
         return await generator.generate_takes(request, takes, report.diffusion)
 
@@ -350,7 +363,7 @@ async def render(
             await asyncio.to_thread(shutil.copyfile, request.music.cover, cover)
     else:
         seed = options.seed if options.seed is not None else new_seed()
-        made = (await _made_music(prompt, chosen, options, seed, 1, generator, media_config, report))[0]
+        made = (await _made_music(video, info, prompt, chosen, options, seed, 1, generator, media_config, report))[0]
         music_wav = await asyncio.to_thread(audio_io.write_wav, folder / "music.wav", made.audio)
         cover = await spectrogram_cover(made.image, folder / "music-cover.jpg")
 
@@ -362,6 +375,7 @@ async def render(
                     chosen.path,
                     music_wav,
                     folder / new_name,
+                    info=chosen.info,
                     keep_original_db=options.keep_original_db,
                     loudness_lufs=media_config.loudness_lufs,
                     threads=threads,
@@ -442,7 +456,7 @@ async def render_takes(
     split = await _split(video, info, part_plan, options, folder, media_config, report)
     chosen = split.parts[part_plan.chosen - 1]
     seed = options.seed if options.seed is not None else new_seed()
-    made = await _made_music(prompt, chosen, options, seed, options.takes, generator, media_config, report)
+    made = await _made_music(video, info, prompt, chosen, options, seed, options.takes, generator, media_config, report)
 
     takes_dir = folder / "takes"
     await asyncio.to_thread(takes_dir.mkdir, parents=True, exist_ok=True)
@@ -455,6 +469,7 @@ async def render_takes(
                 chosen.path,
                 wav,
                 takes_dir / f"take-{index}.mp4",
+                info=chosen.info,
                 keep_original_db=options.keep_original_db,
                 loudness_lufs=media_config.loudness_lufs,
                 threads=threads,
