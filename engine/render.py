@@ -19,6 +19,11 @@ the music (ffmpeg and the diffusion would share the same cores); on a GPU host t
 `on_event` is called on the event loop (diffusion progress is handed over from the worker thread by the
 generator) when each stage starts and ends, stages that overlap included, and for every diffusion step: keep it
 cheap. Its `fraction` is of the whole job, each stage counted by its share of the work done.
+
+The music comes out as a WAV (for the zip's tools), an M4A for Telegram's player (`engine.music_file`) and a
+cover, the spectrogram of the music itself. With several takes, `render_takes` makes them in one diffusion batch
+(beside the split, too) and puts each on the chosen part as a clip; the chosen take then goes through `render` as
+`GivenMusic`.
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import shutil
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -44,18 +50,20 @@ from engine.generator import (
     GenerationProgress,
     GenerationRequest,
     Generator,
+    MadeMusic,
     PartSound,
     check_remix,
     negative_prompt_ignored,
 )
 from engine.media_config import MediaConfig
+from engine.music_file import encode_m4a, spectrogram_cover
 from engine.options import SEED_MAX, UserOptions
 from engine.parts import PartPlan, plan
 from engine.preview import Preview, make_preview
 from engine.probe import VideoInfo, probe
 from engine.rates import OUTPUT_RATE
 from engine.remux import check_keep_db, replace_audio
-from engine.split import PartSpan, SplitPart, SplitResult, part_name, split_video
+from engine.split import PartSpan, SplitResult, part_name, split_video
 from engine.stages import Stage
 from engine.words import format_time
 
@@ -63,6 +71,8 @@ log = logging.getLogger(__name__)
 
 
 PREVIEW_CONCURRENCY = 2  # ffmpeg previews at once (re-encodes use every core they get)
+MUSIC_ARTIST = "Riffcut (Riffusion)"  # the music file's artist tag, and its performer in Telegram's player
+T = TypeVar("T")
 
 
 # Rough shares of a job's time (CPU machine, default steps) for one progress bar over the whole job.
@@ -96,11 +106,44 @@ EventCallback = Callable[[RenderEvent], None]
 
 
 @dataclass(frozen=True)
+class GivenMusic:
+    """Music made before (the take a user chose): its WAV, its seed, its cover (the spectrogram's JPEG)."""
+
+    wav: Path
+    seed: int
+    cover: Path | None = None
+
+
+@dataclass(frozen=True)
 class RenderRequest:
     prompt: str
     parts: int
     part: int  # from 1
     options: UserOptions = field(default_factory=UserOptions)
+    music: GivenMusic | None = None  # made before: no diffusion, this music goes on the part
+
+
+@dataclass(frozen=True)
+class Take:
+    """One take of the music for the chosen part, with a clip of the part that plays it."""
+
+    index: int  # from 1
+    seed: int  # with takes=1 and this seed, the same music again
+    music_wav: Path
+    cover: Path  # the take's spectrogram, square, at most 320 px
+    clip: Preview  # the chosen part with this take's music, playable in the chat
+
+
+@dataclass
+class TakesResult:
+    """`render_takes`' result: the takes to choose from (nothing else is made until one is chosen)."""
+
+    prompt: str
+    info: VideoInfo
+    plan: PartPlan
+    takes: list[Take]
+    seed: int
+    timings: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -123,8 +166,10 @@ class FirstResult:
 
     new_part: Path  # MP4
     preview: Preview  # what plays in a chat (the part itself when it already plays inline)
-    music: Path  # the music alone (WAV)
+    music: Path  # the music alone, as an M4A for Telegram's player
+    cover: Path | None  # the music's spectrogram (None: music given without one)
     seed: int
+    prompt: str
 
 
 FirstResultCallback = Callable[[FirstResult], Awaitable[None]]
@@ -138,6 +183,8 @@ class RenderResult:
     plan: PartPlan
     split: SplitResult
     music_wav: Path
+    music_m4a: Path  # the same music for Telegram's player (AAC), its title the prompt
+    music_cover: Path | None  # the music's spectrogram, square, at most 320 px (None: music given without one)
     new_part: Path  # the chosen part with its new music (MP4)
     new_part_preview: Preview
     part_previews: list[Preview]  # every part in order, the chosen one with its new music; empty with previews 0
@@ -152,6 +199,11 @@ class RenderResult:
     @property
     def total_seconds(self) -> float:
         return self.wall_seconds or sum(self.timings.values())
+
+    def first_result(self) -> FirstResult:
+        return FirstResult(
+            self.new_part, self.new_part_preview, self.music_m4a, self.music_cover, self.seed, self.prompt
+        )
 
     def summary(self) -> str:
         """The original demo's status card, and the seconds each stage took."""
@@ -288,7 +340,8 @@ async def prepare(video: str | Path, request: RenderRequest, media_config: Media
         limits.max_parts,
     )
     prepared = Prepared(info, part_plan, prompt)
-    check_remix(options, prepared.sound)
+    if request.music is None:  # music given (a take picked before) is not remixed again
+        check_remix(options, prepared.sound)
     return prepared
 
 
@@ -297,6 +350,86 @@ def fit_music(audio: np.ndarray, seconds: float) -> np.ndarray:
     length = round(seconds * OUTPUT_RATE)
     audio = np.asarray(audio, dtype=np.float32).reshape(-1)
     return audio[:length] if len(audio) >= length else np.pad(audio, (0, length - len(audio)))
+
+
+async def _checked(
+    video: str | Path,
+    request: RenderRequest,
+    prepared: Prepared | None,
+    generator: Generator,
+    media_config: MediaConfig,
+    report: _Reporter,
+) -> Prepared:
+    """The probe stage: `prepare`'s checks (unless made already), then the generator's (the prompt in tokens)."""
+    with report.stage(Stage.PROBE):
+        job = prepared if prepared is not None else await prepare(video, request, media_config)
+        if request.music is None:
+            generator.check(job.prompt, job.plan.part_duration, request.options, job.sound)
+        else:
+            generator.check_prompt(job.prompt)
+    return job
+
+
+async def _split_beside(
+    video: str | Path,
+    job: Prepared,
+    options: UserOptions,
+    folder: Path,
+    config: MediaConfig,
+    report: _Reporter,
+    music: Callable[[float, float], Awaitable[T]],
+    then: Callable[[SplitResult], Awaitable[None]] | None = None,
+) -> tuple[SplitResult, T]:
+    """The split, and beside it `music(start, seconds)` of the chosen part, begun as soon as the split knows the
+    part's length; `then(split)` follows the split while the music may still be made. A failure of either stops
+    the other."""
+    spans: asyncio.Future[tuple[PartSpan, ...]] = asyncio.get_running_loop().create_future()
+
+    def lengths_known(found: tuple[PartSpan, ...]) -> None:
+        if not spans.done():
+            spans.set_result(found)
+
+    async def split_parts() -> SplitResult:
+        with report.stage(Stage.SPLIT, f"{job.plan.parts} parts"):
+            split = await split_video(
+                video, job.info, job.plan.parts, folder / "parts", exact=options.exact, threads=config.threads,
+                timeout=config.timeout, on_spans=lengths_known,
+            )  # fmt: skip
+        lengths_known(tuple((p.start, p.duration) for p in split.parts))
+        if then is not None:
+            await then(split)
+        return split
+
+    async def make_music() -> T:
+        start, seconds = (await spans)[job.plan.chosen - 1]
+        return await music(start, seconds)
+
+    made_split, made_music = await gather_or_cancel([split_parts(), make_music()])
+    return cast(SplitResult, made_split), cast(T, made_music)
+
+
+async def _made_music(
+    video: str | Path,
+    job: Prepared,
+    start: float,
+    seconds: float,
+    options: UserOptions,
+    seed: int,
+    takes: int,
+    generator: Generator,
+    config: MediaConfig,
+    report: _Reporter,
+) -> list[MadeMusic]:
+    """`takes` takes of `seconds` of music for the part that starts at `start`."""
+    with report.stage(Stage.GENERATE, f"{seconds:.2f} s of music"):
+        source: np.ndarray | None = None
+        if options.remix is not None:
+            # The part's sound straight from the source: the audio stream alone, seeked and cut.
+            at = job.info.timeline_start + start
+            decoded = await audio_io.decode_audio(video, channels=1, start=at, duration=seconds, timeout=config.timeout)
+            source = decoded[0]
+        request = GenerationRequest(job.prompt, seconds, options, seed, source)
+        return await generator.generate_takes(request, takes, report.diffusion)
 
 
 async def render(
@@ -315,7 +448,8 @@ async def render(
 ) -> RenderResult:
     """Run the whole job on `video` inside `workdir` (created if missing); the outputs stay in `workdir`
     unless `zip_path` / `full_cut_path` name other places. A full cut is made when the options ask for one or
-    `full_cut_path` is given. Raises BadInput for a request that cannot be done, before any work where it can.
+    `full_cut_path` is given. With `request.music` (a take chosen before) there is no diffusion: that music goes
+    on the part. Raises BadInput for a request that cannot be done, before any work where it can.
 
     `prepared` is what `prepare` found, when the caller ran it already. `on_first_result` is awaited once the
     chosen part has its new music, before the previews, full cut and zip are made. `previews_beside_music`
@@ -327,7 +461,7 @@ async def render(
     want_full_cut = options.full_cut or full_cut_path is not None
     want_previews = options.previews > 0
     beside = generator.device.type != "cpu" if previews_beside_music is None else previews_beside_music
-    stages = [Stage.PROBE, Stage.SPLIT, Stage.GENERATE, Stage.REMUX]
+    stages = [Stage.PROBE, Stage.SPLIT, *([Stage.GENERATE] if request.music is None else []), Stage.REMUX]
     stages += [Stage.PREVIEW] if want_previews else []
     stages += [Stage.FULL_CUT] if want_full_cut else []
     stages += [Stage.ZIP]
@@ -335,86 +469,73 @@ async def render(
     timeout, threads = media_config.timeout, media_config.threads
     started = time.monotonic()
 
-    with report.stage(Stage.PROBE):
-        job = prepared if prepared is not None else await prepare(video, request, media_config)
-        part_plan = job.plan
-        generator.check(job.prompt, part_plan.part_duration, options, job.sound)
-
-    seed = options.seed if options.seed is not None else new_seed()
-    spans: asyncio.Future[tuple[PartSpan, ...]] = asyncio.get_running_loop().create_future()
+    job = await _checked(video, request, prepared, generator, media_config, report)
+    part_plan = job.plan
     previews_dir = folder / "previews"
     limit = asyncio.Semaphore(PREVIEW_CONCURRENCY)
     others: dict[int, Preview] = {}
-
-    def lengths_known(found: tuple[PartSpan, ...]) -> None:
-        if not spans.done():
-            spans.set_result(found)
 
     async def preview_of(path: Path) -> Preview:
         async with limit:
             return await make_preview(path, previews_dir, threads=threads, timeout=timeout)
 
-    async def previews_of_others(parts: list[SplitPart]) -> None:
-        todo = [p for p in parts if p.index != part_plan.chosen and p.index not in others]
+    async def previews_of_others(split: SplitResult) -> None:
+        todo = [p for p in split.parts if p.index != part_plan.chosen and p.index not in others]
         with report.stage(Stage.PREVIEW):
             made = await gather_or_cancel([preview_of(p.path) for p in todo])
         others.update({p.index: preview for p, preview in zip(todo, made, strict=True)})
 
-    async def split_parts() -> SplitResult:
-        with report.stage(Stage.SPLIT, f"{part_plan.parts} parts"):
-            split = await split_video(
-                video,
-                job.info,
-                part_plan.parts,
-                folder / "parts",
-                exact=options.exact,
-                threads=threads,
-                timeout=timeout,
-                on_spans=lengths_known,
-            )
-        lengths_known(tuple((p.start, p.duration) for p in split.parts))
-        if want_previews and beside:
-            await previews_of_others(split.parts)
-        return split
+    if request.music is not None:
+        seed, music_wav, cover = request.music.seed, request.music.wav, None
+        if request.music.cover is not None:  # a copy: the job's outputs are all in its own folder
+            cover = folder / "music-cover.jpg"
+            await asyncio.to_thread(shutil.copyfile, request.music.cover, cover)
 
-    async def make_music() -> np.ndarray:
-        start, seconds = (await spans)[part_plan.chosen - 1]
-        with report.stage(Stage.GENERATE, f"{seconds:.2f} s of music"):
-            source: np.ndarray | None = None
-            if options.remix is not None:
-                # The part's sound straight from the source: the audio stream alone, seeked and cut.
-                at = job.info.timeline_start + start
-                source = (await audio_io.decode_audio(video, channels=1, start=at, duration=seconds, timeout=timeout))[
-                    0
-                ]
-            request_music = GenerationRequest(job.prompt, seconds, options, seed, source)
-            return await generator.generate(request_music, report.diffusion)
+        async def no_music(start: float, seconds: float) -> None:
+            return None
 
-    made_split, made_music = await gather_or_cancel([split_parts(), make_music()])
-    split, audio = cast(SplitResult, made_split), cast(np.ndarray, made_music)
+        split, _ = await _split_beside(video, job, options, folder, media_config, report, no_music)
+    else:
+        seed = options.seed if options.seed is not None else new_seed()
+
+        async def music(start: float, seconds: float) -> MadeMusic:
+            made = await _made_music(video, job, start, seconds, options, seed, 1, generator, media_config, report)
+            return made[0]
+
+        then = previews_of_others if want_previews and beside else None
+        split, made = await _split_beside(video, job, options, folder, media_config, report, music, then)
+        chosen = split.parts[part_plan.chosen - 1]
+        music_wav = await asyncio.to_thread(
+            audio_io.write_wav, folder / "music.wav", fit_music(made.audio, chosen.duration)
+        )
+        cover = await spectrogram_cover(made.image, folder / "music-cover.jpg")
     chosen = split.parts[part_plan.chosen - 1]
 
     with report.stage(Stage.REMUX):
-        music_wav = await asyncio.to_thread(audio_io.write_wav, folder / "music.wav", fit_music(audio, chosen.duration))
         new_name = part_name(chosen.index, part_plan.parts, ".mp4", "new-music")
-        new_part = await replace_audio(
-            chosen.path,
-            music_wav,
-            folder / new_name,
-            info=chosen.info,
-            keep_original_db=options.keep_original_db,
-            loudness_lufs=media_config.loudness_lufs,
-            threads=threads,
-            timeout=timeout,
+        new_part, music_m4a = await gather_or_cancel(
+            [
+                replace_audio(
+                    chosen.path,
+                    music_wav,
+                    folder / new_name,
+                    info=chosen.info,
+                    keep_original_db=options.keep_original_db,
+                    loudness_lufs=media_config.loudness_lufs,
+                    threads=threads,
+                    timeout=timeout,
+                ),
+                encode_m4a(music_wav, folder / "music.m4a", title=job.prompt, artist=MUSIC_ARTIST, timeout=timeout),
+            ]
         )
         new_preview = await preview_of(new_part)
     first_result_seconds = time.monotonic() - started
     if on_first_result is not None:
-        await on_first_result(FirstResult(new_part, new_preview, music_wav, seed))
+        await on_first_result(FirstResult(new_part, new_preview, music_m4a, cover, seed, job.prompt))
 
     part_previews: list[Preview] = []
     if want_previews:
-        await previews_of_others(split.parts)
+        await previews_of_others(split)
         part_previews = [new_preview if p.index == chosen.index else others[p.index] for p in split.parts]
 
     full_cut: Path | None = None
@@ -437,6 +558,8 @@ async def render(
         plan=part_plan,
         split=split,
         music_wav=music_wav,
+        music_m4a=music_m4a,
+        music_cover=cover,
         new_part=new_part,
         new_part_preview=new_preview,
         part_previews=part_previews,
@@ -448,6 +571,69 @@ async def render(
         wall_seconds=time.monotonic() - started,
         first_result_seconds=first_result_seconds,
     )
+
+
+async def render_takes(
+    video: str | Path,
+    workdir: str | Path,
+    request: RenderRequest,
+    generator: Generator,
+    media_config: MediaConfig,
+    on_event: EventCallback | None = None,
+) -> TakesResult:
+    """`request.options.takes` takes of the chosen part's music, made in one diffusion batch (beside the split),
+    each put on the part as a clip to listen to; the rest of the job (`render` with the take as `GivenMusic`)
+    waits for a choice.
+    """
+    options = request.options
+    folder = Path(workdir)
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    report = _Reporter(on_event, [Stage.PROBE, Stage.SPLIT, Stage.GENERATE, Stage.REMUX, Stage.PREVIEW])
+    timeout, threads = media_config.timeout, media_config.threads
+    job = await _checked(video, request, None, generator, media_config, report)
+    seed = options.seed if options.seed is not None else new_seed()
+
+    async def music(start: float, seconds: float) -> list[MadeMusic]:
+        return await _made_music(video, job, start, seconds, options, seed, options.takes, generator, media_config,
+                                 report)  # fmt: skip
+
+    split, made = await _split_beside(video, job, options, folder, media_config, report, music)
+    chosen = split.parts[job.plan.chosen - 1]
+
+    takes_dir = folder / "takes"
+    await asyncio.to_thread(takes_dir.mkdir, parents=True, exist_ok=True)
+    with report.stage(Stage.REMUX):
+
+        async def clip_of(index: int, music: MadeMusic) -> tuple[Path, Path, Path]:
+            audio = fit_music(music.audio, chosen.duration)
+            wav = await asyncio.to_thread(audio_io.write_wav, takes_dir / f"take-{index}.wav", audio)
+            cover = await spectrogram_cover(music.image, takes_dir / f"take-{index}-cover.jpg")
+            clip = await replace_audio(
+                chosen.path,
+                wav,
+                takes_dir / f"take-{index}.mp4",
+                info=chosen.info,
+                keep_original_db=options.keep_original_db,
+                loudness_lufs=media_config.loudness_lufs,
+                threads=threads,
+                timeout=timeout,
+            )
+            return wav, cover, clip
+
+        made_clips = await gather_or_cancel([clip_of(i, music) for i, music in enumerate(made, start=1)])
+    with report.stage(Stage.PREVIEW):
+        limit = asyncio.Semaphore(PREVIEW_CONCURRENCY)
+
+        async def preview_of(path: Path) -> Preview:
+            async with limit:
+                return await make_preview(path, takes_dir / "previews", threads=threads, timeout=timeout)
+
+        clips = await gather_or_cancel([preview_of(clip) for _, _, clip in made_clips])
+    takes = [
+        Take(index, music.seed, wav, cover, clip)
+        for index, (music, (wav, cover, _), clip) in enumerate(zip(made, made_clips, clips, strict=True), start=1)
+    ]
+    return TakesResult(job.prompt, job.info, job.plan, takes, seed, dict(report.timings))
 
 
 def check_request(request: RenderRequest) -> None:

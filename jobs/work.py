@@ -22,22 +22,50 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.stages import Stage
-from storage.jobs_repo import JobRequest
+from storage.jobs_repo import TAKE_KIND, JobRequest
 from storage.models import Job
 from storage.video_ref import VideoRef
+
+FIRST_RESULT_KIND = "result"  # the chosen part with its new music: the first result a job keeps
+
+
+@dataclass(frozen=True)
+class ChosenTake:
+    """The take a member picked, kept from the job's first run: its number, seed, music and cover."""
+
+    index: int
+    seed: int
+    music: Path
+    cover: Path | None
 
 
 @dataclass(frozen=True)
 class JobSpec:
     job_id: int
     request: JobRequest
+    take: ChosenTake | None = None  # with several takes: the one picked (None: the takes are still to make)
 
     @classmethod
     def of(cls, job: Job) -> JobSpec:
         request = JobRequest.of(job)
-        if job.seed is not None and request.options.seed is None:  # an earlier attempt kept early results
+        early = any(file.kind == FIRST_RESULT_KIND for file in job.files)  # kept by an earlier attempt
+        if early and job.seed is not None and request.options.seed is None:
             request = replace(request, options=request.options.model_copy(update={"seed": job.seed}))
-        return cls(job.id, request)
+        return cls(job.id, request, chosen_take(job))
+
+
+def chosen_take(job: Job) -> ChosenTake | None:
+    """The take the job's member picked, from the job's take files; None when none was picked."""
+    if job.chosen_take is None:
+        return None
+    for file in job.files:
+        if file.kind == TAKE_KIND and file.part == job.chosen_take:
+            meta = file.meta or {}
+            cover = meta.get("cover")
+            return ChosenTake(
+                job.chosen_take, int(meta["seed"]), Path(str(meta["music"])), Path(cover) if cover else None
+            )
+    return None
 
 
 FetchVideo = Callable[[VideoRef, Path], Awaitable[Path]]
@@ -63,7 +91,7 @@ ProgressReport = Callable[[Progress], None]
 class OutputFile:
     """A result to keep. Paths among `meta`'s values (a preview's thumbnail) are kept along with it."""
 
-    kind: str  # result, music, preview, full_cut, zip
+    kind: str  # result, music, preview, full_cut, zip; or take (a take's clip, its part the take's number)
     path: Path
     part: int | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
@@ -73,6 +101,7 @@ class OutputFile:
 class JobOutput:
     files: Sequence[OutputFile]
     seed: int | None = None
+    choosing: bool = False  # the files are takes to pick from: the job waits (state choosing), holding nothing
 
 
 KeepEarly = Callable[[Sequence[OutputFile], int | None], Awaitable[None]]
