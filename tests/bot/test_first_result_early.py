@@ -6,18 +6,17 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from engine import archive, split
-from engine import render as render_module
 from engine.stages import Stage
 from jobs.events import FirstResultsReady, StageStarted
 from storage.jobs_repo import get_job
 from storage.models import JobState
 from tests.bot.bot_harness import WAIT_S, BotUnderTest, next_event, ready_card, wait_for_zip
 from tests.fake_telegram import FakeTelegram
+from tests.holds import hold
 
 pytestmark = pytest.mark.slow  # whole jobs
 
@@ -25,16 +24,7 @@ pytestmark = pytest.mark.slow  # whole jobs
 @pytest.fixture
 def held_zip(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     """The render's zip waits until the test lets it go: the job surely runs until then."""
-    release = asyncio.Event()
-    real = archive.write_zip_async
-
-    async def write_zip(*args: Any, **kwargs: Any) -> Path:
-        async with asyncio.timeout(WAIT_S):
-            await release.wait()
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(render_module, "write_zip_async", write_zip)
-    return release
+    return hold(monkeypatch, "engine.render.write_zip_async", archive.write_zip_async, after=False)
 
 
 def seed_in(caption: str | None) -> str:
@@ -105,16 +95,7 @@ async def test_the_progress_message_shows_the_stages_under_way(
     bot: BotUnderTest, tg: FakeTelegram, video: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """While the music is made beside the split, the message says both; the split is held open until it does."""
-    release = asyncio.Event()
-    real_split = split.split_video
-
-    async def held_split(*args: Any, **kwargs: Any) -> Any:
-        result = await real_split(*args, **kwargs)
-        async with asyncio.timeout(WAIT_S):
-            await release.wait()
-        return result
-
-    monkeypatch.setattr(render_module, "split_video", held_split)
+    release = hold(monkeypatch, "engine.render.split_video", split.split_video)
     ann = tg.add_user("Ann")
     card = await ready_card(bot, ann, video, steps=20, previews=0)
     events = bot.events()

@@ -82,8 +82,8 @@ async def test_the_first_result_comes_before_the_previews_and_the_zip_once(
     handed, part_there, zip_there, previews_then = seen[0]
     assert part_there and not zip_there
     assert previews_then == []  # the other parts' previews came after it (on a CPU host)
-    assert handed.new_part == result.new_part and handed.music == result.music_wav and handed.seed == 8
-    assert handed.preview == result.new_part_preview
+    assert handed == result.first_result()  # the part, its preview, the music (M4A), its cover, the seed
+    assert handed.music.suffix == ".m4a" and handed.cover is not None and handed.seed == 8
     assert zip_path.is_file() and len(result.part_previews) == 3
     assert result.first_result_seconds < result.wall_seconds
 

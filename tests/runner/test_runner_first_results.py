@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from engine import archive
-from engine import render as render_module
 from engine.stages import Stage
 from jobs.events import FirstResultsReady, ReadyToDeliver, StageEnded, StageStarted
 from jobs.local_runner import JobRunner
@@ -19,7 +17,8 @@ from jobs.work import JobWork
 from storage import Database
 from storage.jobs_repo import get_job
 from storage.models import JobStageTime, JobState
-from tests.runner.runner_helpers import WAIT_S, EventLog, config, copy_fetch, files_exist, make_job, new_runner
+from tests.holds import hold
+from tests.runner.runner_helpers import EventLog, config, copy_fetch, files_exist, make_job, new_runner
 
 pytestmark = pytest.mark.slow  # whole jobs on the tiny model
 
@@ -27,16 +26,7 @@ pytestmark = pytest.mark.slow  # whole jobs on the tiny model
 @pytest.fixture
 def held_zip(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     """The render's zip waits until the test lets it go: the job is surely still running until then."""
-    release = asyncio.Event()
-    real = archive.write_zip_async
-
-    async def write_zip(*args: Any, **kwargs: Any) -> Path:
-        async with asyncio.timeout(WAIT_S):
-            await release.wait()
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(render_module, "write_zip_async", write_zip)
-    return release
+    return hold(monkeypatch, "engine.render.write_zip_async", archive.write_zip_async, after=False)
 
 
 async def test_first_results_are_kept_and_announced_while_the_job_runs(
