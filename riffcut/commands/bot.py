@@ -60,7 +60,6 @@ COMMANDS = (
 
 async def preflight(env: Env) -> None:
     """What can be checked before the network: ffmpeg, the database (migrated), the model's whereabouts."""
-    from engine.generator import locate_model
     from engine.host_check import check_host
     from riffcut.commands.db import upgrade_database_checked, where
 
@@ -68,9 +67,18 @@ async def preflight(env: Env) -> None:
     await check_host(settings.device)  # ffmpeg >= 5.1 or one line, exit 2; logs ffmpeg's and the GPU's line
     url = settings.resolved_database_url
     log.info("start-up: database %s at revision %s", where(url), await upgrade_database_checked(url))
-    log.info(
-        "start-up: the model %s will load from %s", settings.riffusion_model, locate_model(settings.riffusion_model)
-    )
+    model = settings.riffusion_model
+    log.info("start-up: the model %s will load from %s", model, model_source(model))
+
+
+def model_source(model: str) -> str:
+    """Where the model will load from, in words (ModelNotFound, before anything loads, when it cannot)."""
+    from pathlib import Path
+
+    from engine.generator import locate_model
+
+    source = locate_model(model)
+    return f"the folder {source}" if Path(source).is_dir() else "the Hugging Face hub (its cache after the download)"
 
 
 def run_bot(args: argparse.Namespace, env: Env) -> int:
