@@ -38,6 +38,7 @@ class BotConfig:
     file_base_url: str = "https://api.telegram.org/file/bot"
     local_mode: bool = False  # a local Bot API server: no download limit, 2000 MB uploads, files by path
     temporary_directory: Path = Path("/tmp/riffcut")  # incoming videos are checked in a folder under it
+    data_dir: Path = Path("data")  # DATA_DIR: the status cards' frame strips are kept under it (cards/)
     part_rule: PartRule = PartRule()
     result_retention_hours: float = 24.0  # said in /help
     allowed_user_ids: frozenset[int] = frozenset()
@@ -46,6 +47,7 @@ class BotConfig:
     daily_job_quota: int = 0  # jobs per user per day; 0: no quota
     webhook: Webhook | None = None  # None: long polling
     poll_timeout: int = POLL_TIMEOUT_S
+    startup_retry_seconds: float = 300.0  # how long start-up keeps trying to reach the Bot API
 
     @property
     def download_limit(self) -> int | None:

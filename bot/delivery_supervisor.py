@@ -1,8 +1,13 @@
-"""Each finished job's results sent once, in a task of its own, then the job's last word on its progress message.
+"""Each job's results sent once, in a task of its own, then the job's last word on its progress message.
 
-A delivery that finds the member gone (blocked the bot, left the chat) ends quietly and counts as delivered; one
-that fails otherwise ends with an apology naming the job (the results stay, and are offered again at the next
-start, since the job is not marked delivered).
+A job's first results (the chosen part with its new music, and the music) are sent while the job still makes
+the rest (`deliver(track, final=False)`); the final delivery sends whatever is not sent yet once the job is done.
+One delivery per job runs at a time: a final one asked for while the early one runs follows it. Each file is
+recorded as sent (`bot.delivery`), so none goes twice, after a restart either.
+
+A delivery that finds the member gone (blocked the bot, left the chat) ends quietly and counts as delivered; a
+final one that fails otherwise ends with an apology naming the job (the results stay, and are offered again at
+the next start, since the job is not marked delivered). An early one that fails leaves its files to the final.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from bot.jobtexts import Phase
 from bot.progress_presenter import JobTrack, ProgressPresenter
 from bot.texts import tr
 from storage.database import Database
-from storage.jobs_repo import get_job, mark_delivered
+from storage.jobs_repo import TAKE_KIND, get_job, mark_delivered
+from storage.models import JobState
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +37,43 @@ class DeliverySupervisor:
         self.presenter = presenter
         self.upload_limit = upload_limit
         self.deliveries: dict[int, asyncio.Task[None]] = {}
+        self.final_next: set[int] = set()  # jobs whose final delivery waits for their early one
+        self.stopping = False
 
-    def deliver(self, track: JobTrack) -> None:
-        """Start the job's delivery, unless it is already under way."""
-        if track.job_id not in self.deliveries:
-            self.deliveries[track.job_id] = asyncio.create_task(self._deliver(track), name=f"deliver-{track.job_id}")
+    def deliver(self, track: JobTrack, *, final: bool = True) -> None:
+        """Start the job's delivery (`final` False: its first results, while it runs), unless one is under way;
+        a final delivery asked for meanwhile follows it."""
+        if track.job_id in self.deliveries:
+            if final:
+                self.final_next.add(track.job_id)
+            return
+        self._start(track, final)
+
+    def _start(self, track: JobTrack, final: bool) -> None:
+        run = self._deliver(track) if final else self._deliver_first(track)
+        self.deliveries[track.job_id] = asyncio.create_task(run, name=f"deliver-{track.job_id}")
+
+    def _then(self, track: JobTrack) -> None:
+        self.deliveries.pop(track.job_id, None)
+        if track.job_id in self.final_next and not self.stopping:
+            self.final_next.discard(track.job_id)
+            self._start(track, True)
+
+    async def _deliver_first(self, track: JobTrack) -> None:
+        try:
+            job = await get_job(self.db, track.job_id)
+            if job is None:
+                return
+            self.presenter.sending_first(track, True)
+            await Delivery(self.bot, self.db, job, track.lang, self.upload_limit, job.chat_id < 0).run(final=False)
+            log.info("job %s: first results delivered while it goes on", job.id)
+        except DeliveryStopped as exc:
+            log.info("job %s: its first results cannot reach the member (%s)", track.job_id, exc)
+        except Exception:
+            log.exception("job %s: its first results were not all sent; they go with the rest", track.job_id)
+        finally:
+            self.presenter.sending_first(track, False)
+            self._then(track)
 
     async def _deliver(self, track: JobTrack) -> None:
         try:
@@ -44,6 +82,11 @@ class DeliverySupervisor:
                 return
             self.presenter.uploading(track)
             await Delivery(self.bot, self.db, job, track.lang, self.upload_limit, job.chat_id < 0).run()
+            if job.state == JobState.CHOOSING:  # its takes were sent: the job waits for its member's pick
+                takes = len([file for file in job.files if file.kind == TAKE_KIND])
+                await self.presenter.finish(track, Phase.CHOOSING, takes=takes)
+                log.info("job %s: %d takes delivered", job.id, takes)
+                return
             seconds = round(time.time() - track.created_at)
             await self.presenter.finish(track, Phase.DONE, seconds=max(seconds, 1))
             log.info("job %s: delivered", job.id)
@@ -53,14 +96,20 @@ class DeliverySupervisor:
             self.presenter.drop(track)
         except Exception:
             log.exception("job %s: delivery failed", track.job_id)
-            reason = tr(track.lang, "internal_error", job=tr(track.lang, "internal_error_job", job=track.job_id))
+            reason = tr(
+                track.lang,
+                "Something went wrong on my side{job}; it has been logged. Please try again.",
+                job=tr(track.lang, " (job #{job})", job=track.job_id),
+            )
             with contextlib.suppress(Exception):
                 await self.presenter.finish(track, Phase.FAILED, reason=reason)
         finally:
             self.presenter.tracks.pop(track.job_id, None)
-            self.deliveries.pop(track.job_id, None)
+            self.final_next.discard(track.job_id)
+            self._then(track)
 
     async def stop(self) -> None:
+        self.stopping = True
         for task in list(self.deliveries.values()):
             task.cancel()
         await asyncio.gather(*self.deliveries.values(), return_exceptions=True)

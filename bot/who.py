@@ -75,6 +75,8 @@ async def own_press(update: Update, context: RiffcutContext, kind: type[Owned]) 
     press = kind.decode(query.data)
     me = await who(update, context)
     if press.owner != me.user_id:
-        await query.answer(tr(me.lang, "not_your_menu"), show_alert=True)
+        await query.answer(
+            tr(me.lang, "This menu belongs to the member who opened it; send /settings for your own."), show_alert=True
+        )
         return None
     return OwnPress(query, query.message, press, me)

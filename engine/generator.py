@@ -28,6 +28,7 @@ import contextlib
 import gc
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,8 +42,8 @@ import torch
 
 from engine import refusals
 from engine import spectrogram as sp
-from engine.errors import BadInput, EngineFailure, OutOfGpuMemory
-from engine.options import SCHEDULERS, SPECS_BY_NAME, UserOptions, min_steps_for_strength
+from engine.errors import BadInput, EngineFailure, ModelNotFound, OutOfGpuMemory
+from engine.options import SCHEDULERS, SEED_MAX, SPECS_BY_NAME, UserOptions, min_steps_for_strength
 from engine.prompt_check import PromptCheck
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ CROSSFADE_SECONDS = 0.2
 CHAIN_STRENGTH = 0.9  # the original demo's img2img strength from one window to the next
 BATCH_WINDOWS = 8  # windows diffused together at most (memory grows with the batch)
 DEFAULT_MODEL = "riffusion/riffusion-model-v1"
+HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?")  # owner/name on the hub
 
 
 def negative_prompt_ignored(guidance: float, negative: str) -> bool:
@@ -104,13 +106,38 @@ class GenerationProgress:
     windows: int
     done: int
     planned: int
+    first_window: int = 0  # the first window of a batch pass (0: `window` alone)
 
     @property
     def fraction(self) -> float:
         return min(self.done / self.planned, 1.0) if self.planned else 0.0
 
+    @property
+    def window_words(self) -> str:
+        """ "window 2 of 3" for one window, "windows 1-2 of 2" for a batch made together."""
+        first = self.first_window or self.window
+        if first < self.window:
+            return f"windows {first}-{self.window} of {self.windows}"
+        return f"window {self.window} of {self.windows}"
+
 
 ProgressCallback = Callable[[GenerationProgress], None]
+
+TAKE_SEED_STEP = 1_000_003  # take t starts from seed + t x this (a take's windows use seed, seed + 1, ...)
+
+
+def take_seed(seed: int, take: int) -> int:
+    """The seed of take `take` (from 0) of a request made with `seed`: with it, takes=1 makes that take again."""
+    return (seed + take * TAKE_SEED_STEP) % (SEED_MAX + 1)
+
+
+@dataclass(frozen=True)
+class MadeMusic:
+    """One take: its audio, the spectrogram image of its first window (the music's picture), its seed."""
+
+    audio: np.ndarray = field(repr=False)
+    image: np.ndarray = field(repr=False)  # N_MELS x width x 3, uint8
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -172,6 +199,22 @@ def join_windows(pieces: list[np.ndarray], plan: WindowPlan) -> np.ndarray:
     if len(out) >= plan.samples:
         return out[: plan.samples]
     return np.pad(out, (0, plan.samples - len(out)))
+
+
+def check_remix(options: UserOptions, sound: PartSound) -> None:
+    """Remix mode's refusals, which need nothing but the settings and whether the part has sound: a part without
+    sound (or silent), and too few steps for the strength."""
+    remix = options.remix
+    if remix is None:
+        return
+    if sound is PartSound.NONE:
+        raise BadInput(refusals.REMIX_NO_SOUND)
+    if sound is PartSound.SILENT:
+        raise BadInput(refusals.REMIX_SILENT)
+    if int(options.steps * remix) < 1:
+        raise BadInput(
+            refusals.REMIX_TOO_FEW_STEPS, strength=remix, steps=options.steps, min_steps=min_steps_for_strength(remix)
+        )
 
 
 # --- schedulers -----------------------------------------------------------------------------------
@@ -275,19 +318,53 @@ def download_progress_in_log(model: str, every: float = DOWNLOAD_LOG_SECONDS) ->
         watcher.join()
 
 
+def hub_cache() -> str:
+    """Where the Hugging Face hub keeps downloaded models (HF_HOME / HF_HUB_CACHE move it)."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    return str(HF_HUB_CACHE)
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    line = " ".join(str(text).split())
+    cut = line.split(". ")[0].rstrip(".")
+    return cut if len(cut) <= limit else cut[: limit - 1] + "…"
+
+
+def locate_model(model: str) -> str:
+    """Where `model` will load from, checked without loading it: a folder holding a diffusers pipeline, or a
+    Hugging Face id that is in the cache or may be downloaded. ModelNotFound (one sentence) otherwise."""
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.constants import HF_HUB_OFFLINE
+
+    local = Path(model).expanduser()
+    cache = hub_cache()
+    if local.is_dir():
+        if not (local / "model_index.json").is_file():
+            raise ModelNotFound(model, cache, f"the folder {local} holds no diffusers pipeline (no model_index.json)")
+        return str(local)
+    if not HUB_ID.fullmatch(model) or "--" in model or ".." in model:
+        raise ModelNotFound(model, cache, f"there is no folder {local}, and it is not a Hugging Face id")
+    if isinstance(try_to_load_from_cache(model, "model_index.json"), str):
+        return model
+    if HF_HUB_OFFLINE:
+        raise ModelNotFound(model, cache, f"it is not in the Hugging Face cache at {cache}, and HF_HUB_OFFLINE is set")
+    return model  # downloaded into the cache on first use
+
+
 def load_pipeline(model: str, device: torch.device) -> Any:
     """The text-to-image pipeline of `model` (hub id or folder) on `device`, without a safety checker."""
     from diffusers import StableDiffusionPipeline
 
     dtype = torch.float16 if device.type == "cuda" else torch.float32
-    local = Path(model).expanduser()
+    source = locate_model(model)
     started = time.monotonic()
     watch: contextlib.AbstractContextManager[None]
-    if local.is_dir():
-        source, watch = str(local), contextlib.nullcontext()
-        log.info("loading the model from %s", local)
+    if Path(source).is_dir():
+        watch = contextlib.nullcontext()
+        log.info("loading the model from %s", source)
     else:
-        source, watch = model, download_progress_in_log(model)
+        watch = download_progress_in_log(model)
         log.info(
             "loading the model %s from the Hugging Face hub: the first use downloads it (a few GB) into the "
             "Hugging Face cache, with its progress in this log",
@@ -303,8 +380,11 @@ def load_pipeline(model: str, device: torch.device) -> Any:
                 low_cpu_mem_usage=True,  # through accelerate (diffusers[torch]): no random init of the weights
                 **_dtype_kwargs(dtype),
             )
-    except (OSError, ValueError) as exc:
-        raise EngineFailure(f"The music model {model} could not be loaded: {exc}") from exc
+    except OSError as exc:  # not on the hub, no network, a file missing from the cache
+        log.debug("loading %s failed", model, exc_info=True)
+        raise ModelNotFound(model, hub_cache(), f"it could not be loaded ({_first_sentence(str(exc))})") from exc
+    except ValueError as exc:
+        raise EngineFailure(f"The music model {model} could not be loaded: {_first_sentence(str(exc))}") from exc
     if device.type != "cpu":  # loaded on the CPU already
         pipe = pipe.to(device)
     pipe.set_progress_bar_config(disable=True)
@@ -400,16 +480,8 @@ class Generator:
         SPECS_BY_NAME["steps"].check(steps)
         SPECS_BY_NAME["guidance"].check(options.guidance)
         plan = plan_windows(duration, self.max_image_width)
-        if remix is not None:
-            if sound is PartSound.NONE:
-                raise BadInput(refusals.REMIX_NO_SOUND)
-            if sound is PartSound.SILENT:
-                raise BadInput(refusals.REMIX_SILENT)
-            if int(steps * remix) < 1:
-                raise BadInput(
-                    refusals.REMIX_TOO_FEW_STEPS, strength=remix, steps=steps, min_steps=min_steps_for_strength(remix)
-                )
-        elif options.windows == "chained" and plan.count > 1 and int(steps * CHAIN_STRENGTH) < 1:
+        check_remix(options, sound)
+        if remix is None and options.windows == "chained" and plan.count > 1 and int(steps * CHAIN_STRENGTH) < 1:
             raise BadInput(
                 refusals.CHAINED_TOO_FEW_STEPS,
                 strength=CHAIN_STRENGTH,
@@ -425,7 +497,16 @@ class Generator:
         the diffusion at the next step; the worker thread is waited for and the GPU memory freed before
         `CancelledError` goes on.
         """
+        return (await self.generate_takes(request, 1, on_progress))[0].audio
+
+    async def generate_takes(
+        self, request: GenerationRequest, takes: int = 1, on_progress: ProgressCallback | None = None
+    ) -> list[MadeMusic]:
+        """`takes` versions of the music, their seeds `take_seed(request.seed, t)`, diffused together: every
+        take's windows go into the same batches (at most BATCH_WINDOWS images each), so two takes of a
+        one-window part are one diffusion call. Cancelling works as for `generate`."""
         plan = self.check_request(request)
+        seeds = [take_seed(request.seed, take) for take in range(max(1, takes))]
         loop = asyncio.get_running_loop()
         stop = threading.Event()
 
@@ -434,7 +515,7 @@ class Generator:
                 loop.call_soon_threadsafe(on_progress, progress)
 
         async with self._gpu_lock():
-            future = loop.run_in_executor(None, self._generate_blocking, request, plan, report, stop)
+            future = loop.run_in_executor(None, self._generate_blocking, request, plan, seeds, report, stop)
             try:
                 return await asyncio.shield(future)
             except asyncio.CancelledError:
@@ -449,20 +530,27 @@ class Generator:
         self,
         request: GenerationRequest,
         plan: WindowPlan,
+        seeds: list[int],
         report: Callable[[GenerationProgress], None],
         stop: threading.Event,
-    ) -> np.ndarray:
+    ) -> list[MadeMusic]:
         try:
             with torch.inference_mode():
-                images = self._diffuse(request, plan, report, stop)
+                images = self._diffuse(request, plan, seeds, report, stop)
                 if stop.is_set():
                     raise _Stopped
-                pieces: list[np.ndarray] = []
-                for first in range(0, len(images), BATCH_WINDOWS):  # Griffin-Lim for a batch of windows at once
-                    batch = images[first : first + BATCH_WINDOWS]
-                    seeds = [request.seed + first + i for i in range(len(batch))]
-                    pieces += sp.images_to_audio(batch, seeds, device=self.device)
-            return join_windows(pieces, plan)
+                every = [(take, index) for take in range(len(seeds)) for index in range(plan.count)]
+                pieces: dict[tuple[int, int], np.ndarray] = {}
+                for first in range(0, len(every), BATCH_WINDOWS):  # a batch of windows to sound at once
+                    batch = every[first : first + BATCH_WINDOWS]
+                    made = sp.images_to_audio(
+                        [images[t][i] for t, i in batch], [seeds[t] + i for t, i in batch], device=self.device
+                    )
+                    pieces.update(zip(batch, made, strict=True))
+            return [
+                MadeMusic(join_windows([pieces[(t, i)] for i in range(plan.count)], plan), images[t][0], seed)
+                for t, seed in enumerate(seeds)
+            ]
         except Exception as exc:
             if _is_oom(exc):
                 self._free_memory()
@@ -478,10 +566,11 @@ class Generator:
         self,
         request: GenerationRequest,
         plan: WindowPlan,
+        seeds: list[int],
         report: Callable[[GenerationProgress], None],
         stop: threading.Event,
-    ) -> list[np.ndarray]:
-        """The windows' images (512 x width x 3, uint8), in order."""
+    ) -> list[list[np.ndarray]]:
+        """Each take's windows' images (512 x width x 3, uint8), in order: `images[take][window]`."""
         options = request.options
         common: dict[str, Any] = {
             "prompt": request.prompt,
@@ -490,25 +579,32 @@ class Generator:
             "guidance_scale": options.guidance,
             "output_type": "np",
         }
+        every = [(take, index) for take in range(len(seeds)) for index in range(plan.count)]
+        batches = [every[i : i + BATCH_WINDOWS] for i in range(0, len(every), BATCH_WINDOWS)]
+        chained = options.remix is None and options.windows == "chained"
         if options.remix is not None:
             sources = self._remix_sources(request, plan)
-            passes = [list(range(i, min(i + BATCH_WINDOWS, plan.count))) for i in range(0, plan.count, BATCH_WINDOWS)]
-            per_pass = int(options.steps * options.remix)
-        elif options.windows == "chained":
-            passes = [[i] for i in range(plan.count)]
+            passes, per_pass = batches, int(options.steps * options.remix)
+        elif chained:  # window by window, every take's window in one batch
+            passes = [[(take, index) for take in range(len(seeds))] for index in range(plan.count)]
             per_pass = options.steps
         else:
-            passes = [list(range(i, min(i + BATCH_WINDOWS, plan.count))) for i in range(0, plan.count, BATCH_WINDOWS)]
-            per_pass = options.steps
+            passes, per_pass = batches, options.steps
         planned = per_pass * len(passes)  # an estimate until each pass knows its real timesteps
-        images: list[np.ndarray] = []
+        images: list[list[np.ndarray]] = [[] for _ in seeds]
         done = 0
-        for number, windows in enumerate(passes):
-            generators = [torch.Generator(device="cpu").manual_seed(request.seed + i) for i in windows]
-            last = windows[-1] + 1
+        for number, items in enumerate(passes):
+            generators = [torch.Generator(device="cpu").manual_seed(seeds[t] + i) for t, i in items]
+            first, last = min(i for _, i in items) + 1, max(i for _, i in items) + 1
 
             def on_step(
-                pipe: Any, step: int, timestep: Any, tensors: dict[str, Any], last: int = last, number: int = number
+                pipe: Any,
+                step: int,
+                timestep: Any,
+                tensors: dict[str, Any],
+                first: int = first,
+                last: int = last,
+                number: int = number,
             ) -> Any:
                 nonlocal done, planned
                 if stop.is_set():
@@ -517,25 +613,29 @@ class Generator:
                 if step == 0:
                     planned = done + total * (len(passes) - number)
                 done += 1
-                report(GenerationProgress(step + 1, total, last, plan.count, done, planned))
+                report(GenerationProgress(step + 1, total, last, plan.count, done, planned, first))
                 return tensors
 
             kwargs = dict(common, generator=generators, callback_on_step_end=on_step)
             self._set_scheduler(options.scheduler)
             if options.remix is not None:
                 result = self.img2img(
-                    image=[sources[i] for i in windows],
+                    image=[sources[i] for _, i in items],
                     strength=options.remix,
                     num_images_per_prompt=1,
-                    **_batched(kwargs, len(windows)),
+                    **_batched(kwargs, len(items)),
                 )
-            elif options.windows == "chained" and number > 0:
-                previous = _to_pil(images[-1])
-                result = self.img2img(image=previous, strength=CHAIN_STRENGTH, **_batched(kwargs, 1))
+            elif chained and number > 0:
+                previous = [_to_pil(images[t][i - 1]) for t, i in items]
+                result = self.img2img(
+                    image=previous if len(previous) > 1 else previous[0],
+                    strength=CHAIN_STRENGTH,
+                    **_batched(kwargs, len(items)),
+                )
             else:
-                result = self.pipe(height=sp.N_MELS, width=plan.width, **_batched(kwargs, len(windows)))
-            for array in result.images:
-                images.append(np.clip(np.round(np.asarray(array) * 255.0), 0, 255).astype(np.uint8))
+                result = self.pipe(height=sp.N_MELS, width=plan.width, **_batched(kwargs, len(items)))
+            for (take, _), array in zip(items, result.images, strict=True):
+                images[take].append(np.clip(np.round(np.asarray(array) * 255.0), 0, 255).astype(np.uint8))
             if stop.is_set():
                 raise _Stopped
         return images

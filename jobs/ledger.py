@@ -3,7 +3,8 @@
 The in-process runner may change any job (`worker_id` None; results in DATA_DIR/results/<job id>). A worker on
 another host (RUNNER=celery) changes only the jobs it holds: every change names its `worker_id`, so once another
 worker has taken a job over (this one was thought lost), this one's late writes change nothing. Its results go
-to SHARED_DIR/results/<job id>-w<worker id>, a folder of its own that any worker can read to finish a delivery.
+to SHARED_DIR/results/<job id>, where any worker can read them to finish a delivery or a job run again (the first
+results an attempt kept, the takes a member picks from).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from engine.stages import Stage
 from storage import jobs_repo
 from storage.database import Database
 from storage.jobs_repo import NewJobFile
-from storage.models import Job
+from storage.models import Job, JobState
 from storage.results import results_dir
 
 
@@ -27,8 +28,7 @@ class JobLedger:
     worker_id: int | None = None
 
     def results_folder(self, job_id: int) -> Path:
-        folder = results_dir(self.results_root, job_id)
-        return folder if self.worker_id is None else folder.with_name(f"{job_id}-w{self.worker_id}")
+        return results_dir(self.results_root, job_id)
 
     async def take(self, job_id: int) -> Job | None:
         """queued -> running (attempt counted); None when it is no longer queued."""
@@ -45,6 +45,7 @@ class JobLedger:
         files: Iterable[NewJobFile],
         stage_seconds: Mapping[Stage, float],
         seed: int | None,
+        state: JobState = JobState.DONE,
     ) -> bool:
         return await jobs_repo.finish_done(
             self.db,
@@ -53,7 +54,14 @@ class JobLedger:
             files=files,
             stage_seconds=stage_seconds,
             seed=seed,
+            state=state,
             worker_id=self.worker_id,
+        )
+
+    async def keep_early(self, job_id: int, *, result_dir: Path, files: Iterable[NewJobFile], seed: int | None) -> bool:
+        """Record the first results while the job runs."""
+        return await jobs_repo.keep_early_files(
+            self.db, job_id, result_dir=str(result_dir), files=files, seed=seed, worker_id=self.worker_id
         )
 
     async def failed(self, job_id: int, message: str, stage_seconds: Mapping[Stage, float] | None = None) -> bool:

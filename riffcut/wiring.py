@@ -60,6 +60,7 @@ def bot_config(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> Bot
         file_base_url=settings.telegram_file_base_url,
         local_mode=settings.telegram_local_mode,
         temporary_directory=settings.temporary_directory,
+        data_dir=settings.data_dir,
         part_rule=PartRule(settings.min_part_seconds, settings.max_part_seconds),
         result_retention_hours=settings.result_retention_hours,
         allowed_user_ids=frozenset(settings.allowed_user_ids),
@@ -68,6 +69,7 @@ def bot_config(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> Bot
         daily_job_quota=settings.daily_job_quota,
         webhook=webhook,
         poll_timeout=poll_timeout,
+        startup_retry_seconds=settings.startup_retry_seconds,
     )
 
 

@@ -29,15 +29,14 @@ from typing import Any, TypeVar
 
 import torch
 from celery.signals import setup_logging, worker_ready, worker_shutting_down
-from telegram.error import TelegramError
 
-from bot.app import build_client
+from bot.app import build_client, connect
 from bot.config import BotConfig
 from bot.fetch import TelegramFetch
 from bot.job_events import JobEvents, job_reporting
 from bot.progress import ProgressBoard
 from bot.services import BoundedDict
-from engine.errors import EngineFailure
+from engine.errors import EngineFailure, ModelNotFound
 from engine.generator import Generator
 from engine.host_check import check_host
 from jobs.celery_app import BrokerConfig, broker_problem, make_celery
@@ -46,11 +45,12 @@ from jobs.chat_slots import RedisChatSlots
 from jobs.ledger import JobLedger
 from jobs.local_runner import JobRunner
 from jobs.render_work import render_work
+from riffcut.cli import model_words
+from riffcut.commands.db import upgrade_database_checked, where
 from riffcut.settings import Settings
 from riffcut.wiring import bot_config, runner_config
 from storage import workers_repo
 from storage.database import Database, is_sqlite
-from storage.migrate import upgrade_database
 from storage.workers_repo import NewWorker
 
 log = logging.getLogger("riffcut.worker")
@@ -63,10 +63,6 @@ EXIT_FAILURE = 1
 # workers set worker_cancel_long_running_tasks_on_connection_loss=False on purpose (the job's state is in the
 # database, not the broker), so the warning says nothing.
 warnings.filterwarnings("ignore", message=r"(?s).*worker_cancel_long_running_tasks_on_connection_loss")
-
-
-class StartFailure(Exception):
-    """The worker cannot start (one line for the person who started it)."""
 
 
 def fail(message: str, status: int) -> int:
@@ -124,15 +120,10 @@ class Opened:
 async def open_worker(
     settings: Settings, config: BotConfig, broker: BrokerConfig, generator: Generator, name: str, device: str
 ) -> Opened:
-    log.info("worker %s: connecting to the Bot API", name)
     client = build_client(config)
-    try:
-        await client.initialize()
-    except TelegramError as exc:
-        raise StartFailure(f"cannot reach the Bot API at TELEGRAM_API_BASE_URL ({exc})") from exc
+    await connect(client, config)  # with retries for STARTUP_RETRY_SECONDS; Unreachable (one line, exit 2) after
     url = settings.resolved_database_url
-    log.info("worker %s: upgrading the database", name)
-    await upgrade_database(url)
+    log.info("worker %s: database %s at revision %s", name, where(url), await upgrade_database_checked(url))
     db = Database.open(url)
     worker_id = await workers_repo.register(
         db, NewWorker(name, socket.gethostname(), os.getpid(), device, settings.worker_lost_seconds)
@@ -192,6 +183,8 @@ def run_worker(settings: Settings, gpu: int | None, name: str | None) -> int:
     log.info("worker %s: loading the model %s on %s", name, settings.riffusion_model, device)
     try:
         generator = Generator.load(settings.riffusion_model, device, settings.max_image_width)
+    except ModelNotFound as exc:  # this worker cannot serve; the queue waits for one that can
+        return fail(model_words(exc), EXIT_FAILURE)
     except EngineFailure as exc:
         return fail(f"the model could not be loaded: {exc.message}", EXIT_FAILURE)
     log.info("worker %s: model ready on %s", name, generator.device)
@@ -199,9 +192,6 @@ def run_worker(settings: Settings, gpu: int | None, name: str | None) -> int:
     loop = LoopThread()
     try:
         opened = loop.run(open_worker(settings, config, broker, generator, name, str(generator.device)))
-    except StartFailure as exc:
-        loop.close()
-        return fail(str(exc), EXIT_FAILURE)
     except BaseException:
         loop.close()
         raise

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.database import Database
-from storage.jobs_repo import back_in_queue, start_attempt
+from storage.jobs_repo import DELIVERABLE, back_in_queue, start_attempt
 from storage.models import Job, JobState, Worker, utcnow
 
 _CLAIM_LOCK = 0x72696667  # PostgreSQL advisory lock held by a claim for its transaction
@@ -134,7 +134,7 @@ async def orphaned_deliveries(db: Database, live_workers: Collection[int]) -> li
         query = (
             select(Job)
             .where(
-                Job.state == JobState.DONE,
+                Job.state.in_(DELIVERABLE),
                 Job.delivered_at.is_(None),
                 Job.results_removed_at.is_(None),
                 _not_live(live_workers),
@@ -153,7 +153,7 @@ async def take_delivery(db: Database, job_id: int, owner: int | None, worker_id:
             return False
         result = await session.execute(
             update(Job)
-            .where(Job.id == job_id, Job.state == JobState.DONE, Job.delivered_at.is_(None), condition)
+            .where(Job.id == job_id, Job.state.in_(DELIVERABLE), Job.delivered_at.is_(None), condition)
             .values(worker_id=worker_id)
         )
     return bool(result.rowcount)  # type: ignore[attr-defined]

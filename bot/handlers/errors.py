@@ -55,8 +55,8 @@ async def on_error(update: object, context: RiffcutContext) -> None:
     else:
         job_id = getattr(error, "job_id", None)
         log.error("error while handling update %s", update.update_id, exc_info=error)
-        job = tr(lang, "internal_error_job", job=job_id) if job_id else ""
-        text = tr(lang, "internal_error", job=job)
+        job = tr(lang, " (job #{job})", job=job_id) if job_id else ""
+        text = tr(lang, "Something went wrong on my side{job}; it has been logged. Please try again.", job=job)
     if update.callback_query is not None:
         try:
             if len(text) <= ALERT_CHARS:

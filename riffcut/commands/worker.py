@@ -1,28 +1,57 @@
 """`riffcut worker [--gpu N]`: one Celery worker for one GPU, taking jobs queued by front ends with RUNNER=celery
-(README: "Scaling out"). Exit 2: a setting that cannot work, or the broker out of reach; exit 1: the model could
-not be loaded (or this worker was taken for lost by the others)."""
+(README: "Scaling out"). Exit 2: a setting that cannot work, no broker; exit 1: the model cannot be loaded (not
+found, or broken: the jobs wait for a worker that can), or this worker was taken for lost by the others."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 
-from riffcut.settings import Settings
+from riffcut.command import DATABASE, FFMPEG, LIMITS, LOGGING, MODEL, PART_RULE, Command, Env
+
+CELERY = (
+    "RUNNER",
+    "CELERY_BROKER_URL",
+    "CELERY_VISIBILITY_TIMEOUT_SECONDS",
+    "SHARED_DIR",
+    "WORKER_HEARTBEAT_SECONDS",
+    "WORKER_LOST_SECONDS",
+)
+WORKER_TELEGRAM = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "TELEGRAM_FILE_BASE_URL",
+    "TELEGRAM_LOCAL_MODE",
+    "STARTUP_RETRY_SECONDS",
+)
+WORKER_QUEUE = (
+    "MAX_JOBS_PER_USER",
+    "MAX_QUEUE",
+    "JOB_TIME_LIMIT_SECONDS",
+    "MIN_FREE_DISK_MB",
+    "RESULT_RETENTION_HOURS",
+)
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
-        "worker",
-        help="run jobs queued by the bot's front ends (RUNNER=celery): one worker per GPU",
-        description="Runs jobs that `riffcut bot` front ends with RUNNER=celery queue in CELERY_BROKER_URL: "
-        "one job at a time on one GPU, then sends the results to their chat.",
-    )
+def worker_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gpu", type=int, metavar="N", help="the GPU to use (cuda:N); default: DEVICE")
     parser.add_argument("--name", help="the worker's name in /queue; default: HOST-gpuN (HOST-cpu)")
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+COMMANDS = (
+    Command(
+        "worker",
+        "run jobs queued by the bot's front ends (RUNNER=celery): one worker per GPU",
+        worker_arguments,
+        reads=LOGGING + CELERY + WORKER_TELEGRAM + DATABASE + WORKER_QUEUE + MODEL
+        + ("TEMPORARY_DIRECTORY", *FFMPEG, *PART_RULE, "LOUDNESS_LUFS", *LIMITS),
+    ),
+)  # fmt: skip
+
+
+def run(args: argparse.Namespace, env: Env) -> int:
+    import sys
+
     if args.gpu is not None and args.gpu < 0:
         print("riffcut: --gpu takes a GPU number, 0 or more", file=sys.stderr)
         return 2
@@ -35,5 +64,4 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-
-    return run_worker(settings, args.gpu, args.name)
+    return run_worker(env.settings, args.gpu, args.name)

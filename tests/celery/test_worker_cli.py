@@ -4,6 +4,7 @@ queued jobs wait for a healthy worker)."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 from pathlib import Path
 
@@ -52,17 +53,26 @@ def test_a_visibility_timeout_within_the_job_time_limit_is_refused(
     assert len(err) == 1 and "CELERY_VISIBILITY_TIMEOUT_SECONDS (3600) must exceed JOB_TIME_LIMIT_SECONDS" in err[0]
 
 
+def broken_copy(model: Path, folder: Path) -> Path:
+    """The tiny model with its UNet's weights cut short: found, but it cannot load."""
+    shutil.copytree(model, folder)
+    weights = next((folder / "unet").glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:1000])
+    return folder
+
+
 @pytest.mark.slow  # a worker process that starts and fails
 async def test_a_model_that_does_not_load_exits_1_and_the_job_waits(
-    fleet_of: Fleet, broker_url: str, tmp_path: Path
+    fleet_of: Fleet, broker_url: str, tiny_model: Path, tmp_path: Path
 ) -> None:
     ann = fleet_of.tg.add_user("Ann")
     job = await fleet_of.submit(ann)
-    worker = fleet_of.workers.spawn("broken", RIFFUSION_MODEL=str(tmp_path / "no-such-model"))
+    broken = broken_copy(tiny_model, tmp_path / "broken-model")
+    worker = fleet_of.workers.spawn("broken", RIFFUSION_MODEL=str(broken))
     assert await worker.exited() == 1
     lines = worker.text().splitlines()
     failure = [line for line in lines if line.startswith("riffcut: ")]
-    assert len(failure) == 1 and "the model could not be loaded" in failure[0] and "no-such-model" in failure[0]
+    assert len(failure) == 1 and "could not be loaded" in failure[0] and "broken-model" in failure[0], failure
     if "sqlite" in fleet_of.db.url:
         assert len([line for line in lines if "the database is SQLite" in line]) == 1
     assert (await fleet_of.job(job.id)).state is JobState.QUEUED  # untouched, its turn still in the broker

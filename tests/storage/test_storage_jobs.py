@@ -158,7 +158,7 @@ async def test_history_and_admin_totals(db: Database, tmp_path: Path) -> None:
     assert [j.id for j in history] == [queued.id, failed.id]
     assert history[1].error == "The video is damaged."
     totals = await admin_totals(db)
-    assert totals.jobs_per_state == {"queued": 2, "running": 0, "done": 1, "failed": 1, "cancelled": 0}
+    assert totals.jobs_per_state == {"queued": 2, "running": 0, "choosing": 0, "done": 1, "failed": 1, "cancelled": 0}
     assert totals.average_stage_seconds == {"split": 2.0, "generate": 4.0}
     assert totals.users == 2
     assert done.files[0].kind == "zip"
@@ -270,7 +270,8 @@ async def test_the_migrations_create_exactly_the_models_schema(db: Database) -> 
 
 def test_riffcut_db_upgrade_and_current(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "current"]) == 0
-    assert "no schema yet" in capsys.readouterr().out
+    assert "no database yet" in capsys.readouterr().out
+    assert not (tmp_path / "data").exists()  # reading made nothing
     assert main(["db", "upgrade"]) == 0
     assert f"at revision {head_revision()}" in capsys.readouterr().out
     assert (tmp_path / "data" / "riffcut.db").is_file()

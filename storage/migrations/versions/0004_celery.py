@@ -3,7 +3,7 @@ there and the queue position its user was last shown, a result file's start of s
 already handled (so an update sent to two front ends makes one job).
 
 Revision ID: 0004_celery
-Revises: 0003
+Revises: 0004_takes
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_celery"
-down_revision = "0003"
+down_revision = "0004_takes"
 branch_labels = None
 depends_on = None
 
