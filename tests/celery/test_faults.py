@@ -36,22 +36,24 @@ async def test_killed_mid_diffusion_then_mid_sending(fleet_of: Fleet) -> None:
     assert counts == [1, 1, 1]
     assert len(finished_words(fleet, ann, "done in")) == 1
 
-    # kill -9 while the results go out (the music's upload held by the server): the other worker sends the rest
+    # kill -9 while the results go out (the zip's upload, the last, held by the server after the result, the music
+    # and the preview went out): another worker finishes the delivery, sending nothing twice
     await fleet.workers.start("w3")
-    tg.slow("sendAudio", delay=15.0, times=1, chat=bob)  # received, answered 15 s later
-    job = await fleet.submit(bob)
+    tg.slow("sendDocument", delay=15.0, times=1, chat=bob)  # received, answered 15 s later
+    job = await fleet.submit(bob, previews=1)
     held = await tg.wait_until(  # received, not yet answered
-        lambda: next((c for c in tg.calls if c.method == "sendAudio" and c.chat_id == bob.id), None), timeout=120
+        lambda: next((c for c in tg.calls if c.method == "sendDocument" and c.chat_id == bob.id), None), timeout=120
     )
     sending = await fleet.job(job.id)
-    assert sending.state is JobState.DONE and len(fleet.sent(bob.id, "sendVideo")) == 1
+    assert sending.state is JobState.DONE and sending.delivered_at is None
     (await fleet.worker_of(sending)).kill()
     assert held.finished is None  # killed while its send was under way (it arrives: Telegram had it all)
     done = await fleet.wait_job(job.id, lambda j: j.delivered_at is not None, "delivered by another worker")
     assert done.attempts == 1 and done.worker_id != sending.worker_id  # not made again: only its delivery moved
-    await tg.wait_until(lambda: len(fleet.sent(bob.id, "sendAudio")) == 1, timeout=30)  # the held upload arrived
+    await tg.wait_until(lambda: len(fleet.sent(bob.id, "sendDocument")) == 1, timeout=30)  # the held upload arrived
     counts = [len(fleet.sent(bob.id, method)) for method in ("sendVideo", "sendAudio", "sendDocument")]
-    assert counts == [1, 1, 1]
+    assert counts == [2, 1, 1]  # the result and the other part's preview, the music, the zip
+    await tg.wait_until(lambda: finished_words(fleet, bob, "done in"), timeout=30)  # the other worker's last word
     assert len(finished_words(fleet, bob, "done in")) == 1
 
 
