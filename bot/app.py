@@ -100,7 +100,7 @@ async def post_init(application: RiffcutApp) -> None:
     services = Services(config, backend.db, backend.jobs, backend.check_prompt, board)
     data.services = services
     presenter = ProgressPresenter(application.bot, backend.db, board, services.languages)
-    delivery = DeliverySupervisor(application.bot, backend.db, presenter, config.upload_limit)
+    delivery = DeliverySupervisor(application.bot, backend.db, presenter, config.upload_limit, config.delivery)
     events = JobEvents(backend.jobs, presenter, delivery)
     data.job_events = events
     log.info("start-up: starting the job queue")

@@ -32,6 +32,21 @@ class PartRule:
 
 
 @dataclass(frozen=True)
+class DeliveryPolicy:
+    """How results get through a bad network (bot.delivery). DELIVERY_RETRY_SECONDS and MAX_FLOOD_WAIT_SECONDS
+    are settings; the rest are Telegram-shaped constants."""
+
+    file_attempts: int = 5  # tries of one file on a transient error (5xx, timeout, dropped connection)...
+    file_backoff_s: float = 1.0  # ...waiting 1, 2, 4, 8 s between them
+    max_flood_wait_s: float = 3600.0  # one file waits out 429s (retry_after) this long before the delivery pauses
+    retry_s: float = 30.0  # a paused delivery is tried again after this, then twice as long each time...
+    retry_max_s: float = 600.0  # ...up to this, for as long as the bot runs (and again at the next start)
+
+
+DEFAULT_DELIVERY = DeliveryPolicy()
+
+
+@dataclass(frozen=True)
 class BotConfig:
     token: str = field(repr=False)
     api_base_url: str = "https://api.telegram.org/bot"
@@ -46,6 +61,7 @@ class BotConfig:
     daily_job_quota: int = 0  # jobs per user per day; 0: no quota
     webhook: Webhook | None = None  # None: long polling
     poll_timeout: int = POLL_TIMEOUT_S
+    delivery: DeliveryPolicy = DEFAULT_DELIVERY
 
     @property
     def download_limit(self) -> int | None:

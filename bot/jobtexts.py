@@ -25,6 +25,7 @@ class Phase(StrEnum):
     REMUXING = "remuxing"
     PACKING = "packing"
     UPLOADING = "uploading"
+    STILL_SENDING = "still_sending"  # a delivery paused by the network, to be tried again
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"

@@ -102,6 +102,9 @@ class ProgressPresenter:
     def uploading(self, track: JobTrack) -> None:
         self.show(track, replace(track.view, phase=Phase.UPLOADING), cancellable=False)
 
+    def still_sending(self, track: JobTrack) -> None:
+        self.show(track, replace(track.view, phase=Phase.STILL_SENDING), cancellable=False)
+
     async def finish(self, track: JobTrack, phase: Phase, *, reason: str = "", seconds: int = 0) -> None:
         """The job's last word on its progress message, or in a new message when it has none."""
         self.tracks.pop(track.job_id, None)

@@ -119,6 +119,9 @@ EN: dict[str, str] = {
     "progress_remuxing": "🎚 Job #{job}: putting the music on part {part}…",
     "progress_packing": "📦 Job #{job}: making previews and the zip…",
     "progress_uploading": "⬆️ Job #{job}: uploading…",
+    "progress_still_sending": (
+        "⬆️ Job #{job}: still sending. Telegram is not taking files right now; your results are kept and I keep trying."
+    ),
     "progress_done": "✅ Job #{job}: done in {seconds} s.",
     "progress_failed": "❌ Job #{job}: {reason}",
     "progress_cancelled": "🚫 Job #{job}: cancelled.",
@@ -270,6 +273,10 @@ RU: dict[str, str] = {
     "progress_remuxing": "🎚 Задание #{job}: накладываю музыку на часть {part}…",
     "progress_packing": "📦 Задание #{job}: делаю превью и zip…",
     "progress_uploading": "⬆️ Задание #{job}: отправляю…",
+    "progress_still_sending": (
+        "⬆️ Задание #{job}: всё ещё отправляю. Telegram сейчас не принимает файлы; результаты сохранены, и я "
+        "продолжаю пытаться."
+    ),
     "progress_done": "✅ Задание #{job}: готово за {seconds} с.",
     "progress_failed": "❌ Задание #{job}: {reason}",
     "progress_cancelled": "🚫 Задание #{job}: отменено.",

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     allowed_chat_ids: IdList = Field(default_factory=list)
     admin_user_ids: IdList = Field(default_factory=list)
     daily_job_quota: int = Field(default=0, ge=0, description="Jobs per user per day; 0: no quota.")
+    delivery_retry_seconds: float = Field(default=30.0, gt=0, description="A held-up delivery is tried again.")
+    max_flood_wait_seconds: float = Field(default=3600.0, ge=0, description="429s one file waits out.")
 
     log_level: str = "INFO"
 

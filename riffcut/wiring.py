@@ -13,7 +13,7 @@ import asyncio
 import logging
 
 from bot.app import build_application
-from bot.config import POLL_TIMEOUT_S, BotConfig, PartRule, Webhook
+from bot.config import POLL_TIMEOUT_S, BotConfig, DeliveryPolicy, PartRule, Webhook
 from bot.context import RiffcutApp
 from bot.services import Backend, OpenBackend
 from engine.generator import Generator
@@ -61,6 +61,9 @@ def bot_config(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> Bot
         daily_job_quota=settings.daily_job_quota,
         webhook=webhook,
         poll_timeout=poll_timeout,
+        delivery=DeliveryPolicy(
+            retry_s=settings.delivery_retry_seconds, max_flood_wait_s=settings.max_flood_wait_seconds
+        ),
     )
 
 

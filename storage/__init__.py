@@ -18,7 +18,8 @@ API (every function is async and takes a `Database` first):
         create_job(db, request, limits) -> Submitted(job, created) (a double tap returns the waiting job;
             BadInput too_many_jobs / queue_full, nothing written), get_job,
         set_progress_message(db, job_id, message_id), record_sent(db, job_file_id, telegram_file_id=,
-        message_id=), mark_delivered(db, job_id), undelivered_jobs(db);
+        message_id=), record_sent_files(db, [SentFile(...)]) (an album: all in one transaction),
+        mark_delivered(db, job_id), undelivered_jobs(db);
         the job queue's: mark_running, set_progress, finish_done/failed/cancelled, requeue, jobs_in_state
     storage.history: user_history(db, user_id, limit) -> [Job] newest first,
         admin_totals(db) -> Totals(jobs_per_state, average_stage_seconds, users)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -291,6 +291,27 @@ async def record_sent(
             .values(telegram_file_id=telegram_file_id, message_id=message_id, sent_at=sent_at or utcnow())
         )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """One result file as Telegram took it: its row, Telegram's file id, the message carrying it."""
+
+    file_id: int
+    telegram_file_id: str | None
+    message_id: int | None
+
+
+async def record_sent_files(db: Database, files: Sequence[SentFile], sent_at: datetime | None = None) -> None:
+    """Note several files as sent in one transaction (an album: all of them or none, never half)."""
+    when = sent_at or utcnow()
+    async with db.transaction() as session:
+        for file in files:
+            await session.execute(
+                update(JobFile)
+                .where(JobFile.id == file.file_id)
+                .values(telegram_file_id=file.telegram_file_id, message_id=file.message_id, sent_at=when)
+            )
 
 
 async def mark_delivered(db: Database, job_id: int, when: datetime | None = None) -> bool:
