@@ -30,6 +30,7 @@ MISSING_REMIX_AUDIO = _said("missing_remix_audio")
 BUTTON_UNKNOWN = _said("button_unknown")
 DOWNLOAD_TOO_BIG = _said("download_too_big")
 DOWNLOAD_REFUSED = _said("download_refused")
+TELEGRAM_UNAVAILABLE = _said("telegram_unavailable")
 
 
 def say(lang: str, code: str, values: Mapping[str, Value], english: str) -> str:

@@ -91,6 +91,7 @@ EN: dict[str, str] = {
     "checking": "Checking your video…",
     "download_too_big": "This video is over the {limit} MB a bot can download from Telegram.",
     "download_refused": "Telegram would not give me this video ({reason}); please send it again.",
+    "telegram_unavailable": "Telegram did not hand me the video just now; please try again in a few minutes.",
     # --- settings ---------------------------------------------------------------------------------
     "settings_title": "<b>Settings</b> (each one also works as <code>/set NAME VALUE</code>)",
     "settings_pick": (
@@ -248,6 +249,7 @@ RU: dict[str, str] = {
     "checking": "Проверяю видео…",
     "download_too_big": "Это видео больше {limit} МБ, которые бот может скачать из Telegram.",
     "download_refused": "Telegram не отдал мне это видео ({reason}); пришлите его ещё раз.",
+    "telegram_unavailable": "Telegram сейчас не отдал мне видео; попробуйте ещё раз через несколько минут.",
     "settings_title": "<b>Настройки</b> (каждая также работает как <code>/set ИМЯ ЗНАЧЕНИЕ</code>)",
     "settings_pick": (
         "<b>{title}</b>: сейчас <b>{value}</b>\n{help}\nДопустимо: {allowed}.\n"

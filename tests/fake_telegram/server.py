@@ -313,7 +313,12 @@ class FakeTelegram(TelegramWorld):
 
     async def _apply_faults(self, method: str, params: JSON) -> str | None:
         """Delay and/or raise the matching faults' error (Dropped for a drop before the method runs); returns
-        "after" when the answer is to be dropped once the method has run."""
+        "after" when the answer is to be dropped once the method has run.
+
+        Every matching delay applies; of the faults that answer instead of the method (an error, a flood, a
+        drop) only the first that matches does, and only it counts the call: faults added one after another
+        take their turns (``fail(...)`` then ``drop(...)``: the first call fails, the second is dropped).
+        """
         now = time.monotonic()
         delay = 0.0
         error: ApiError | None = None
@@ -321,14 +326,16 @@ class FakeTelegram(TelegramWorld):
         for fault in self.faults:
             if not fault.matches(method, params.get("chat_id"), now):
                 continue
+            answers = fault.error is not None or fault.flood_until_end or fault.drop is not None
+            if answers and (error is not None or drop is not None):
+                continue
             if fault.remaining is not None:
                 fault.remaining -= 1
             delay += fault.delay
-            if fault.flood_until_end and error is None:
+            if fault.flood_until_end:
                 assert fault.until is not None
                 error = too_many_requests(max(1, math.ceil(fault.until - now)))
-            if fault.error is not None and error is None:
-                error = fault.error
+            error = error or fault.error
             drop = drop or fault.drop
         if delay:
             await asyncio.sleep(delay)
