@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from bot.config import BotConfig, Webhook
@@ -27,9 +28,15 @@ from bot.progress import ProgressBoard
 from bot.progress_presenter import ProgressPresenter
 from bot.routes import register
 from bot.services import OpenBackend, Services
+from engine.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+# python-telegram-bot's own words for a 401/404 at start-up carry the token: these do not.
+TOKEN_REFUSED = (
+    "Telegram did not accept the bot token: check TELEGRAM_BOT_TOKEN, and that TELEGRAM_API_BASE_URL is the "
+    "Bot API's address ending in /bot"
+)
 RATE_LIMIT_RETRIES = 5
 UPLOAD_WRITE_TIMEOUT_S = 300.0  # 50 MB over a slow link
 READ_TIMEOUT_S = 60.0
@@ -137,7 +144,10 @@ async def post_shutdown(application: RiffcutApp) -> None:
 
 async def start(application: RiffcutApp) -> None:
     """What `run_polling` does before it blocks: initialize, post_init, start, poll."""
-    await application.initialize()
+    try:
+        await application.initialize()
+    except InvalidToken:
+        raise ConfigError(TOKEN_REFUSED) from None
     await post_init(application)
     await application.start()
     assert application.updater is not None
@@ -178,9 +188,12 @@ def webhook_arguments(webhook: Webhook) -> dict[str, Any]:
 def run(application: RiffcutApp) -> None:
     """Blocks until SIGINT/SIGTERM: a webhook when the config has one, else long polling."""
     config = application.bot_data.config
-    if config.webhook is not None:
-        log.info("webhook on %s:%d, public URL %s", config.webhook.listen, config.webhook.port, config.webhook.url)
-        application.run_webhook(**webhook_arguments(config.webhook))
-    else:
-        log.info("long polling %s", config.api_base_url.split("/bot")[0])
-        application.run_polling(allowed_updates=list(ALLOWED_UPDATES), timeout=config.poll_timeout)
+    try:
+        if config.webhook is not None:
+            log.info("webhook on %s:%d, public URL %s", config.webhook.listen, config.webhook.port, config.webhook.url)
+            application.run_webhook(**webhook_arguments(config.webhook))
+        else:
+            log.info("long polling %s", config.api_base_url.split("/bot")[0])
+            application.run_polling(allowed_updates=list(ALLOWED_UPDATES), timeout=config.poll_timeout)
+    except InvalidToken:
+        raise ConfigError(TOKEN_REFUSED) from None

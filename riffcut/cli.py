@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from engine.errors import BadInput, ConfigError, JobCancelled, RiffcutError
-from riffcut.logs import configure_logging
+from riffcut.logs import configure_logging, redact
 from riffcut.settings import load_settings
 
 COMMAND_MODULES = ("media", "music", "db", "bot")
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def fail(message: str, status: int) -> int:
-    print(f"riffcut: {message}", file=sys.stderr)
+    print(redact(f"riffcut: {message}"), file=sys.stderr)
     return status
 
 
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         return fail(f"bad setting: {exc}", 2)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets=settings.secret_values())
     try:
         result = args.handler(args, settings)
         if inspect.iscoroutine(result):

@@ -7,10 +7,12 @@ names and meaning. Every field here is listed, with its default, in `.env.exampl
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -122,6 +124,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'riffcut.db').resolve()}"
+
+    def secret_values(self) -> list[str]:
+        """What must never be shown: the bot token, the webhook secret, the database URL's password."""
+        values = [s.get_secret_value() for s in (self.telegram_bot_token, self.webhook_secret) if s is not None]
+        if self.database_url:
+            with contextlib.suppress(ValueError):
+                password = urlsplit(self.database_url).password
+                if password:
+                    values += [password, unquote(password)]
+        return values
 
     @property
     def ffmpeg_threads(self) -> int | None:

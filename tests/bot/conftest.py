@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.bot.bot_harness import SHORT_VIDEO, BotUnderTest
+from tests.bot.bot_process import secrets_in
 from tests.fake_telegram import FakeTelegram
+
+
+@pytest.fixture(autouse=True)
+def _never_the_token(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every bot test, failures and faults included: no log line, traceback or message to a user carries the token
+    (a real process's output is checked the same way in tests/bot/bot_process.py)."""
+    yield
+    if "tg" not in request.fixturenames:
+        return
+    tg: FakeTelegram = request.getfixturevalue("tg")
+    logged = [record.getMessage() for record in caplog.records] + [caplog.text]
+    said = [str(call.params) for call in tg.calls if call.method != "getUpdates"]
+    assert secrets_in(logged + said, tg) == []
 
 
 @pytest.fixture

@@ -1,0 +1,105 @@
+"""A real `riffcut bot` process against the fake server: killed with SIGKILL at several points of a job, and
+refused its token; its output (every line of every run) never carries the token."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.bot_process import BotProcess, secrets_in
+from tests.fake_telegram import Call, FakeTelegram, FakeUser, ViewMessage
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def bot_process(tg: FakeTelegram, tmp_path: Path, tiny_model: Path) -> AsyncIterator[BotProcess]:
+    process = BotProcess(tg, tmp_path, tiny_model)
+    try:
+        yield process
+    finally:
+        await process.stop()
+        assert secrets_in(process.lines, tg) == []
+        assert secrets_in([c.text or "" for c in tg.calls], tg) == []
+
+
+def uploads(tg: FakeTelegram, user: FakeUser) -> Counter[str]:
+    """How many times each result file reached the member (one count per upload, by file name)."""
+    seen: dict[str, str] = {}
+    for message in tg.bot_messages(user):
+        if message.media and message.media_type in ("video", "audio", "document"):
+            seen[str(message.media["file_id"])] = str(message.media.get("file_name"))
+    return Counter(seen.values())
+
+
+async def in_flight(tg: FakeTelegram, method: str, since: int) -> Call:
+    """The request, received whole (its upload read), that the fake holds before answering."""
+
+    def held() -> Call | None:
+        return next((c for c in tg.calls[since:] if c.method == method and c.params and c.status is None), None)
+
+    return await tg.wait_until(held, 240, what=f"{method} in flight")
+
+
+async def say(tg: FakeTelegram, user: FakeUser, text: str, where: str) -> ViewMessage:
+    sent = tg.send_text(user, text)
+    return await tg.wait_for_bot_message(user, lambda m: where in m.content, timeout=60, after=sent)
+
+
+async def test_a_refused_token_is_one_line_without_the_token(bot_process: BotProcess, tg: FakeTelegram) -> None:
+    """A typo in TELEGRAM_API_BASE_URL: the Bot API answers 401 to the token the bot sends."""
+    bot_process.env["TELEGRAM_API_BASE_URL"] = f"{tg.url}/bott"
+    await bot_process.start()
+    assert await bot_process.exited() != 0
+    assert bot_process.lines[-1] == (
+        "riffcut: Telegram did not accept the bot token: check TELEGRAM_BOT_TOKEN, and that TELEGRAM_API_BASE_URL "
+        "is the Bot API's address ending in /bot"
+    )
+    assert not [line for line in bot_process.lines if "Traceback" in line]
+
+
+async def test_killed_at_every_point_of_a_job_sends_each_result_once(
+    bot_process: BotProcess, tg: FakeTelegram, tiny_video: Path
+) -> None:
+    """SIGKILL while the job generates, then while each kind of upload is in flight (the part, the previews'
+    album, the zip): after each restart the job goes on, and only the file in flight at a kill is sent again."""
+    ann = tg.add_user("Ann")
+    await bot_process.start()
+    await bot_process.started()
+    await say(tg, ann, "/set steps 30", "steps")
+    video = tg.send_video(ann, tiny_video, caption="calm piano")
+    await tg.wait_for_bot_message(ann, lambda m: "Ready" in m.content, timeout=60, after=video)
+    card = await say(tg, ann, "/parts 2", "Ready")
+
+    since = tg.mark()
+    tg.press(ann, card, "Split-n-Generate")
+    await tg.wait_for(lambda c: c.method == "editMessageText" and "generating" in (c.text or ""), 240, since)
+    await bot_process.kill()  # 1: while generating (the job runs again: its second attempt)
+
+    in_flight_methods = ["sendVideo", "sendMediaGroup", "sendDocument"]
+    for method in in_flight_methods:
+        tg.slow(method, delay=3.0, times=1)  # held by Telegram long enough to kill the bot meanwhile
+        since = tg.mark()
+        await bot_process.start()
+        await in_flight(tg, method, since)
+        await bot_process.kill()  # 2, 3, 4: the upload in flight (Telegram takes it after the bot is gone)
+
+    since = tg.mark()
+    await bot_process.start()
+    done = await tg.wait_for_bot_message(ann, lambda m: "done in" in m.content, timeout=240, after=card)
+    assert "Job #1" in done.content
+    # Each file in flight at a kill was taken by Telegram after the bot died: the bot could not know, so it is the
+    # one file sent again (Telegram has no idempotency key); the music, never in flight at a kill, came once.
+    assert uploads(tg, ann) == {
+        "part-1-of-2-new-music.mp4": 2,  # the part with its music: in flight at kill 2
+        "part-2-of-2.mp4": 2,  # the other part's preview, in the album in flight at kill 3
+        "h264-no-audio-2s-riffcut.zip": 2,  # in flight at kill 4
+        "music.wav": 1,
+    }
+    assert not [m for m in tg.bot_messages(ann) if "went wrong" in m.content or "❌" in m.content]
+    await bot_process.stop()
+    assert bot_process.exit_codes[:4] == [-9, -9, -9, -9]
+    assert "job 1: interrupted while running (attempt 1); queued again" in bot_process.output
