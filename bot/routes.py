@@ -22,6 +22,7 @@ def register(application: RiffcutApp) -> None:
     add(CallbackQueryHandler(settings.menu_button, pattern=MenuPress.matches))
     add(CallbackQueryHandler(jobs.job_button, pattern=JobPress.matches))
     add(CallbackQueryHandler(privacy.forget_button, pattern=ForgetPress.matches))
+    add(CallbackQueryHandler(privacy.unknown_button))  # any other data: answered, never left spinning
     # Commands (also `/cmd@ThisBot` in groups)
     add(CommandHandler("start", start.start))
     add(CommandHandler("help", start.help_command))

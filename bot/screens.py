@@ -6,10 +6,10 @@ import logging
 
 from telegram import Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 
 from bot.card import Card, build_card
 from bot.context import RiffcutContext
+from bot.presses import edit_text
 from bot.services import Services
 from bot.texts import tr
 from bot.who import Who
@@ -44,7 +44,7 @@ async def show_card(
         if notice:
             text = f"{notice}\n\n{text}"
         if edit is not None:
-            await edit.edit_text(text)
+            await edit_text(edit, text)
             return edit
         if reply_to is not None:
             return await reply_to.reply_text(text)
@@ -52,11 +52,7 @@ async def show_card(
     card = card_for(svc, me, choice)
     text = f"{notice}\n\n{card.text}" if notice else card.text
     if edit is not None:
-        try:
-            await edit.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=card.keyboard)
-        except BadRequest as exc:
-            if "not modified" not in exc.message.lower():
-                raise
+        await edit_text(edit, text, parse_mode=ParseMode.HTML, reply_markup=card.keyboard)
         return edit
     if reply_to is not None:
         return await reply_to.reply_text(text, parse_mode=ParseMode.HTML, reply_markup=card.keyboard)

@@ -82,6 +82,7 @@ EN: dict[str, str] = {
     "no_video": "Send me a video first.",
     "stale_card": "This card is about an earlier video; here is the current one.",
     "button_unknown": "This button is not one I know (it may be from an older version of me); send /status.",
+    "button_without_message": "This button is on a message too old for me to change; send /status for a fresh one.",
     # --- intake -----------------------------------------------------------------------------------
     "not_video": "That is not a video: send an MP4, MOV, WebM or another video file.",
     "too_big": (
@@ -241,6 +242,7 @@ RU: dict[str, str] = {
     "no_video": "Сначала пришлите видео.",
     "stale_card": "Эта карточка о прежнем видео; вот текущее.",
     "button_unknown": "Эту кнопку я не знаю (возможно, она от моей прежней версии); пришлите /status.",
+    "button_without_message": "Эта кнопка на слишком старом сообщении, я не могу его изменить; пришлите /status.",
     "not_video": "Это не видео: пришлите MP4, MOV, WebM или другой видеофайл.",
     "too_big": (
         "Видео весит {size}, больше {limit}, которые бот может скачать из Telegram. Пришлите видео короче или "

@@ -50,6 +50,9 @@ class _RefusedTokenSaidOnce(logging.Filter):
         return "Invalid token" not in record.getMessage()
 
 
+_REFUSED_TOKEN_SAID_ONCE = _RefusedTokenSaidOnce()
+
+
 def _print_redacted(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
     logging.getLogger("riffcut").critical("uncaught %s", kind.__name__, exc_info=(kind, error, tb))
 
@@ -64,19 +67,20 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -
     keep_secret(*secrets)
     if _configured:
         return
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(RedactingFormatter(handler.formatter._fmt if handler.formatter else None))  # noqa: SLF001
-    logging.getLogger("telegram.ext").addFilter(_RefusedTokenSaidOnce())
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler])
     sys.excepthook = _print_redacted
     threading.excepthook = _thread_hook
-    # Request URLs carry the bot token: keep the HTTP clients quiet, and the Bot's DEBUG lines ("Set Bot API
-    # URL: .../bot<token>", every request's parameters) out of the log even at LOG_LEVEL=DEBUG.
+    quiet_libraries()
+    _configured = True
+
+
+def quiet_libraries() -> None:
+    """Request URLs carry the bot token: keep the HTTP clients quiet, and the Bot's DEBUG lines ("Set Bot API
+    URL: .../bot<token>", every request's parameters) out of the log even at LOG_LEVEL=DEBUG."""
     for noisy in ("httpx", "httpcore", "telegram.request", "apscheduler", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     for chatty in ("telegram.Bot", "telegram.ext.ExtBot"):
         logging.getLogger(chatty).setLevel(max(logging.INFO, logging.getLogger(chatty).level))
-    _configured = True
+    logging.getLogger("telegram.ext").addFilter(_REFUSED_TOKEN_SAID_ONCE)

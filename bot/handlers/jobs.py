@@ -7,13 +7,14 @@ import html
 import logging
 import secrets
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ParseMode
 
 from bot.callbacks import JobAction, JobPress
 from bot.context import RiffcutContext
 from bot.job_control import cancel_job, choice_of, job_of_progress_message, my_unfinished
 from bot.keyboards import pick_part_keyboard
+from bot.presses import pressed_message, the_query
 from bot.refusals import words
 from bot.submission import submit, submitted_text
 from bot.texts import tr
@@ -75,8 +76,7 @@ async def history_command(update: Update, context: RiffcutContext) -> None:
 
 async def job_button(update: Update, context: RiffcutContext) -> None:
     """A press on a job's button (bot.callbacks.JobPress): cancel, new seed, pick a part, run on part k."""
-    query = update.callback_query
-    assert query is not None and isinstance(query.message, Message)
+    query = the_query(update)
     press = JobPress.decode(query.data)
     me = await who(update, context)
     job = await get_job(context.services.db, press.job_id)
@@ -90,10 +90,9 @@ async def job_button(update: Update, context: RiffcutContext) -> None:
         await query.answer(tr(me.lang, "not_your_card"), show_alert=True)
         return
     if press.action is JobAction.PICK_PART:
+        message = pressed_message(query)
         await query.answer()
-        await query.message.reply_text(
-            tr(me.lang, "pick_part"), reply_markup=pick_part_keyboard(job.id, job.parts, job.part)
-        )
+        await message.reply_text(tr(me.lang, "pick_part"), reply_markup=pick_part_keyboard(job.id, job.parts, job.part))
         return
     options, part = job.options, None
     if press.action is JobAction.NEW_SEED:

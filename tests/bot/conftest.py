@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from riffcut.logs import quiet_libraries
 from tests.bot.bot_harness import SHORT_VIDEO, BotUnderTest
 from tests.bot.bot_process import secrets_in
 from tests.fake_telegram import FakeTelegram
@@ -15,12 +16,14 @@ from tests.fake_telegram import FakeTelegram
 
 @pytest.fixture(autouse=True)
 def _never_the_token(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Every bot test, failures and faults included: no log line, traceback or message to a user carries the token
-    (a real process's output is checked the same way in tests/bot/bot_process.py)."""
+    """Every bot test, failures and faults included: with the logging the entry points set up, no log line,
+    traceback or message to a user carries the token (a real process's whole output is checked the same way,
+    tests/bot/bot_process.py)."""
+    quiet_libraries()
+    tg: FakeTelegram | None = request.getfixturevalue("tg") if "tg" in request.fixturenames else None
     yield
-    if "tg" not in request.fixturenames:
+    if tg is None:
         return
-    tg: FakeTelegram = request.getfixturevalue("tg")
     logged = [record.getMessage() for record in caplog.records] + [caplog.text]
     said = [str(call.params) for call in tg.calls if call.method != "getUpdates"]
     assert secrets_in(logged + said, tg) == []

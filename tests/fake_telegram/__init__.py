@@ -28,8 +28,10 @@ Users and chats: ``add_user``, ``private_chat`` (as on Telegram, the bot cannot 
 has sent something or the test calls ``private_chat(user)``, sends answer 403 "bot can't initiate conversation"),
 ``add_group(title, members=, admins=, creator=, privacy=True)``;
 ``send_text``, ``send_video``, ``send_document`` (a video "as a file": mime_type), ``send_video_note``,
-``send_animation`` (each takes ``chat=`` for a group and ``reply_to=``); ``press``; ``register_file`` (bytes or
-a path served in place; ``file_size=`` declares a bigger size, e.g. to hit the 20 MB getFile limit).
+``send_animation`` (each takes ``chat=`` for a group and ``reply_to=``); ``press``; ``forge_press(user, data,
+message=None)`` (any callback data, on a message or with none, as a forged or outdated button sends it);
+``register_file`` (bytes or a path served in place; ``file_size=`` declares a bigger size, e.g. to hit the 20 MB
+getFile limit).
 Privacy mode: in a group the bot only gets commands (``/cmd``, ``/cmd@ThisBot``, also in captions) and replies
 to its own messages; others land in ``tg.undelivered``.
 

@@ -1,0 +1,43 @@
+"""What every button press needs before its handler acts: the press and the message it was on, or a refusal.
+
+A press may come without a message (a button on an inline message, or on a message too old for Telegram to send
+along): `pressed_message` refuses it with one sentence instead of failing. `edit_text` edits a message and takes
+Telegram's "message is not modified" (the edit would change nothing: a repeated tap) as done, not as an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import CallbackQuery, Message, Update
+from telegram.error import BadRequest
+
+from bot import refusals
+from engine.errors import BadInput
+
+
+def the_query(update: Update) -> CallbackQuery:
+    query = update.callback_query
+    if query is None:
+        raise ValueError("a button handler was given an update without a press")
+    return query
+
+
+def pressed_message(query: CallbackQuery) -> Message:
+    """The message the pressed button is on; BadInput(button_without_message) when Telegram sent none."""
+    if not isinstance(query.message, Message):
+        raise BadInput(refusals.BUTTON_WITHOUT_MESSAGE)
+    return query.message
+
+
+def not_modified(error: BadRequest) -> bool:
+    return "not modified" in error.message.lower()
+
+
+async def edit_text(message: Message, text: str, **kwargs: Any) -> None:
+    """Edit the message's text; an edit that would change nothing is fine."""
+    try:
+        await message.edit_text(text, **kwargs)
+    except BadRequest as exc:
+        if not not_modified(exc):
+            raise
