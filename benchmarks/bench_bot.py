@@ -37,7 +37,7 @@ from storage.history import user_history  # noqa: E402
 from storage.models import JobStageTime  # noqa: E402
 from tests.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 
-MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT.parent / "shared" / "media"))
+MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT / "tests" / "data"))
 VIDEO = MEDIA / "h264-aac-320x240-7s.mp4"
 
 

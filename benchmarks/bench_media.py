@@ -1,13 +1,14 @@
 """Media engine figures, each measured side by side with its plain-ffmpeg baseline in the same run.
 
-    .venv/bin/python benchmarks/bench_media.py [--repeat 3] [--media ../shared/media]
+    .venv/bin/python benchmarks/bench_media.py [--repeat 3] [--media tests/data]
 
 Prints, for each pair, the median wall time of the engine's operation, of the baseline, and their ratio:
 - fast split of the 1080p MP4 in 4 (segment muxer, stream copy, every part measured) over a plain stream
   copy of the whole file;
 - exact split of the 30 s WebM and of the 1080p MP4 in 4 (one encode, keyframes forced, parts measured) over
   a plain re-encode of the whole file with the same encoder settings;
-- replacing a part's sound (probe, two loudnorm passes, mux) over a plain stream copy of the part;
+- replacing a part's sound over a plain stream copy of the part: with the split's knowledge of the part (one
+  ffmpeg run: the render's way), and probing the part first (`riffcut remux` on any file);
 - and how long probing takes (two ffprobe passes, one reading every video packet header).
 Runs alternate (engine, baseline, engine, ...) so that load on a shared machine falls on both alike.
 """
@@ -77,7 +78,7 @@ async def pair(
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--media", type=Path, default=ROOT.parent / "shared" / "media")
+    parser.add_argument("--media", type=Path, default=ROOT / "tests" / "data")
     args = parser.parse_args()
     media: Path = args.media.resolve()
     work = Path(tempfile.mkdtemp(prefix="bench-media-"))
@@ -85,7 +86,8 @@ async def main() -> None:
         hd, webm = media / HD, media / WEBM
         hd_info, webm_info = await probe(hd), await probe(webm)
         music = work / "music.wav"
-        ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=5", "-ac", "2", str(music))
+        # What the generator writes: mono, 44.1 kHz, 16-bit WAV.
+        ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=5:r=44100", "-ac", "1", "-c:a", "pcm_s16le", str(music))
         print(f"ffmpeg threads: default; repeat {args.repeat}, median wall time")
         print(f"{'':<58} {'engine':>9}  {'baseline':>9}  ratio")
         await pair(
@@ -114,9 +116,15 @@ async def main() -> None:
             lambda: plain_encode(hd, work / "encoded-hd.mp4"),
             args.repeat,
         )
-        part = result.parts[1].path
+        part, part_info = result.parts[1].path, result.parts[1].info
         await pair(
             f"replace sound of part 2 ({result.parts[1].duration:.1f} s) vs stream copy",
+            lambda: replace_audio(part, music, work / "new.mp4", info=part_info),
+            lambda: plain_copy(part, work / "part-copy.mp4"),
+            args.repeat,
+        )
+        await pair(
+            "  the same, probing the part first (riffcut remux)",
             lambda: replace_audio(part, music, work / "new.mp4"),
             lambda: plain_copy(part, work / "part-copy.mp4"),
             args.repeat,

@@ -1,6 +1,6 @@
 """A whole render with the tiny model: seconds per stage, and the share of the job that is not diffusion.
 
-The 30 s WebM in ../shared/media, 4 parts, part 2 (7.5 s of music: two windows of 512 columns or fewer), the
+The 30 s WebM in tests/data, 4 parts, part 2 (7.5 s of music: two windows of 512 columns or fewer), the
 demo's 50 steps by default. The generate stage is split into the diffusion itself (from the stage's start to
 the last diffusion step, as the progress events show it) and the rest (Griffin-Lim, WAV). With the tiny model
 diffusion is nearly free, so the non-diffusion share here is what a real model on a GPU adds around its steps.
@@ -29,7 +29,7 @@ from engine.render import RenderEvent, RenderRequest, render  # noqa: E402
 from engine.stages import Stage  # noqa: E402
 from engine.tiny_model import write_tiny_model  # noqa: E402
 
-MEDIA = ROOT.parent / "shared" / "media" / "vp8-vorbis-720p-30s.webm"
+MEDIA = ROOT / "tests" / "data" / "vp8-vorbis-720p-30s.webm"
 
 
 async def run(args: argparse.Namespace, folder: Path) -> None:

@@ -3,7 +3,7 @@ once, one on the GPU lane) against the same jobs rendered one after another, and
 
     .venv/bin/python benchmarks/bench_runner.py [--jobs 8] [--concurrent 3] [--steps 2] [--device cpu]
 
-Both runs use the same generator, videos (../shared/media) and settings, measured side by side in one process
+Both runs use the same generator, videos (tests/data) and settings, measured side by side in one process
 after one warm-up job. The GPU lane is the generator's blocking call (diffusion and Griffin-Lim), watched with
 tests.gpu_lane.GpuLaneWatch; idle share = 1 - busy time / wall time. On a CPU-only machine the "GPU" lane and
 ffmpeg share the same cores, so overlap helps less than it does with a real GPU.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT.parent / "shared" / "media"))
+MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT / "tests" / "data"))
 VIDEOS = ("h264-aac-320x240-7s.mp4", "h264-no-audio-2s.mp4")
 
 

@@ -2,11 +2,15 @@
 
     RiffcutError
      ├── BadInput             the user's (a wrong file, a number out of range): a `Refusal` code and its values,
-     │                        worded in English in `message`; the CLI prints it and exits 2, the bot words it
-     │                        in the user's language by its code
+     │    │                   worded in English in `message`; the CLI prints it and exits 2, the bot words it
+     │    │                   in the user's language by its code
+     │    ├── LimitExceeded   over one of the operator's limits (`engine.media_limits`): `limit` names its
+     │    │                   setting (MAX_VIDEO_SECONDS, ...), `value` is the input's, `allowed` the limit's
+     │    └── MissingTool     the operator's machine lacks a tool, or has one too old (FFmpeg 5.1 or later)
      ├── EngineFailure        ours (ffmpeg crashed, the model would not load); the message is still fit for a
      │    │                   person; the CLI exits 1, the bot apologises and names the job
      │    ├── FfmpegError     ffmpeg or ffprobe exited non-zero (its exit status and the tail of its stderr)
+     │    ├── FfmpegTimeout   ffmpeg or ffprobe ran past its time limit and was stopped
      │    └── OutOfGpuMemory  the GPU ran out of memory; the process stays usable
      ├── JobCancelled         the job was cancelled by its user or an admin (CLI exit 130)
      └── ConfigError          a setting (environment, .env) cannot work; the message names it (CLI exit 2)
@@ -20,10 +24,11 @@ declared once in its layer's catalogue (`engine.refusals`, `storage.refusals`, `
 
 `BadInput.code` and `BadInput.values` let a front end word the refusal in its own language (the values are the
 raw numbers and names, never pre-worded English, and may carry more than the English uses, such as the setting's
-name); `BadInput.message` is the English sentence. Besides
-`str.format`'s own, English templates know three conversions: `{x!T}` a time as HH:MM:SS (`engine.words`),
-`{x!S}` seconds as "75 s (00:01:15)", `{x!R}` a (low, high) part count range as "2 to 6 parts", and the format
-spec `{n:job|jobs}` picks the noun for the count n. Messages are one sentence each, with no traceback.
+name); `BadInput.message` is the English sentence. `LimitExceeded` carries `limit`, `value` and `allowed` among
+its values too. Besides `str.format`'s own, English templates know four conversions: `{x!T}` a time as HH:MM:SS
+(`engine.words`), `{x!S}` seconds as "75 s (00:01:15)", `{x!R}` a (low, high) part count range as "2 to 6
+parts", `{x!M}` a pixel count as "2.1 megapixels", and the format spec `{n:job|jobs}` picks the noun for the
+count n. Messages are one sentence each, with no traceback.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from engine.words import format_time, part_range_words, seconds_words
+from engine.words import format_time, megapixels_words, part_range_words, seconds_words
 
 Value = str | int | float | bool | tuple[int, int] | None
 
@@ -48,6 +53,8 @@ class _English(string.Formatter):
         if conversion == "R":
             low, high = value
             return part_range_words(int(low), int(high))
+        if conversion == "M":
+            return megapixels_words(float(value))
         return super().convert_field(value, conversion)
 
     def format_field(self, value: Any, format_spec: str) -> Any:
@@ -113,11 +120,27 @@ class BadInput(RiffcutError):
         return self.refusal.code
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable (worker processes), keyword values included
-        return (_rebuild, (self.refusal, dict(self.values)))
+        return (_rebuild, (type(self), self.refusal, dict(self.values)))
 
 
-def _rebuild(refusal: Refusal, values: dict[str, Value]) -> BadInput:
-    return BadInput(refusal, **values)
+def _rebuild(kind: type[BadInput], refusal: Refusal, values: dict[str, Value]) -> BadInput:
+    return kind(refusal, **values)
+
+
+class MissingTool(BadInput):
+    """The machine lacks a tool the engine needs, or has one too old; the message says what to install."""
+
+
+class LimitExceeded(BadInput):
+    """The input is over one of the operator's limits (`engine.media_limits`). `limit` names it as its setting
+    is named (MAX_VIDEO_SECONDS, MAX_PARTS, ...); `value` is what the input has, `allowed` the limit. All three
+    are among the refusal's values too, so its template may use them."""
+
+    def __init__(self, refusal: Refusal, /, *, limit: str, value: float, allowed: float, **values: Value) -> None:
+        super().__init__(refusal, limit=limit, value=value, allowed=allowed, **values)
+        self.limit = limit
+        self.value = value
+        self.allowed = allowed
 
 
 class EngineFailure(RiffcutError):
@@ -131,6 +154,10 @@ class FfmpegError(EngineFailure):
         super().__init__(message)
         self.returncode = returncode
         self.stderr = stderr
+
+
+class FfmpegTimeout(EngineFailure):
+    """ffmpeg or ffprobe ran longer than its time limit and was stopped."""
 
 
 class OutOfGpuMemory(EngineFailure):

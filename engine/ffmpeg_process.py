@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
-from collections.abc import Coroutine
+import shutil
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
 import ffmpeg
 
 from engine import refusals
-from engine.errors import BadInput, EngineFailure, FfmpegError
+from engine.errors import BadInput, EngineFailure, FfmpegError, FfmpegTimeout
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ VIDEO_FORMATS = "mov,mp4,3gp,matroska,webm,avi,mpegts,flv,ogg"
 AUDIO_FORMATS = VIDEO_FORMATS + ",wav,w64,mp3,flac,aac,aiff"
 
 STDERR_TAIL = 2000
+READ_CHUNK = 1 << 16
 
 
 def _tail(text: str) -> str:
@@ -85,28 +88,57 @@ def probe_args(path: str | Path, *options: str, formats: str = VIDEO_FORMATS) ->
     ]  # fmt: skip
 
 
-async def run_full(args: list[str], timeout: float = DEFAULT_TIMEOUT) -> tuple[bytes, str]:  # noqa: ASYNC109
-    """Run `args`; return (stdout, stderr). FfmpegError on a non-zero exit, EngineFailure on a timeout.
+def tools_available() -> bool:
+    return shutil.which(FFMPEG) is not None and shutil.which(FFPROBE) is not None
 
-    Cancelling the awaiting task kills the process (and waits for it) before CancelledError goes up.
-    """
+
+async def _start(args: list[str], stdin: bool) -> asyncio.subprocess.Process:
     if not args or args[0] not in (FFMPEG, FFPROBE):
         raise ValueError(f"not an ffmpeg command: {args[:1]}")
     log.debug("run %s", args)
     try:
-        proc = await asyncio.create_subprocess_exec(
+        return await asyncio.create_subprocess_exec(
             *args,
-            stdin=asyncio.subprocess.DEVNULL,
+            stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
     except FileNotFoundError:
         raise EngineFailure(f"{args[0]} is not installed on this machine.") from None
+
+
+def _timed_out(args: list[str], timeout: float) -> FfmpegTimeout:
+    return FfmpegTimeout(f"{args[0]} took longer than {timeout:g} s and was stopped.")
+
+
+async def run_full(
+    args: list[str],
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
+    *,
+    stdin: bytes | Awaitable[bytes] | None = None,
+) -> tuple[bytes, str]:
+    """Run `args`; return (stdout, stderr). FfmpegError on a non-zero exit, FfmpegTimeout (an EngineFailure) on a
+    timeout.
+
+    `stdin` feeds an input `pipe:0`: bytes, or an awaitable of them, awaited while the process starts up (so the
+    work of making them overlaps ffmpeg's own start); if it fails, the process is killed and its error goes up.
+    Cancelling the awaiting task kills the process (and waits for it) before CancelledError goes up.
+    """
     try:
-        stdout, stderr_bytes = await asyncio.wait_for(proc.communicate(), timeout)
+        proc = await _start(args, stdin is not None)
+    except BaseException:
+        if inspect.iscoroutine(stdin):
+            stdin.close()  # never to be awaited
+        raise
+    if stdin is None or isinstance(stdin, bytes):
+        talk: Awaitable[tuple[bytes, bytes]] = proc.communicate(stdin)
+    else:
+        talk = _communicate_feeding(proc, stdin)
+    try:
+        stdout, stderr_bytes = await asyncio.wait_for(talk, timeout)
     except TimeoutError:
         await _kill(proc)
-        raise EngineFailure(f"{args[0]} took longer than {timeout:g} s and was stopped.") from None
+        raise _timed_out(args, timeout) from None
     except BaseException:  # CancelledError above all: never leave the process running
         await _kill(proc)
         raise
@@ -116,9 +148,97 @@ async def run_full(args: list[str], timeout: float = DEFAULT_TIMEOUT) -> tuple[b
     return stdout, stderr
 
 
-async def run(args: list[str], timeout: float = DEFAULT_TIMEOUT) -> bytes:  # noqa: ASYNC109
+async def _communicate_feeding(proc: asyncio.subprocess.Process, data: Awaitable[bytes]) -> tuple[bytes, bytes]:
+    """Read the process's output while `data` is awaited and then written to its stdin."""
+    assert proc.stdin is not None
+    pipe = proc.stdin
+
+    async def feed() -> None:
+        try:
+            payload = await data
+        except BaseException:
+            pipe.close()
+            raise
+        try:
+            pipe.write(payload)
+            await pipe.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the process stopped reading; its exit status and stderr say why
+        finally:
+            pipe.close()
+
+    results = await gather_or_cancel([feed(), proc.communicate()])
+    output = results[1]
+    assert output is not None
+    return output
+
+
+async def run_lines(
+    args: list[str],
+    consume: Callable[[list[bytes]], bool],
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
+) -> bool:
+    """Run `args` and hand its stdout to `consume` a batch of whole lines at a time, as they come, so that a long
+    output is never held whole. `consume` returns False to stop: the process is then killed and run_lines
+    returns False (True when the output ran to its end). Only the tail of stderr is kept.
+
+    FfmpegError on a non-zero exit (unless stopped), FfmpegTimeout on a timeout; cancelling kills the process.
+    """
+    proc = await _start(args, False)
+    assert proc.stdout is not None and proc.stderr is not None
+    stdout, stderr = proc.stdout, proc.stderr
+    errors = bytearray()
+
+    async def drain_stderr() -> None:
+        # Read on its own, or a chatty process would fill the pipe and stall; keep only the tail.
+        while chunk := await stderr.read(READ_CHUNK):
+            errors.extend(chunk)
+            del errors[: max(0, len(errors) - 2 * STDERR_TAIL)]
+
+    async def read_stdout() -> bool:
+        rest = b""
+        while chunk := await stdout.read(READ_CHUNK):
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            if not consume(lines):
+                return False
+        return consume([rest]) if rest else True
+
+    drain = asyncio.ensure_future(drain_stderr())
+    try:
+        async with asyncio.timeout(timeout):
+            finished = await read_stdout()
+            if finished:
+                await proc.wait()
+                await drain
+    except TimeoutError:
+        await _kill(proc)
+        raise _timed_out(args, timeout) from None
+    except BaseException:
+        await _kill(proc)
+        raise
+    finally:
+        if not drain.done():
+            drain.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await drain
+    if not finished:
+        await _kill(proc)
+        return False
+    text = errors.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise FfmpegError(f"{args[0]} failed: {last_line(text)}", proc.returncode, _tail(text))
+    return True
+
+
+async def run(
+    args: list[str],
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
+    *,
+    stdin: bytes | Awaitable[bytes] | None = None,
+) -> bytes:
     """Run `args` and return its stdout (see `run_full`)."""
-    stdout, _ = await run_full(args, timeout)
+    stdout, _ = await run_full(args, timeout, stdin=stdin)
     return stdout
 
 

@@ -5,13 +5,13 @@ default `riffusion/riffusion-model-v1`, downloaded into the Hugging Face cache o
 such as the one `riffcut tiny-model` writes), without a safety checker, in fp16 on CUDA and fp32 on CPU. The
 img2img pipeline shares its modules and dtype (built from `pipe.components`, never cast).
 
-`await generator.generate(request, on_progress)` returns mono float32 audio at 44.1 kHz of exactly the
-requested duration:
+`await generator.generate(request, on_progress)` returns mono float32 audio at `sp.OUTPUT_RATE` (48 kHz) of
+exactly the requested duration:
 - the sound is made in windows no wider than `max_image_width` columns (10 ms each), joined by a 0.2 s
   equal-power crossfade; independent windows (seeds seed, seed + 1, ...) run as one batch, or, in chained mode
   (the original demo's way), each window is img2img from the one before at strength 0.9;
 - remix mode starts each window from the spectrogram of the part's own sound (img2img at the given strength);
-- the same seed and settings give the same audio (Griffin-Lim's random phase is seeded too);
+- the same seed and settings give the same audio (the codec's phase is seeded too);
 - a guidance scale of 1 or less turns classifier-free guidance off, and with it the negative prompt: diffusers
   ignores the negative prompt then (`negative_prompt_ignored` says when, for the bot and the CLI to show).
 
@@ -75,7 +75,7 @@ class PartSound(StrEnum):
 class GenerationRequest:
     """What to make: the prompt, how long, with which of the user's settings (negative prompt, steps, guidance,
     scheduler, windows, remix; the seed is `seed`, never `options.seed`). `source_audio` (mono float32 at
-    44.1 kHz) is the part's own sound, for remix mode."""
+    `sp.OUTPUT_RATE`) is the part's own sound, for remix mode."""
 
     prompt: str
     duration: float  # seconds of audio wanted
@@ -141,14 +141,14 @@ def plan_windows(duration: float, max_image_width: int) -> WindowPlan:
     width = sp.columns_for_seconds(duration)
     if width <= max_image_width:
         return WindowPlan(1, width, 0, samples)
-    overlap = round(CROSSFADE_SECONDS * sp.SAMPLE_RATE)
+    overlap = round(CROSSFADE_SECONDS * sp.OUTPUT_RATE)
     longest = sp.samples_for_columns(max_image_width)
     if longest <= 2 * overlap:
         raise BadInput(refusals.IMAGE_WIDTH_TOO_NARROW, width=max_image_width)
     count = math.ceil((samples - overlap) / (longest - overlap))
     while True:
         each = math.ceil((samples + (count - 1) * overlap) / count)
-        width = sp.columns_for_seconds(each / sp.SAMPLE_RATE)
+        width = sp.columns_for_seconds(each / sp.OUTPUT_RATE)
         if width <= max_image_width:
             return WindowPlan(count, width, overlap, samples)
         count += 1
@@ -299,6 +299,7 @@ def load_pipeline(model: str, device: torch.device) -> Any:
                 safety_checker=None,
                 feature_extractor=None,
                 requires_safety_checker=False,
+                low_cpu_mem_usage=True,  # through accelerate (diffusers[torch]): no random init of the weights
                 **_dtype_kwargs(dtype),
             )
     except (OSError, ValueError) as exc:
@@ -420,7 +421,7 @@ class Generator:
         return plan
 
     async def generate(self, request: GenerationRequest, on_progress: ProgressCallback | None = None) -> np.ndarray:
-        """Mono float32 audio at 44.1 kHz, exactly `request.duration` long (in samples).
+        """Mono float32 audio at `sp.OUTPUT_RATE`, exactly `request.duration` long (in samples).
 
         `on_progress` is called on the event loop after every diffusion step. Cancelling the awaiting task stops
         the diffusion at the next step; the worker thread is waited for and the GPU memory freed before

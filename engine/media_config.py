@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from engine.media_limits import MediaLimits
 
 
 @dataclass(frozen=True)
@@ -12,3 +14,4 @@ class MediaConfig:
     min_part_seconds: float = 1.0
     max_part_seconds: float = 60.0
     loudness_lufs: float = -14.0  # integrated loudness of the new music (EBU R128)
+    limits: MediaLimits = field(default_factory=MediaLimits)  # the most work one video may ask for

@@ -31,12 +31,14 @@ VIDEO_TRUNCATED = Refusal(
 VIDEO_NO_SIZE = Refusal("video_no_size", "{name} is damaged: its video has no picture size.")
 PART_UNREADABLE = Refusal("part_unreadable", "{name} cannot be read as a video ({detail}).")
 
-# --- sound (engine.audio_io, engine.remux) --------------------------------------------------------------------
+# --- sound (engine.sound_read, engine.audio_io, engine.remux) ------------------------------------------------
 NO_SOUND = Refusal("no_sound", "{name} has no sound in it.")
-AUDIO_UNDECODABLE = Refusal("audio_undecodable", "{name} could not be read as audio: {detail}")
 AUDIO_UNREADABLE = Refusal(
-    "audio_unreadable", "{name} is not a sound file that can be read (WAV, MP3, FLAC, OGG, M4A)."
+    "audio_unreadable",
+    "{name} is not a sound file that can be read (WAV, MP3, FLAC, OGG, M4A, or a video with sound).",
 )
+WAV_NOT_16_BIT = Refusal("wav_not_16_bit", "{name} is not 16-bit PCM WAV.")
+WAV_UNREADABLE = Refusal("wav_unreadable", "{name} is not a WAV file that can be read ({detail}).")
 OUTPUT_NOT_MP4 = Refusal("output_not_mp4", "The output must be an .mp4 file; {name} is not.")
 KEEP_DB_OUT_OF_RANGE = Refusal(
     "keep_db_out_of_range", "The original sound's level must be {low:g} to {high:g} dB; {value:g} is not."
@@ -67,8 +69,52 @@ PARTS_TOO_LONG = Refusal(
     "{count} parts of {each:.2f} s each would be too long (parts must last {min_s:g} to {max_s:g} s); "
     "for this {duration:.2f} s video use {counts!R}.",
 )
+VIDEO_TOO_LONG_FOR_MAX_PARTS = Refusal(
+    "video_too_long_for_max_parts",
+    "The video lasts {duration!T}, too long for {max_parts} parts (the most accepted) of at most {max_s!S} each.",
+)
 PART_NOT_WHOLE = Refusal("part_not_whole", "The chosen part must be a whole number from 1 to {parts}; {value} is not.")
 PART_OUT_OF_RANGE = Refusal("part_out_of_range", "The chosen part must be from 1 to {parts}; there is no part {part}.")
+
+# --- the operator's limits (engine.media_limits): LimitExceeded, whose values are also `limit` (the setting's
+# name), `value` (the input's) and `allowed` (the limit); `what` is the file's name, or "The video" ------------
+VIDEO_TOO_LONG = Refusal("video_too_long", "{what} lasts {value!T}; the longest video accepted is {allowed!T}.")
+VIDEO_TOO_MANY_FRAMES = Refusal(
+    "video_too_many_frames", "{what} has {value:,} frames; the most accepted is {allowed:,}."
+)
+VIDEO_FRAMES_OVER_LIMIT = Refusal(
+    "video_frames_over_limit", "{what} has more than {allowed:,} frames; the most accepted is {allowed:,}."
+)
+VIDEO_TOO_MANY_PIXELS = Refusal(
+    "video_too_many_pixels",
+    "{what} is {width}x{height} pixels ({value!M}); the largest picture accepted is {allowed!M}.",
+)
+VIDEO_SIDE_TOO_LONG = Refusal(
+    "video_side_too_long", "{what} is {width}x{height} pixels; no side may be longer than {allowed} pixels."
+)
+VIDEO_SIDE_TOO_SHORT = Refusal(
+    "video_side_too_short", "{what} is {width}x{height} pixels; each side must be at least {allowed} pixels."
+)
+VIDEO_TOO_ELONGATED = Refusal(
+    "video_too_elongated",
+    "{what} is {width}x{height} pixels, {ratio:g} times as long as it is wide; the most accepted is {allowed:g} to 1.",
+)
+TOO_MANY_PARTS = Refusal("too_many_parts", "{value} parts are too many; the most accepted is {allowed}.")
+PROBE_TOO_SLOW = Refusal(
+    "probe_too_slow",
+    "{what} took longer than {allowed:g} s to read, the most a video may take to be checked; it may be damaged.",
+)
+
+# --- the machine (engine.host_check): MissingTool -----------------------------------------------------------
+_INSTALL_FFMPEG = "install FFmpeg 5.1 or later (Debian 12: apt-get install ffmpeg), or put it first on PATH"
+FFMPEG_NOT_FFMPEG = Refusal("ffmpeg_not_ffmpeg", "{tool} on PATH does not say it is FFmpeg; " + _INSTALL_FFMPEG + ".")
+FFMPEG_MISSING = Refusal("ffmpeg_missing", "{ffmpeg} and {ffprobe} are not both on PATH; " + _INSTALL_FFMPEG + ".")
+FFMPEG_TOO_OLD = Refusal(
+    "ffmpeg_too_old", "ffmpeg {version} is too old: Riffcut needs FFmpeg 5.1 or later; " + _INSTALL_FFMPEG + "."
+)
+NO_SUCH_CUDA_DEVICE = Refusal(
+    "no_such_cuda_device", "DEVICE={device}, but this machine has {count} CUDA device(s): cuda:0 to cuda:{last}."
+)
 
 # --- settings (engine.options) --------------------------------------------------------------------------------
 SETTING_UNKNOWN = Refusal("setting_unknown", "There is no setting '{name}'. Settings: {names}.")
@@ -127,4 +173,8 @@ SPECTROGRAM_TOO_NARROW = Refusal(
     "spectrogram_too_narrow", "This spectrogram is too narrow to decode: it needs at least 2 columns."
 )
 IMAGE_MISSING = Refusal("image_missing", "There is no file {path}.")
+IMAGE_TOO_LARGE = Refusal(
+    "image_too_large",
+    "{name} is too large an image to open: more than {limit:,} pixels (Pillow's limit against decompression bombs).",
+)
 IMAGE_UNREADABLE = Refusal("image_unreadable", "{name} is not an image that can be read ({detail}).")

@@ -243,10 +243,16 @@ async def render(
     prompt = generator.check_prompt(request.prompt)
     check_keep_db(options.keep_original_db)
 
+    limits = media_config.limits
     with report.stage(Stage.PROBE):
-        info = await probe(video, timeout)
+        info = await probe(video, timeout, limits=limits)
         part_plan = plan(
-            info.duration, request.parts, request.part, media_config.min_part_seconds, media_config.max_part_seconds
+            info.duration,
+            request.parts,
+            request.part,
+            media_config.min_part_seconds,
+            media_config.max_part_seconds,
+            limits.max_parts,
         )
         generator.check(prompt, part_plan.part_duration, options, PartSound.OK if info.has_audio else PartSound.NONE)
 
@@ -260,7 +266,11 @@ async def render(
     with report.stage(Stage.GENERATE, f"{chosen.duration:.2f} s of music"):
         source: np.ndarray | None = None
         if options.remix is not None:
-            source = (await audio_io.decode_audio(chosen.path, channels=1, timeout=timeout))[0]
+            # The part's sound straight from the source: the audio stream alone, seeked and cut.
+            at = info.timeline_start + chosen.start
+            source = (
+                await audio_io.decode_audio(video, channels=1, start=at, duration=chosen.duration, timeout=timeout)
+            )[0]
         gen_request = GenerationRequest(prompt, chosen.duration, options, seed, source)
         audio = await generator.generate(gen_request, report.diffusion)
         music_wav = await asyncio.to_thread(audio_io.write_wav, folder / "music.wav", audio)
@@ -271,6 +281,7 @@ async def render(
             chosen.path,
             music_wav,
             folder / new_name,
+            info=chosen.info,
             keep_original_db=options.keep_original_db,
             loudness_lufs=media_config.loudness_lufs,
             threads=threads,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -49,15 +50,19 @@ def even_size(stream: Any) -> Any:
     return stream.filter("scale", w="max(2,trunc(iw/2)*2)", h="max(2,trunc(ih/2)*2)")
 
 
-# The segment muxer cuts at the first keyframe at or after each time; the encoder rounds the forced keyframe
-# times to its time base, so the muxer is given each time a millisecond early lest it miss the keyframe.
+# The segment muxer cuts at the first keyframe at or after each time. The exact split forces a keyframe on the
+# first frame at or after each time (see `_keyframe_times`); the muxer is given each time a millisecond early
+# so that decimal rounding can never make it pass over that keyframe.
 CUT_EARLY = 0.001
+# A frame this close before a split time counts as on it: probed times are rounded to the microsecond.
+TIME_SLACK = 3e-6
 
 MP4_VIDEO = {"h264", "hevc", "mpeg4", "av1"}
 MP4_AUDIO = {"aac", "mp3", "ac3", "eac3", "alac"}
 WEBM_VIDEO = {"vp8", "vp9", "av1"}
 WEBM_AUDIO = {"vorbis", "opus"}
 MUXERS = {".mp4": "mp4", ".webm": "webm", ".mov": "mov", ".mkv": "matroska"}
+MP4_FORMAT_NAME = "mov,mp4,m4a,3gp,3g2,mj2"  # what ffprobe calls the demuxer of MP4 and MOV files
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,10 @@ class SplitPart:
     path: Path
     start: float  # where the part begins in the source, seconds
     duration: float  # its video's measured duration
+    # What the part is, as the split made it (codecs, size, where its video starts on its own time line), so that
+    # the remux need not probe it; None where the split cannot tell (Matroska and WebM muxers shift a part's
+    # time stamps by what its first packets hold).
+    info: VideoInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -113,16 +122,31 @@ def tolerance(target: float) -> float:
     return max(0.5, 0.1 * target)
 
 
-def _video_offset(info: VideoInfo) -> float:
-    """Where the video begins on ffmpeg's output time line, which counts from the file's earliest stream."""
-    return max(0.0, info.start_time - info.container_start)
-
-
 def _times(info: VideoInfo, parts: int, early: float = 0.0) -> str:
     """The split times i * D / N, on ffmpeg's output time line."""
-    offset = _video_offset(info)
+    offset = info.timeline_start
     points = split_points(info.duration, parts)
     return ",".join(f"{max(0.0, offset + start - early):.6f}" for start, _ in points[1:])
+
+
+def _keyframe_times(info: VideoInfo, parts: int) -> str:
+    """The split times for `-force_key_frames`, each rounded up to a tick of the encoder's time base.
+
+    ffmpeg (5.1) rounds a listed time to the nearest tick of the encoder's time base, which is the source's
+    (`enc_time_base -1`) and its frames' stamps are whole ticks. Where a tick is a whole frame (AVI, 1/30 s) a
+    time in the first half of a frame rounded down onto the frame before it: the keyframe landed before the
+    muxer's cut, the muxer passed it by, and a part went missing. Rounded up, the keyframe is the first frame
+    at or after the time, whatever the time base. Times go to ffmpeg in microseconds, rounded up as well.
+    """
+    offset = info.timeline_start
+    tick = info.time_base
+    times = []
+    for start, _ in split_points(info.duration, parts)[1:]:
+        at = offset + start
+        if tick:
+            at = float(math.ceil((at - TIME_SLACK) / float(tick)) * tick)
+        times.append(f"{math.ceil(round(at * 1e6, 3)) / 1e6:.6f}")
+    return ",".join(times)
 
 
 def _maps(source: Any, info: VideoInfo) -> list[Any]:
@@ -171,7 +195,6 @@ def fast_args(src: Path, info: VideoInfo, parts: int, out_dir: Path, segment_lis
 def exact_args(
     src: Path, info: VideoInfo, parts: int, out_dir: Path, segment_list: Path, threads: int | None
 ) -> list[str]:
-    times = _times(info, parts)
     source = open_input(src)
     options = _segment_options(parts, ".mp4", _times(info, parts, CUT_EARLY), segment_list)
     options.update(
@@ -183,7 +206,7 @@ def exact_args(
         }
     )
     if parts > 1:
-        options["force_key_frames"] = times
+        options["force_key_frames"] = _keyframe_times(info, parts)
     if info.audio_index is not None:
         options.update({"c:a": "aac", "b:a": AAC_BITRATE})
     if threads:
@@ -227,7 +250,7 @@ def _read_list(segment_list: Path) -> dict[str, float]:
 
 
 async def _run_split(
-    args: list[str], info: VideoInfo, folder: Path, parts: int, segment_list: Path, limit: float
+    args: list[str], info: VideoInfo, folder: Path, parts: int, segment_list: Path, limit: float, exact: bool
 ) -> list[SplitPart]:
     """Run the split and measure what it made.
 
@@ -238,18 +261,54 @@ async def _run_split(
     await run(args, limit)
     paths = _outputs(folder, parts)
     listed = _read_list(segment_list)
-    if paths and all(path.name in listed for path in paths):
+    measured = bool(paths) and all(path.name in listed for path in paths)
+    if measured:
         # The first part opens where the video begins; times are then counted from there.
-        offset = _video_offset(info)
+        offset = info.timeline_start
         starts = [0.0, *(listed[path.name] - offset for path in paths[1:])]
         durations = [max(0.0, end - start) for start, end in zip(starts, [*starts[1:], info.duration], strict=True)]
     else:
         durations = await _measure(paths, limit)
         starts = list(itertools.accumulate([0.0, *durations[:-1]])) if paths else []
-    return [
-        SplitPart(index, path, round(start, 6), round(duration, 6))
-        for index, (path, start, duration) in enumerate(zip(paths, starts, durations, strict=True), start=1)
-    ]
+    made = []
+    for index, (path, start, duration) in enumerate(zip(paths, starts, durations, strict=True), start=1):
+        part_info = _part_info(info, path, index, round(duration, 6), exact) if measured else None
+        made.append(SplitPart(index, path, round(start, 6), round(duration, 6), part_info))
+    return made
+
+
+def _part_info(source: VideoInfo, path: Path, index: int, duration: float, exact: bool) -> VideoInfo | None:
+    """The part as written: the exact split's H.264 (upright, even size) + AAC, or the source's streams copied.
+
+    Only for MP4 and MOV parts, whose time stamps the muxer keeps as they are (`avoid_negative_ts` disabled):
+    the first part's video starts where the source's did on ffmpeg's time line, every other part's at 0 (the
+    muxer reset the clock at the keyframe that opened it), and each ends `duration` later.
+    """
+    if path.suffix not in (".mp4", ".mov"):
+        return None
+    pix_fmt: str | None
+    if exact:
+        width, height = max(2, source.width // 2 * 2), max(2, source.height // 2 * 2)
+        rotation, video_codec, pix_fmt = 0, "h264", "yuv420p"
+        audio_codec = "aac" if source.has_audio else None
+    else:
+        width, height, rotation = source.width, source.height, source.rotation
+        video_codec, pix_fmt, audio_codec = source.video_codec, source.pix_fmt, source.audio_codec
+    return VideoInfo(
+        duration=duration,
+        width=width,
+        height=height,
+        fps=source.fps,
+        rotation=rotation,
+        video_codec=video_codec,
+        audio_codec=audio_codec,
+        size_bytes=path.stat().st_size,
+        format_name=MP4_FORMAT_NAME,
+        video_index=0,
+        audio_index=1 if audio_codec is not None else None,
+        pix_fmt=pix_fmt,
+        start_time=round(source.timeline_start, 6) if index == 1 else 0.0,
+    )
 
 
 async def split_video(
@@ -273,7 +332,7 @@ async def split_video(
     target = info.duration / parts
     if not exact:
         args = fast_args(Path(src), info, parts, folder, segment_list)
-        made = await _run_split(args, info, folder, parts, segment_list, timeout)
+        made = await _run_split(args, info, folder, parts, segment_list, timeout, exact=False)
         worst = max((abs(part.duration - target) for part in made), default=0.0)
         if len(made) == parts and worst <= tolerance(target):
             return SplitResult(made, "fast", fell_back=False)
@@ -283,7 +342,7 @@ async def split_video(
         )  # fmt: skip
         _clear([part.path for part in made])
     args = exact_args(Path(src), info, parts, folder, segment_list, threads)
-    made = await _run_split(args, info, folder, parts, segment_list, timeout)
+    made = await _run_split(args, info, folder, parts, segment_list, timeout, exact=True)
     if len(made) != parts:
         _clear([part.path for part in made])
         raise EngineFailure(f"The exact split made {len(made)} parts instead of {parts}.")

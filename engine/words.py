@@ -30,3 +30,8 @@ def part_range_words(low: int, high: int) -> str:
     if low == high:
         return f"exactly {low} part" + ("" if low == 1 else "s")
     return f"{low} to {high} parts"
+
+
+def megapixels_words(pixels: float) -> str:
+    """`2.1 megapixels` for 2,073,600 pixels."""
+    return f"{pixels / 1e6:.1f} megapixels"

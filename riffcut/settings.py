@@ -19,6 +19,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from engine.errors import ConfigError
 from engine.media_config import MediaConfig
+from engine.media_limits import MediaLimits
+
+_LIMITS = MediaLimits()
 
 WEBHOOK_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret_token
 
@@ -54,6 +57,11 @@ class Settings(BaseSettings):
     max_part_seconds: float = Field(default=60.0, gt=0)
     ffmpeg_timeout_seconds: float = Field(default=600.0, gt=0)
     loudness_lufs: float = Field(default=-14.0, ge=-40, le=-5)
+    # The most work one video may ask for (engine.media_limits explains the defaults).
+    max_video_seconds: float = Field(default=_LIMITS.max_seconds, gt=0)
+    max_video_pixels: int = Field(default=_LIMITS.max_pixels, ge=1)
+    max_video_frames: int = Field(default=_LIMITS.max_frames, ge=1)
+    max_parts: int = Field(default=_LIMITS.max_parts, ge=1)
 
     # --- music -----------------------------------------------------------------------------------
     riffusion_model: str = Field(default="riffusion/riffusion-model-v1")
@@ -147,6 +155,16 @@ class Settings(BaseSettings):
             min_part_seconds=self.min_part_seconds,
             max_part_seconds=self.max_part_seconds,
             loudness_lufs=self.loudness_lufs,
+            limits=self.media_limits(),
+        )
+
+    def media_limits(self) -> MediaLimits:
+        """The operator's limits on one video (the others keep the engine's defaults)."""
+        return MediaLimits(
+            max_seconds=self.max_video_seconds,
+            max_pixels=self.max_video_pixels,
+            max_frames=self.max_video_frames,
+            max_parts=self.max_parts,
         )
 
 

@@ -16,18 +16,38 @@ import pytest
 from engine.generator import Generator, load_pipeline, resolve_device
 from storage import Database, open_database
 from tests.fake_telegram import FakeTelegram
-from tests.scratch_database import scratch_database_url
+from tests.scratch_database import BACKENDS, scratch_database_url
 
 ROOT = Path(__file__).resolve().parents[1]
-MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT.parent / "shared" / "media")).resolve()
+MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA") or ROOT / "tests" / "data").resolve()
 
 
 @pytest.fixture(scope="session")
 def media() -> Path:
-    """The real sample videos in ../shared/media (see its SOURCES.md); never copied into the project."""
+    """The real sample videos in tests/data (origins and licences in its SOURCES.md), or RIFFCUT_TEST_MEDIA."""
     if not MEDIA.is_dir():
         pytest.fail(f"sample media not found at {MEDIA} (set RIFFCUT_TEST_MEDIA)")
     return MEDIA
+
+
+def _service_url(variable: str) -> str:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        pytest.skip(f"{variable} is not set: scripts/test starts Redis and PostgreSQL for the tests (scripts/services)")
+    return value
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server of this test run (redis://127.0.0.1:PORT/0), started by scripts/test."""
+    return _service_url("RIFFCUT_TEST_REDIS_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL server of this test run (postgresql+asyncpg://postgres@127.0.0.1:PORT/riffcut_test, a user
+    that may create databases), started by scripts/test; tests/scratch_database.py gives a test its own database."""
+    return _service_url("RIFFCUT_TEST_DATABASE_URL")
 
 
 @pytest.fixture(scope="session")
@@ -50,16 +70,18 @@ def generator(tiny_pipe: Any, tiny_model: Path) -> Generator:
     return Generator(tiny_pipe, resolve_device("cpu"), max_image_width=512, model=str(tiny_model))
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database of the test's own: SQLite, or PostgreSQL with RIFFCUT_TEST_DATABASE_URL."""
-    async with scratch_database_url(tmp_path) as url:
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of the test's own, once per backend: SQLite, and PostgreSQL too where
+    RIFFCUT_TEST_DATABASE_URL is set (scripts/test sets it; see tests/scratch_database.py)."""
+    backend: str = request.param
+    async with scratch_database_url(tmp_path, backend) as url:
         yield url
 
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    """The test's database, migrated to the newest schema."""
+    """The test's database, migrated to the newest schema (on each backend in turn: see `database_url`)."""
     database = await open_database(database_url)
     yield database
     await database.close()

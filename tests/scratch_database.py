@@ -1,9 +1,10 @@
-"""The database a storage or runner test uses: a SQLite file in its temporary folder, or a fresh PostgreSQL one.
+"""The database a storage or runner test uses: a SQLite file in its temporary folder, and a fresh PostgreSQL one.
 
-Unset, RIFFCUT_TEST_DATABASE_URL changes nothing: every test gets its own SQLite file. Set to a PostgreSQL URL
-(postgresql+asyncpg://postgres@127.0.0.1:5432/riffcut_test), every test gets a database of its own on that
-server, created empty before the test and dropped after it, so tests stay independent there too. The URL's
-user must be allowed to create databases; the database it names need not exist (its name is the prefix).
+Those tests run once per backend in `BACKENDS`: SQLite always, PostgreSQL too where RIFFCUT_TEST_DATABASE_URL is
+set (scripts/test starts a server and sets it: scripts/services). On PostgreSQL every test gets a database of its
+own on that server (postgresql+asyncpg://postgres@127.0.0.1:5432/riffcut_test), created empty before the test and
+dropped after it, so tests stay independent there too. The URL's user must be allowed to create databases; the
+database it names is only the prefix of their names.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def _server_url() -> URL | None:
     return url
 
 
+BACKENDS = ["sqlite", "postgresql"] if _server_url() else ["sqlite"]
+
+
 async def _administer(server: URL, statement: str) -> None:
     # CREATE/DROP DATABASE cannot run inside a transaction; the maintenance database always exists.
     engine = create_async_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -42,12 +46,14 @@ async def _administer(server: URL, statement: str) -> None:
 
 
 @asynccontextmanager
-async def scratch_database_url(tmp_path: Path) -> AsyncIterator[str]:
-    """A URL to an empty database for one test; a PostgreSQL one is dropped when the test ends."""
-    server = _server_url()
-    if server is None:
+async def scratch_database_url(tmp_path: Path, backend: str = "sqlite") -> AsyncIterator[str]:
+    """A URL to an empty database of `backend` (one of BACKENDS) for one test; a PostgreSQL one is dropped after."""
+    if backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'riffcut.db'}"
         return
+    server = _server_url()
+    if server is None:
+        raise RuntimeError(f"{TEST_DATABASE_ENV} is not set: no PostgreSQL server to test on")
     name = f"{server.database or 'riffcut_test'}_{uuid.uuid4().hex[:12]}"
     await _administer(server, f'CREATE DATABASE "{name}"')
     try:

@@ -10,8 +10,11 @@ import bot.refusals
 import engine.refusals
 import jobs.refusals
 import storage.refusals
-from engine.errors import BadInput, Refusal
+from engine.errors import BadInput, LimitExceeded, MissingTool, Refusal
+from engine.host_check import parse_ffmpeg_version, require_recent
+from engine.media_limits import Limit, MediaLimits, check_video
 from engine.parts import check_part_count
+from jobs.events import FailureReason
 from riffcut.commands import media, music
 
 
@@ -52,3 +55,30 @@ def test_every_catalogue_refusal_is_known_by_a_code_of_its_own() -> None:
     codes = [refusal.code for refusal in made]
     assert len(codes) == len(set(codes)) > 60
     assert set(codes) <= set(Refusal.known())
+
+
+def test_a_limit_refusal_keeps_its_limit_value_and_allowed_through_a_worker_process() -> None:
+    with pytest.raises(LimitExceeded) as refused:
+        check_video(0.1, 16000, 16000, 3, MediaLimits())
+    error = refused.value
+    assert error.code == "video_too_many_pixels"
+    assert (error.limit, error.value, error.allowed) == (Limit.VIDEO_PIXELS, 256_000_000, 4096 * 2304)
+    assert error.message == (
+        "The video is 16000x16000 pixels (256.0 megapixels); the largest picture accepted is 9.4 megapixels."
+    )
+    back = pickle.loads(pickle.dumps(error))
+    assert isinstance(back, LimitExceeded) and back.message == error.message
+    assert (back.limit, back.value, back.allowed, dict(back.values)) == (
+        error.limit, error.value, error.allowed, dict(error.values)
+    )  # fmt: skip
+    reason = FailureReason.of_error(error)
+    assert reason.values["limit"] == "MAX_VIDEO_PIXELS" and reason.message == error.message
+
+
+def test_a_missing_tool_is_a_refusal_of_its_own_kind() -> None:
+    with pytest.raises(MissingTool) as refused:
+        require_recent(parse_ffmpeg_version("ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c) 2000-2021"))
+    error = refused.value
+    assert (error.code, dict(error.values)) == ("ffmpeg_too_old", {"version": "4.4.2-0ubuntu0.22.04.1"})
+    assert error.message.startswith("ffmpeg 4.4.2-0ubuntu0.22.04.1 is too old: Riffcut needs FFmpeg 5.1 or later; ")
+    assert isinstance(pickle.loads(pickle.dumps(error)), MissingTool)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
 from riffcut.settings import Settings
@@ -21,7 +22,9 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     # Imported here, when the bot runs: the other commands (and `riffcut --help`) start without Telegram's library.
     from bot.app import run
+    from engine.host_check import check_host
     from riffcut.wiring import build_bot
 
+    asyncio.run(check_host(settings.device))  # ffmpeg >= 5.1 or one line, exit 2; logs ffmpeg's and the GPU's line
     run(build_bot(settings))
     return 0

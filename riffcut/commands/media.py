@@ -3,7 +3,8 @@
 - `riffcut probe FILE` prints one JSON object: duration, width, height, fps, rotation, video_codec,
   audio_codec (null when there is none), size_bytes.
 - `riffcut split FILE --parts N [--exact] --out DIR` writes the parts and prints JSON Lines, one object per part:
-  index (from 1), path, start, duration, mode (fast or exact), fell_back.
+  index (from 1), path, start, duration, mode (fast or exact), fell_back. The operator's limits apply
+  (MAX_PARTS, MAX_VIDEO_SECONDS, ...: `engine.media_limits`).
 - `riffcut remux PART AUDIO --out FILE.mp4 [--keep-original-db DB]` replaces the part's sound and prints one
   JSON object: path, duration.
 
@@ -19,10 +20,10 @@ import math
 from pathlib import Path
 
 from engine.errors import BadInput, Refusal
+from engine.media_limits import too_many_parts
 from engine.options import KEEP_DB_MAX, KEEP_DB_MIN
 from engine.parts import check_part_count
 from engine.probe import probe
-from engine.remux import replace_audio
 from engine.split import split_video
 from riffcut.settings import Settings
 
@@ -64,13 +65,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remux_parser.set_defaults(handler=run_remux)
 
 
-def parse_parts(text: str) -> int:
+def parse_parts(text: str, max_parts: int) -> int:
     try:
         value = int(text.strip())
     except ValueError:
         raise BadInput(PARTS_FLAG_NOT_WHOLE, value=text) from None
     if value < 1:
         raise BadInput(PARTS_FLAG_BELOW_ONE, value=value)
+    if value > max_parts:
+        raise too_many_parts(value, max_parts)
     return value
 
 
@@ -100,10 +103,10 @@ async def run_probe(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_split(args: argparse.Namespace, settings: Settings) -> int:
-    parts = parse_parts(args.parts)
     config = settings.media_config()
-    info = await probe(args.file)
-    check_part_count(info.duration, parts, config.min_part_seconds, config.max_part_seconds)
+    parts = parse_parts(args.parts, config.limits.max_parts)
+    info = await probe(args.file, limits=config.limits)
+    check_part_count(info.duration, parts, config.min_part_seconds, config.max_part_seconds, config.limits.max_parts)
     out = out_folder(args.out)
     result = await split_video(
         args.file, info, parts, out, exact=args.exact, threads=config.threads, timeout=config.timeout
@@ -114,6 +117,8 @@ async def run_split(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run_remux(args: argparse.Namespace, settings: Settings) -> int:
+    from engine.remux import replace_audio  # brings scipy and pyloudnorm: only for this command
+
     keep_db = parse_db(args.keep_original_db)
     config = settings.media_config()
     out = await replace_audio(

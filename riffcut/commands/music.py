@@ -24,10 +24,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     spec.add_argument("--stereo", action="store_true", help="pack left and right as G and B (default: mono)")
     spec.set_defaults(handler=spectrogram_command)
 
-    audio = sub.add_parser("audio", help="Turn a Riffusion spectrogram image into 44.1 kHz WAV audio.")
+    audio = sub.add_parser("audio", help="Turn a Riffusion spectrogram image into 48 kHz WAV audio.")
     audio.add_argument("image", type=Path)
     audio.add_argument("--out", type=Path, required=True, help="the WAV to write")
-    audio.add_argument("--seed", type=int, default=0, help="Griffin-Lim's random phase (same seed, same audio)")
+    audio.add_argument("--seed", type=int, default=0, help="seeds the rebuilt phase (same seed, same audio)")
     audio.set_defaults(handler=audio_command)
 
     tiny = sub.add_parser("tiny-model", help="Write a tiny random Stable Diffusion pipeline (for tests: noise).")
@@ -61,13 +61,13 @@ async def spectrogram_command(args: argparse.Namespace, settings: Settings) -> i
     from engine import spectrogram as sp
     from engine.generator import resolve_device
 
-    samples = await audio_io.decode_audio(args.audio, channels=2)
+    samples = await audio_io.decode_audio(args.audio, channels=2, rate=sp.FORMAT_RATE)
     device = resolve_device(settings.device)
-    image = await asyncio.to_thread(sp.audio_to_image, samples, stereo=args.stereo, device=device)
+    image = await asyncio.to_thread(sp.audio_to_image, samples, stereo=args.stereo, device=device, rate=sp.FORMAT_RATE)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(sp.save_image, image, args.out)
     kind = "stereo" if args.stereo else "mono"
-    print(f"{args.out}: {image.width} x {image.height} {kind} spectrogram of {samples.shape[1] / sp.SAMPLE_RATE:.2f} s")
+    print(f"{args.out}: {image.width} x {image.height} {kind} spectrogram of {samples.shape[1] / sp.FORMAT_RATE:.2f} s")
     return 0
 
 
@@ -80,9 +80,9 @@ async def audio_command(args: argparse.Namespace, settings: Settings) -> int:
     device = resolve_device(settings.device)
     audio = await asyncio.to_thread(sp.image_to_audio, image, seed=args.seed, device=device)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    await asyncio.to_thread(audio_io.write_wav, args.out, audio)
+    await asyncio.to_thread(audio_io.write_wav, args.out, audio, sp.OUTPUT_RATE)
     kind = "stereo" if audio.shape[0] == 2 else "mono"
-    print(f"{args.out}: {audio.shape[1] / sp.SAMPLE_RATE:.2f} s, {kind}, 44100 Hz")
+    print(f"{args.out}: {audio.shape[1] / sp.OUTPUT_RATE:.2f} s, {kind}, {sp.OUTPUT_RATE} Hz")
     return 0
 
 

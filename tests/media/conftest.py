@@ -1,4 +1,4 @@
-"""Fixtures for the media engine's tests (real videos from ../shared/media); measuring helpers are in measure.py."""
+"""Fixtures for the media engine's tests (real videos from tests/data); measuring helpers are in measure.py."""
 
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 
 def ffprobe(path: Path, *options: str) -> dict[str, Any]:
     """Plain ffprobe JSON, independent of the engine's own probe."""
@@ -41,3 +43,11 @@ def loudness(path: Path) -> float:
     summary = err[err.rindex("Summary:") :]
     line = next(line for line in summary.splitlines() if line.strip().startswith("I:"))
     return float(line.split()[1])
+
+
+def likeness(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised correlation of two signals from their start: 1 for the same sound at any level, ~0 unrelated."""
+    n = min(len(a), len(b))
+    x, y = a[:n].astype(np.float64), b[:n].astype(np.float64)
+    norm = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
+    return float(np.dot(x, y)) / norm if norm else 0.0

@@ -16,8 +16,6 @@ from engine.probe import VideoInfo, probe
 from engine.split import SplitResult, copy_container, part_name, split_video, tolerance
 from tests.media.measure import ffprobe, frame_count, streams
 
-MEDIA = Path(__file__).resolve().parents[2].parent / "shared" / "media"
-
 # name: parts for the fast split (small counts keep the suite quick)
 FAST = {
     "h264-aac-1080p-10s.mp4": 4,  # keyframe every 0.6 s: fast works

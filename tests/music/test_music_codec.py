@@ -1,4 +1,8 @@
-"""The spectrogram codec on real sound: tones, a chord, a sweep, silence, stereo; EXIF and refusals."""
+"""The spectrogram codec on real sound: tones, a chord, a sweep, silence, stereo; EXIF and refusals.
+
+Sound goes in and comes out at the engine's rate (`sp.OUTPUT_RATE`, 48 kHz); images are the format's (44.1 kHz
+in their EXIF) whatever the rate of the sound they were made of.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,32 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from engine import spectrogram as sp
 from engine.errors import BadInput
+from engine.stft import FORMAT, StftGeometry
 
-RATE = sp.SAMPLE_RATE
+RATE = sp.OUTPUT_RATE
 
 
 def tone(freqs: list[float], seconds: float, level: float = 0.3) -> np.ndarray:
     t = np.arange(round(seconds * RATE)) / RATE
-    sound: np.ndarray = np.sum([level * np.sin(2 * np.pi * f * t) for f in freqs], axis=0).astype(np.float32)
-    return sound
+    audio: np.ndarray = np.sum([level * np.sin(2 * np.pi * f * t) for f in freqs], axis=0).astype(np.float32)
+    return audio
 
 
 def band_of(hz: float) -> int:
     """The mel band whose centre is nearest `hz`."""
-    fb = sp._filterbank_cpu().numpy()
-    freqs = np.linspace(0, RATE // 2, sp.N_FREQS)
-    return int(np.argmax(fb[round(hz / freqs[1])]))
+    fb = sp.filterbank().numpy()  # one row every 2.5 Hz
+    return int(np.argmax(fb[round(hz / 2.5)]))
 
 
 def bands_over_time(audio: np.ndarray) -> np.ndarray:
     """The loudest mel band of every column."""
-    loudest: np.ndarray = sp.mel_spectrogram(audio)[0].argmax(axis=0)
-    return loudest
+    bands: np.ndarray = sp.mel_spectrogram(audio)[0].argmax(axis=0)
+    return bands
 
 
 def strongest_bands(audio: np.ndarray, count: int) -> list[int]:
@@ -54,7 +59,7 @@ def test_pure_tone_keeps_its_frequency_and_length() -> None:
     audio = tone([440.0], 1.0)
     image, back = round_trip(audio)
     assert image.size == (101, 512)
-    assert back.shape == (1, sp.samples_for_columns(101)) == (1, 44100)
+    assert back.shape == (1, sp.samples_for_columns(101)) == (1, 48000)
     assert abs(int(np.median(bands_over_time(back[0]))) - band_of(440.0)) <= 1
     spectrum = np.abs(np.fft.rfft(back[0]))
     peak_hz = spectrum.argmax() * RATE / back.shape[1]
@@ -85,7 +90,7 @@ def test_sweep_follows_the_frequency_over_time() -> None:
 def test_length_is_the_format_sample_count_for_any_input_length() -> None:
     audio = tone([1000.0], 0.567)
     image, back = round_trip(audio)
-    assert image.width == 1 + len(audio) // sp.HOP_LENGTH
+    assert image.width == 1 + len(audio) // (RATE // 100)
     assert back.shape[1] == sp.samples_for_columns(image.width)
 
 
@@ -181,3 +186,42 @@ def test_a_batch_decodes_like_each_image_alone() -> None:
     for a, b in zip(together, alone, strict=True):
         assert a.shape == b.shape
         assert np.allclose(a, b, atol=1e-4)
+
+
+def test_the_decoder_writes_the_output_rate_and_the_old_one_the_formats() -> None:
+    image = sp.audio_to_image(tone([440.0], 0.5))
+    assert sp.DECODE.output_rate == sp.OUTPUT_RATE == 48000
+    assert sp.image_to_audio(image).shape == (1, 480 * (image.width - 1))
+    assert sp.image_to_audio(image, recipe=sp.LEGACY_DECODE).shape == (1, 441 * (image.width - 1))
+    assert sp.samples_for_columns(image.width, sp.FORMAT_RATE) == 441 * (image.width - 1)
+
+
+def test_every_rate_sees_the_same_512_bands_up_to_10_khz() -> None:
+    reference = sp.filterbank(FORMAT)  # 44.1 kHz, FFT 17640: a row every 2.5 Hz
+    assert reference.shape == (8821, 512)
+    at_48k = sp.filterbank(StftGeometry(48000))
+    assert at_48k.shape == (9601, 512)
+    assert torch.allclose(at_48k[:8821], reference) and not at_48k[4001:].any()  # nothing above 10 kHz
+    coarse = sp.filterbank(StftGeometry(24000, fft_windows=1))  # the decoder's phase grid: a row every 10 Hz
+    assert coarse.shape == (1201, 512)
+    assert torch.allclose(coarse, reference[: 4 * 1201 : 4])
+
+
+@pytest.mark.parametrize("rate", [24000, 44100, 48000])
+def test_an_image_is_the_same_whatever_the_rate_of_the_sound(rate: int) -> None:
+    def chord_and_sweep(at: int) -> np.ndarray:
+        """A sweep over a chord, faded in and out (so the ends, where frames reflect the edge, stay quiet)."""
+        t = np.arange(round(1.2 * at)) / at
+        sweep = 0.2 * np.sin(2 * np.pi * (200 * t + 2000 * t**2))
+        notes = 0.1 * np.sin(2 * np.pi * 523.25 * t) + 0.05 * np.sin(2 * np.pi * 7000 * t)
+        faded: np.ndarray = ((sweep + notes) * np.sin(np.pi * t / 1.2) ** 2).astype(np.float32)
+        return faded
+
+    format_image = np.asarray(sp.audio_to_image(chord_and_sweep(44100), rate=44100)).astype(int)
+    image = sp.audio_to_image(chord_and_sweep(rate), rate=rate)
+    params = sp.SpectrogramParams.from_image(image)
+    assert image.size == (121, 512) and params is not None
+    difference = np.abs(np.asarray(image).astype(int) - format_image)
+    assert np.percentile(difference, 99.9) <= 1 and difference.mean() < 0.05
+    expected_max = float(sp.mel_spectrogram(chord_and_sweep(44100), rate=44100).max())
+    assert params.max_value == pytest.approx(expected_max, rel=1e-2)

@@ -63,7 +63,7 @@ async def test_audio_has_exactly_the_requested_duration(generator: Generator, du
     events: list[GenerationProgress] = []
     audio = await generator.generate(request(duration), events.append)
     assert audio.dtype == np.float32 and audio.ndim == 1
-    assert len(audio) == round(duration * 44100)
+    assert len(audio) == round(duration * sp.OUTPUT_RATE)
     assert 0.1 < np.max(np.abs(audio)) <= 1.0
     windows = plan_windows(duration, NARROW).count
     assert events[-1].windows == windows
@@ -119,7 +119,7 @@ async def test_progress_counts_match_the_scheduler_timesteps(generator: Generato
 async def test_windows_run_as_one_batch(generator: Generator) -> None:
     events: list[GenerationProgress] = []
     audio = await generator.generate(request(2.0, steps=3), events.append)
-    assert len(audio) == 88200
+    assert len(audio) == 2 * sp.OUTPUT_RATE
     assert len(events) == 3  # three steps for both windows together
     assert events[-1].window == events[-1].windows == 2
 
@@ -127,17 +127,17 @@ async def test_windows_run_as_one_batch(generator: Generator) -> None:
 async def test_chained_mode_makes_each_window_from_the_one_before(generator: Generator) -> None:
     events: list[GenerationProgress] = []
     audio = await generator.generate(request(2.0, steps=3, windows="chained"), events.append)
-    assert len(audio) == 88200
+    assert len(audio) == 2 * sp.OUTPUT_RATE
     later = expected_timesteps(generator, "dpm", 3, CHAIN_STRENGTH)
     assert [(e.window, e.step) for e in events] == [(1, 1), (1, 2), (1, 3)] + [(2, s) for s in range(1, later + 1)]
     assert events[-1].done == events[-1].planned == 3 + later
 
 
 async def test_remix_starts_from_the_parts_own_sound(generator: Generator) -> None:
-    source = (0.3 * np.sin(2 * np.pi * 220 * np.arange(66150) / 44100)).astype(np.float32)
+    source = (0.3 * np.sin(2 * np.pi * 220 * np.arange(72000) / sp.OUTPUT_RATE)).astype(np.float32)  # 1.5 s
     events: list[GenerationProgress] = []
     audio = await generator.generate(request(1.5, steps=4, remix=0.5, source_audio=source), events.append)
-    assert len(audio) == 66150
+    assert len(audio) == 72000
     total = expected_timesteps(generator, "dpm", 4, 0.5)
     assert total == 2
     assert [e.step for e in events] == [1, 2]  # both windows in one img2img batch
@@ -145,13 +145,13 @@ async def test_remix_starts_from_the_parts_own_sound(generator: Generator) -> No
 
 
 async def test_remix_refusals(generator: Generator) -> None:
-    source = np.full(44100, 0.1, dtype=np.float32)
+    source = np.full(sp.OUTPUT_RATE, 0.1, dtype=np.float32)
     with pytest.raises(BadInput, match="use at least 4 steps"):
         await generator.generate(request(steps=3, remix=0.3, source_audio=source))
     with pytest.raises(BadInput, match="cannot be remixed"):
         await generator.generate(request(remix=0.5, source_audio=None))
     with pytest.raises(BadInput, match="silent, so it cannot be remixed"):
-        await generator.generate(request(remix=0.5, source_audio=np.zeros(44100, np.float32)))
+        await generator.generate(request(remix=0.5, source_audio=np.zeros(sp.OUTPUT_RATE, np.float32)))
 
 
 async def test_cancelling_stops_at_the_next_step_and_the_generator_still_works(generator: Generator) -> None:
@@ -169,7 +169,7 @@ async def test_cancelling_stops_at_the_next_step_and_the_generator_still_works(g
     assert not generator.busy  # the worker thread was waited for and the lock let go
     assert 2 <= len(events) < 10
     audio = await generator.generate(request(0.5))
-    assert len(audio) == 22050
+    assert len(audio) == sp.OUTPUT_RATE // 2
 
 
 async def test_the_lock_keeps_two_generations_apart(generator: Generator) -> None:
@@ -177,7 +177,7 @@ async def test_the_lock_keeps_two_generations_apart(generator: Generator) -> Non
     first = generator.generate(request(steps=3, seed=1), lambda p: log.append("a"))
     second = generator.generate(request(steps=3, seed=2), lambda p: log.append("b"))
     a, b = await asyncio.gather(first, second)
-    assert len(a) == len(b) == 22050
+    assert len(a) == len(b) == sp.OUTPUT_RATE // 2
     assert "".join(log) in ("aaabbb", "bbbaaa")
 
 
@@ -191,7 +191,7 @@ async def test_out_of_gpu_memory_is_reported_and_the_generator_stays_usable(
         patch.setattr(generator, "_diffuse", run_out)
         with pytest.raises(OutOfGpuMemory, match="ran out of memory"):
             await generator.generate(request())
-    assert len(await generator.generate(request(0.25))) == 11025
+    assert len(await generator.generate(request(0.25))) == sp.OUTPUT_RATE // 4
 
 
 def test_guidance_of_one_or_less_ignores_the_negative_prompt() -> None:
@@ -261,6 +261,14 @@ def test_download_progress_goes_to_the_log(
         while "3 MB in the cache" not in caplog.text and time.monotonic() < deadline:
             time.sleep(0.01)
     assert "downloading someone/music: 3 MB in the cache" in caplog.text
+
+
+def test_windows_are_planned_at_the_output_rate() -> None:
+    plan = plan_windows(12.345, 512)
+    assert plan.samples == round(12.345 * sp.OUTPUT_RATE)
+    assert plan.overlap == round(0.2 * sp.OUTPUT_RATE)  # the 0.2 s crossfade
+    assert plan.window_samples == 480 * (plan.width - 1)
+    assert plan.start(plan.count - 1) + plan.window_samples >= plan.samples
 
 
 @pytest.mark.parametrize("duration", [0.3, 5.0, 5.2, 12.345, 60.0])

@@ -18,12 +18,13 @@ from engine.media_config import MediaConfig
 from engine.options import UserOptions
 from engine.preview import Preview, make_preview
 from engine.probe import probe
+from engine.rates import OUTPUT_RATE
 from engine.render import RenderEvent, RenderRequest, RenderResult, render
 from engine.stages import RENDER_STAGES, Stage
 
 pytestmark = pytest.mark.slow  # each test runs whole jobs
 
-RATE = 44100
+RATE = OUTPUT_RATE  # the music WAV, and the rate decode_audio reads at
 BROKEN = Refusal("test_broken_part", "this part is broken")
 
 
