@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.media_limits import MediaLimits
+
 # The Bot API server's own constants (telegram-bot-api: 20 << 20, 50 << 20, 2000 << 20).
 DOWNLOAD_LIMIT_BYTES = 20 << 20
 UPLOAD_LIMIT_BYTES = 50 << 20
@@ -25,10 +27,12 @@ class Webhook:
 
 @dataclass(frozen=True)
 class PartRule:
-    """MIN_PART_SECONDS and MAX_PART_SECONDS: how long a part may be (engine.parts applies the rule)."""
+    """MIN_PART_SECONDS and MAX_PART_SECONDS: how long a part may be, and MAX_PARTS: how many parts a video may be
+    cut into (engine.parts applies the rule; the bot never picks, offers or accepts more)."""
 
     min_s: float = 1.0
     max_s: float = 60.0
+    max_parts: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class DeliveryPolicy:
 
 
 DEFAULT_DELIVERY = DeliveryPolicy()
+DEFAULT_LIMITS = MediaLimits()
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class BotConfig:
     local_mode: bool = False  # a local Bot API server: no download limit, 2000 MB uploads, files by path
     temporary_directory: Path = Path("/tmp/riffcut")  # incoming videos are checked in a folder under it
     part_rule: PartRule = PartRule()
+    limits: MediaLimits = DEFAULT_LIMITS  # MAX_VIDEO_SECONDS, _PIXELS, _FRAMES: applied when a video arrives
     result_retention_hours: float = 24.0  # said in /help
     allowed_user_ids: frozenset[int] = frozenset()
     allowed_chat_ids: frozenset[int] = frozenset()

@@ -23,6 +23,7 @@ from bot.context import RiffcutContext
 from bot.download import download, safe_name
 from bot.who import Who
 from engine.errors import BadInput
+from engine.media_limits import MediaLimits
 from engine.parts import check_part_count, valid_part_counts
 from engine.probe import VideoInfo, probe
 from storage.video_ref import VideoRef
@@ -84,27 +85,29 @@ def fresh_folder(root: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix="intake-", dir=root))
 
 
-async def fetch_and_probe(bot: Bot, incoming: Incoming, temp_root: Path) -> VideoInfo:
-    """Download into a fresh folder (a local Bot API server's file is probed where it lies), probe, remove the
-    folder; BadInput for anything that is not a usable video."""
+async def fetch_and_probe(bot: Bot, incoming: Incoming, temp_root: Path, limits: MediaLimits) -> VideoInfo:
+    """Download into a fresh folder (a local Bot API server's file is probed where it lies), probe within the
+    operator's limits, remove the folder; BadInput for anything that is not a usable video (LimitExceeded, naming
+    the limit, for one over MAX_VIDEO_SECONDS, MAX_VIDEO_PIXELS, MAX_VIDEO_FRAMES, ...)."""
     folder = fresh_folder(temp_root)
     try:
         path = await download(
             bot, incoming.video.file_id, folder / safe_name(incoming.video.file_name), copy_local=False
         )
-        return await probe(path)
+        return await probe(path, limits=limits)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def first_parts(info: VideoInfo, wanted: int, rule: PartRule) -> int:
-    """The number of parts a new video starts with: `wanted` when it fits, else the smallest that does.
+    """The number of parts a new video starts with: `wanted` when it fits, else the smallest that does (never more
+    than MAX_PARTS).
 
     BadInput (the rule's sentence) when no number of parts fits this video at all.
     """
-    counts = valid_part_counts(info.duration, rule.min_s, rule.max_s)
+    counts = valid_part_counts(info.duration, rule.min_s, rule.max_s, rule.max_parts)
     if not counts:
-        check_part_count(info.duration, 1, rule.min_s, rule.max_s)  # raises with the right words
+        check_part_count(info.duration, 1, rule.min_s, rule.max_s, rule.max_parts)  # raises with the right words
     return wanted if wanted in counts else counts.start
 
 
@@ -113,7 +116,7 @@ async def accept_video(context: RiffcutContext, me: Who, incoming: Incoming) -> 
     svc = context.services
     config = svc.config
     check_size(incoming, config.download_limit)
-    info = await fetch_and_probe(context.bot, incoming, config.temporary_directory / "intake")
+    info = await fetch_and_probe(context.bot, incoming, config.temporary_directory / "intake", config.limits)
     parts = first_parts(info, 1, config.part_rule)
     video = incoming.video.probed(info)
     async with svc.locks.hold(me.chat_id, me.user_id):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot import refusals
@@ -32,6 +32,15 @@ def pressed_message(query: CallbackQuery) -> Message:
 
 def not_modified(error: BadRequest) -> bool:
     return "not modified" in error.message.lower()
+
+
+async def edit_markup(message: Message, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Change the message's buttons; an edit that would change nothing is fine."""
+    try:
+        await message.edit_reply_markup(keyboard)
+    except BadRequest as exc:
+        if not not_modified(exc):
+            raise
 
 
 async def edit_text(message: Message, text: str, **kwargs: Any) -> None:

@@ -72,7 +72,7 @@ async def change_parts(context: RiffcutContext, me: Who, parts: int) -> None:
         if choice is None:
             raise BadInput(refusals.NO_VIDEO)
         rule = svc.config.part_rule
-        check_part_count(choice.video.duration, parts, rule.min_s, rule.max_s)
+        check_part_count(choice.video.duration, parts, rule.min_s, rule.max_s, rule.max_parts)
         await set_split(svc.db, me.chat_id, me.user_id, parts, min(choice.part, parts))
 
 

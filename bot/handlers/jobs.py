@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import secrets
+from typing import assert_never
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -14,7 +15,7 @@ from bot.callbacks import JobAction, JobPress
 from bot.context import RiffcutContext
 from bot.job_control import cancel_job, choice_of, job_of_progress_message, my_unfinished
 from bot.keyboards import pick_part_keyboard
-from bot.presses import pressed_message, the_query
+from bot.presses import edit_markup, pressed_message, the_query
 from bot.refusals import words
 from bot.submission import submit, submitted_text
 from bot.texts import tr
@@ -89,16 +90,27 @@ async def job_button(update: Update, context: RiffcutContext) -> None:
     if job.user_id != me.user_id:
         await query.answer(tr(me.lang, "not_your_card"), show_alert=True)
         return
-    if press.action is JobAction.PICK_PART:
-        message = pressed_message(query)
-        await query.answer()
-        await message.reply_text(tr(me.lang, "pick_part"), reply_markup=pick_part_keyboard(job.id, job.parts, job.part))
-        return
     options, part = job.options, None
-    if press.action is JobAction.NEW_SEED:
-        options = options.model_copy(update={"seed": secrets.randbelow(SEED_MAX + 1)})
-    else:
-        part = press.part
+    match press.action:
+        case JobAction.PICK_PART:
+            message = pressed_message(query)
+            await query.answer()
+            keyboard = pick_part_keyboard(job.id, job.parts, job.part)
+            await message.reply_text(tr(me.lang, "pick_part"), reply_markup=keyboard)
+            return
+        case JobAction.PICK_PAGE:
+            message = pressed_message(query)
+            await query.answer()
+            await edit_markup(message, pick_part_keyboard(job.id, job.parts, job.part, press.part))
+            return
+        case JobAction.NEW_SEED:
+            options = options.model_copy(update={"seed": secrets.randbelow(SEED_MAX + 1)})
+        case JobAction.RUN_PART:
+            part = press.part
+        case JobAction.CANCEL:  # answered above, for the job's starter or a chat admin
+            return
+        case _:
+            assert_never(press.action)
     try:
         submitted = await submit(
             context, me, choice_of(job), options=options, part=part, reply_to=job.reply_to_message_id
