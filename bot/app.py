@@ -28,6 +28,7 @@ from bot.progress import ProgressBoard
 from bot.progress_presenter import ProgressPresenter
 from bot.routes import register
 from bot.services import OpenBackend, Services
+from bot.update_order import MemberOrder
 from engine.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ TOKEN_REFUSED = (
     "Telegram did not accept the bot token: check TELEGRAM_BOT_TOKEN, and that TELEGRAM_API_BASE_URL is the "
     "Bot API's address ending in /bot"
 )
+CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 5
 UPLOAD_WRITE_TIMEOUT_S = 300.0  # 50 MB over a slow link
 READ_TIMEOUT_S = 60.0
@@ -84,7 +86,8 @@ def build_application(config: BotConfig, open_backend: OpenBackend) -> RiffcutAp
         .media_write_timeout(UPLOAD_WRITE_TIMEOUT_S)
         .pool_timeout(10.0)
         .get_updates_read_timeout(config.poll_timeout + 10.0)
-        .concurrent_updates(64)  # a slow handler (a download, a probe) never holds up anyone else
+        # A slow handler (a download, a probe) never holds up anyone else; a member's messages keep their order.
+        .concurrent_updates(MemberOrder(CONCURRENT_UPDATES))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
