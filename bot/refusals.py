@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.texts import EN, tr
+from bot.texts import EN, TABLES, tr
 from engine.errors import BadInput, Refusal, Value
 from jobs.events import FailureReason
 
@@ -35,8 +35,9 @@ TELEGRAM_UNAVAILABLE = _said("telegram_unavailable")
 
 
 def say(lang: str, code: str, values: Mapping[str, Value], english: str) -> str:
-    """A refusal in `lang` where the bot has words for its code, else its English."""
-    return tr(lang, code, **values) if code in EN else english
+    """A refusal in `lang` where the bot has words for its code (its own in every language, another layer's where
+    `lang`'s table has them), else the English it was made with."""
+    return tr(lang, code, **values) if code in EN or code in TABLES.get(lang, {}) else english
 
 
 def words(lang: str, error: BadInput) -> str:

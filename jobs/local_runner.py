@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import BadInput, EngineFailure, JobCancelled
+from engine.errors import BadInput, EngineFailure, JobCancelled, disk_full
 from engine.stages import Stage
 from engine.workspace import JobWorkspace
 from jobs import refusals
@@ -52,6 +52,7 @@ from jobs.events import (
     StepDone,
     Subscription,
 )
+from jobs.failures import failure_reason
 from jobs.queue_order import Waiting, next_to_start, positions
 from jobs.results import keep_results
 from jobs.work import FetchVideo, JobOutput, JobSpec, JobWork, Progress
@@ -346,11 +347,15 @@ class JobRunner:
             return
         except EngineFailure as exc:
             log.warning("job %s failed: %s", entry.job_id, exc.message, exc_info=exc.__cause__ is not None)
-            await self._end_failed(entry, FailureReason.of(refusals.ENGINE_FAILURE, detail=exc.message))
+            await self._end_failed(entry, failure_reason(exc))
             return
-        except Exception:
-            log.exception("job %s: unexpected error", entry.job_id)
-            await self._end_failed(entry, FailureReason.of(refusals.INTERNAL))
+        except Exception as exc:
+            if disk_full(exc):
+                log.error("job %s: the disk is full: %s", entry.job_id, exc)
+                await self._end_failed(entry, failure_reason(exc))
+            else:
+                log.exception("job %s: unexpected error", entry.job_id)
+                await self._end_failed(entry, FailureReason.of(refusals.INTERNAL))
             return
         if entry.cancel_requested:
             await self._end_cancelled(entry)
@@ -362,7 +367,7 @@ class JobRunner:
         except OSError as exc:
             log.exception("job %s: could not keep its results", entry.job_id)
             await remove_tree(folder)
-            reason = FailureReason.of(refusals.RESULTS_NOT_SAVED, reason=exc.strerror or str(exc))
+            reason = failure_reason(exc) if disk_full(exc) else FailureReason.of(refusals.RESULTS_NOT_SAVED)
             await self._end_failed(entry, reason)
             return
         entry.enter_stage(None)

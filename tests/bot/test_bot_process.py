@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.bot_process import BotProcess, secrets_in
+from tests.bot.bot_process import BotProcess, namespaces, secrets_in
 from tests.fake_telegram import Call, FakeTelegram, FakeUser, ViewMessage
 
 pytestmark = pytest.mark.slow
@@ -103,3 +103,65 @@ async def test_killed_at_every_point_of_a_job_sends_each_result_once(
     await bot_process.stop()
     assert bot_process.exit_codes[:4] == [-9, -9, -9, -9]
     assert "job 1: interrupted while running (attempt 1); queued again" in bot_process.output
+
+
+needs_namespaces = pytest.mark.skipif(
+    namespaces() is None, reason="this machine lets no process have mounts of its own (unshare -m, or -Urm)"
+)
+
+
+def said_to(tg: FakeTelegram, user: FakeUser) -> list[str]:
+    return [m.content for m in tg.bot_messages(user)]
+
+
+@needs_namespaces
+async def test_a_full_disk_when_a_video_arrives_is_one_sentence(
+    tg: FakeTelegram, tmp_path: Path, tiny_model: Path, video: Path
+) -> None:
+    """TEMPORARY_DIRECTORY is a 64 KB tmpfs: the 330 KB video cannot be downloaded to be checked."""
+    bot = BotProcess(tg, tmp_path, tiny_model, setup='mkdir -p "$TEMPORARY_DIRECTORY"\n'
+                     'mount -t tmpfs -o size=64k none "$TEMPORARY_DIRECTORY"')  # fmt: skip
+    ann = tg.add_user("Ann")
+    try:
+        await bot.start()
+        await bot.started()
+        sent = tg.send_video(ann, video)
+        answer = await tg.wait_for_bot_message(ann, lambda m: "Checking" not in m.content, after=sent, timeout=60)
+        assert answer.content == (
+            "The server is short of space right now, so I cannot take this; please try again later."
+        )
+        await tg.wait_until(lambda: said_to(tg, ann) == [answer.content])  # "Checking your video…" removed
+        line = await bot.wait_for_line(lambda text: "the disk is full" in text)
+        assert "No space left on device" in line  # the operator's log keeps the detail
+    finally:
+        await bot.stop()
+    assert secrets_in(bot.lines, tg) == []
+
+
+@needs_namespaces
+async def test_a_full_disk_in_the_middle_of_a_job_is_one_sentence(
+    tg: FakeTelegram, tmp_path: Path, tiny_model: Path, tiny_video: Path
+) -> None:
+    """TEMPORARY_DIRECTORY is a 160 KB tmpfs: the 70 KB video is checked and fetched, then the split, the music and
+    the previews run out of space. The member reads that the server is short of space: no path, no ffmpeg."""
+    bot = BotProcess(tg, tmp_path, tiny_model, setup='mkdir -p "$TEMPORARY_DIRECTORY"\n'
+                     'mount -t tmpfs -o size=160k none "$TEMPORARY_DIRECTORY"')  # fmt: skip
+    ann = tg.add_user("Ann")
+    try:
+        await bot.start()
+        await bot.started()
+        await say(tg, ann, "/set steps 2", "steps")
+        sent = tg.send_video(ann, tiny_video, caption="calm piano")
+        await tg.wait_for_bot_message(ann, lambda m: "Ready" in m.content, timeout=60, after=sent)
+        card = await say(tg, ann, "/parts 2", "Ready")
+        tg.press(ann, card, "Split-n-Generate")
+        failed = await tg.wait_for_bot_message(ann, lambda m: "❌" in m.content, timeout=240, after=card)
+        assert failed.content == (
+            "❌ Job #1: The server ran short of disk space while making this job; please try again later."
+        )
+        await bot.wait_for_line(lambda text: "No space left on device" in text)  # the operator's log has it
+    finally:
+        await bot.stop()
+    everything = "\n".join(said_to(tg, ann))
+    assert str(tmp_path) not in everything and "No space" not in everything and "ffmpeg" not in everything
+    assert secrets_in(bot.lines, tg) == []
