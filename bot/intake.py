@@ -21,6 +21,7 @@ from bot import refusals
 from bot.config import PartRule
 from bot.context import RiffcutContext
 from bot.download import download, safe_name
+from bot.submission import refuse_while_unwritable
 from bot.who import Who
 from engine.errors import BadInput
 from engine.media_limits import MediaLimits
@@ -115,6 +116,7 @@ async def accept_video(context: RiffcutContext, me: Who, incoming: Incoming) -> 
     """Download, probe, store as the current video with a fitting number of parts; BadInput when unusable."""
     svc = context.services
     config = svc.config
+    refuse_while_unwritable(svc.db)
     check_size(incoming, config.download_limit)
     info = await fetch_and_probe(context.bot, incoming, config.temporary_directory / "intake", config.limits)
     parts = first_parts(info, 1, config.part_rule)

@@ -57,7 +57,7 @@ from jobs.queue_order import Waiting, next_to_start, positions
 from jobs.results import keep_results
 from jobs.work import FetchVideo, JobOutput, JobSpec, JobWork, Progress
 from storage import jobs_repo
-from storage.database import Database
+from storage.database import Database, DatabaseUnwritable
 from storage.jobs_repo import QueueLimits
 from storage.models import Job, JobState
 from storage.results import remove_tree, results_dir
@@ -162,6 +162,7 @@ class JobRunner:
         self._background = [
             asyncio.create_task(self._write_progress(), name="runner-progress-writer"),
             asyncio.create_task(self._keep_retention(), name="runner-retention"),
+            asyncio.create_task(self._watch_database(), name="runner-database-watch"),
         ]
         log.info(
             "job runner: %d queued, %d finished awaiting delivery, %d at once",
@@ -246,8 +247,9 @@ class JobRunner:
     # --- scheduling ----------------------------------------------------------------------------------
 
     def _dispatch(self) -> None:
-        """Start waiting jobs while a slot is free (no await in here: nothing can change halfway)."""
-        if self._stopping:
+        """Start waiting jobs while a slot is free (no await in here: nothing can change halfway); none while the
+        database cannot be written (they wait, queued, until it can)."""
+        if self._stopping or not self._db.health.writable:
             return
         while self._started and len(self._running) < self._config.concurrent_jobs:
             busy = {entry.user_id for entry in self._running.values()}
@@ -312,6 +314,9 @@ class JobRunner:
                 entry.inner.cancel()
                 await _settle(entry.inner)
             raise
+        except DatabaseUnwritable as exc:  # its state cannot be saved: it runs again once the database can be written
+            log.error("job %s: stopped, the database cannot be written: %s", entry.job_id, exc.message)
+            self._publish_state(entry, JobState.FAILED, FailureReason.of(refusals.STORAGE_READ_ONLY))
         except Exception:
             log.exception("job %s: the runner failed while handling it", entry.job_id)
             with contextlib.suppress(Exception):
@@ -449,6 +454,8 @@ class JobRunner:
             for job_id, (stage, fraction) in batch.items():
                 try:
                     await jobs_repo.set_progress(self._db, job_id, stage, fraction)
+                except DatabaseUnwritable:
+                    pass  # said once by the database's health; the job's own end says the rest
                 except Exception:
                     log.exception("job %s: could not record its progress", job_id)
 
@@ -494,6 +501,18 @@ class JobRunner:
         if removed:
             log.info("removed the delivered results of %d job(s) past retention", len(removed))
         return removed
+
+    async def _watch_database(self) -> None:
+        """Notice a database that cannot be written before a job fails on it, and when it can be again."""
+        while True:
+            await asyncio.sleep(self._config.database_check_seconds)
+            try:
+                writable = await self._db.check_writable()
+            except Exception:
+                log.exception("checking the database failed")
+                continue
+            if writable and self._queue:
+                self._dispatch()
 
     async def _keep_retention(self) -> None:
         while True:

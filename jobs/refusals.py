@@ -28,6 +28,10 @@ ENGINE_FAILURE = Refusal(
 DISK_FULL = Refusal(
     "job_disk_full", "The server ran short of disk space while making this job; please try again later."
 )
+STORAGE_READ_ONLY = Refusal(
+    "job_storage_read_only",
+    "The server's storage stopped taking writes while this job ran, so it was stopped; please try again later.",
+)
 OUT_OF_GPU_MEMORY = Refusal(
     "job_out_of_gpu_memory", "The GPU ran out of memory making this music; try a shorter part or try again later."
 )

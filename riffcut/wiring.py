@@ -22,7 +22,7 @@ from jobs.local_runner import JobRunner
 from jobs.render_work import render_work
 from jobs.work import FetchVideo
 from riffcut.settings import Settings
-from storage.database import Database
+from storage.database import Database, require_writable
 from storage.jobs_repo import QueueLimits
 from storage.migrate import upgrade_database
 
@@ -73,6 +73,7 @@ def local_backend(settings: Settings) -> OpenBackend:
 
     async def open_backend(fetch: FetchVideo) -> Backend:
         url = settings.resolved_database_url
+        await require_writable(url)  # one line for a read-only database, not a migration's traceback
         log.info("start-up: upgrading the database")
         await upgrade_database(url)
         db = Database.open(url)

@@ -18,6 +18,8 @@ from bot.context import RiffcutContext
 from bot.refusals import words
 from bot.texts import language_of, tr
 from engine.errors import BadInput, disk_full
+from storage import refusals as storage_refusals
+from storage.database import DatabaseUnwritable
 from storage.options_repo import language_for
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,9 @@ async def on_error(update: object, context: RiffcutContext) -> None:
     if isinstance(error, BadInput):
         text = words(lang, error)
         log.info("bad input from user %s (%s): %s", user.id if user else None, error.code, error.message)
+    elif isinstance(error, DatabaseUnwritable):  # the database's health logged it, once
+        text = words(lang, BadInput(storage_refusals.STORAGE_READ_ONLY))
+        log.warning("update %s from user %s: %s", update.update_id, user.id if user else None, error.message)
     elif disk_full(error):
         text = tr(lang, "disk_full")
         log.error("the disk is full (update %s from user %s): %s", update.update_id, user.id if user else None, error)

@@ -165,3 +165,48 @@ async def test_a_full_disk_in_the_middle_of_a_job_is_one_sentence(
     everything = "\n".join(said_to(tg, ann))
     assert str(tmp_path) not in everything and "No space" not in everything and "ffmpeg" not in everything
     assert secrets_in(bot.lines, tg) == []
+
+
+@needs_namespaces
+async def test_a_read_only_database_at_start_up_is_one_line(bot_process: BotProcess) -> None:
+    await bot_process.start("db", "upgrade")
+    assert await bot_process.exited() == 0
+    data = bot_process.env["DATA_DIR"]
+    bot_process.setup = f'mount --bind -o ro "{data}" "{data}"'  # the data folder, database and all, read-only
+    await bot_process.start()
+    assert await bot_process.exited() != 0
+    assert bot_process.lines[-1] == (
+        f"riffcut: The database ({data}/riffcut.db) cannot be written ({data}/riffcut.db is read-only); make it "
+        "writable, then start again."
+    )
+    assert not [line for line in bot_process.lines if "Traceback" in line]
+
+
+@needs_namespaces
+async def test_a_database_made_read_only_while_running_stops_new_work_and_says_so(
+    bot_process: BotProcess, tg: FakeTelegram, tiny_video: Path
+) -> None:
+    bot_process.setup = ":"  # a mount namespace of its own, changed below while the bot runs
+    data = bot_process.env["DATA_DIR"]
+    ann = tg.add_user("Ann")
+    await bot_process.start()
+    await bot_process.started()
+    sent = tg.send_video(ann, tiny_video, caption="calm piano")
+    await tg.wait_for_bot_message(ann, lambda m: "Ready" in m.content, timeout=60, after=sent)
+
+    await bot_process.in_namespace("mount", "--bind", "-o", "ro", data, data)
+    noticed = await bot_process.wait_for_line(lambda line: "cannot be written" in line)
+    assert "ERROR storage.database" in noticed and "no new videos or jobs are taken" in noticed
+    refusal = "The server's storage cannot be written right now, so I cannot take new videos or jobs"
+    assert refusal in (await say(tg, ann, "/generate", "storage")).content
+    again = tg.send_video(ann, tiny_video)
+    assert refusal in (await tg.wait_for_bot_message(ann, lambda m: "storage" in m.content, 60, after=again)).content
+    await say(tg, ann, "/help", "Commands")  # alive and answering
+    assert bot_process.process is not None and bot_process.process.returncode is None
+
+    await bot_process.in_namespace("umount", data)
+    since = len(bot_process.lines)
+    await bot_process.wait_for_line(lambda line: "can be written again" in line, since)
+    assert "queued" in (await say(tg, ann, "/generate", "Job #")).content
+    assert sum("cannot be written:" in line for line in bot_process.lines) == 1  # said once, not per request
+    assert not [line for line in bot_process.lines if "Traceback" in line]
