@@ -59,12 +59,18 @@ async def gate(update: Update, context: RiffcutContext) -> None:
             await update.callback_query.answer()
         raise ApplicationHandlerStop
     log.info("refused user %s in chat %s", user.id if user else None, chat.id if chat else None)
-    if update.callback_query is not None:
-        await update.callback_query.answer(tr(lang, "not_allowed"), show_alert=True)
+    if update.inline_query is not None:  # nothing to share
+        await update.inline_query.answer([], cache_time=0, is_personal=True)
+    elif update.callback_query is not None:
+        await update.callback_query.answer(
+            tr(lang, "Sorry, this bot is private. Ask its operator to let you in."), show_alert=True
+        )
     elif (update.effective_message is not None and chat is not None and chat.type == "private") or (
         update.effective_message is not None and (update.effective_message.text or "").startswith("/")
     ):
-        await update.effective_message.reply_text(tr(lang, "not_allowed"))
+        await update.effective_message.reply_text(
+            tr(lang, "Sorry, this bot is private. Ask its operator to let you in.")
+        )
     raise ApplicationHandlerStop
 
 

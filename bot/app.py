@@ -4,7 +4,8 @@ The Application talks to the Bot API server the config names (a local tdlib serv
 server), with AIORateLimiter retrying 429s and uploads given a generous write timeout; its context is
 bot.context's (typed services and chat data). Start-up (post_init), with a log line per stage: the backend the
 composition root opens (database migrations, the model, the job queue), the job events (the queue re-queues
-jobs a stop interrupted and offers finished results not yet delivered), and setMyCommands. Polling by default;
+jobs a stop interrupted and offers finished results not yet delivered), and the command menus and descriptions
+in every language (setMyCommands, setMyDescription, setMyShortDescription with language_code). Polling by default;
 a webhook that checks its secret when the config has one.
 """
 
@@ -28,8 +29,10 @@ from bot.progress import ProgressBoard
 from bot.progress_presenter import ProgressPresenter
 from bot.routes import register
 from bot.services import OpenBackend, Services
+from bot.texts import N_, SOURCE_LANGUAGE, tr
 from bot.update_order import MemberOrder
 from engine.errors import ConfigError
+from engine.options import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -42,29 +45,37 @@ CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 5
 UPLOAD_WRITE_TIMEOUT_S = 300.0  # 50 MB over a slow link
 READ_TIMEOUT_S = 60.0
-ALLOWED_UPDATES = ("message", "callback_query")  # not edited messages: an edited /generate is not a new one
+# Not edited messages (an edited /generate is not a new one); inline queries for sharing results.
+ALLOWED_UPDATES = ("message", "callback_query", "inline_query")
 
 PRIVATE_COMMANDS = (
-    ("start", "what this bot does"),
-    ("help", "commands, settings and what is kept"),
-    ("prompt", "the music you want: /prompt TEXT"),
-    ("parts", "number of parts: /parts N"),
-    ("part", "the part that gets new music: /part K"),
-    ("generate", "split and generate"),
-    ("status", "your video, choices and jobs"),
-    ("cancel", "stop your job"),
-    ("history", "your last jobs"),
-    ("settings", "all settings"),
-    ("set", "one setting: /set NAME VALUE"),
-    ("forget", "delete everything kept about you"),
+    ("start", N_("what this bot does")),
+    ("help", N_("commands, settings and what is kept")),
+    ("prompt", N_("the music you want: /prompt TEXT")),
+    ("parts", N_("number of parts: /parts N")),
+    ("part", N_("the part that gets new music: /part K")),
+    ("generate", N_("split and generate")),
+    ("status", N_("your video, choices and jobs")),
+    ("cancel", N_("stop your job")),
+    ("history", N_("your last jobs")),
+    ("settings", N_("all settings")),
+    ("set", N_("one setting: /set NAME VALUE")),
+    ("forget", N_("delete everything kept about you")),
 )
 GROUP_COMMANDS = (
-    ("riff", "reply to a video: /riff PROMPT"),
-    ("status", "your jobs here"),
-    ("cancel", "stop your job"),
-    ("settings", "your settings"),
-    ("help", "how to use the bot"),
+    ("riff", N_("reply to a video: /riff PROMPT")),
+    ("status", N_("your jobs here")),
+    ("cancel", N_("stop your job")),
+    ("settings", N_("your settings")),
+    ("help", N_("how to use the bot")),
 )
+# The "What can this bot do?" screen before /start (at most 512 characters), and the profile's line (120).
+DESCRIPTION = N_(
+    'I give a video new music. Send me a video and say what music you want ("lo-fi beat with soft piano"): I cut '
+    "it into equal parts, make music for the part you choose with Riffusion, put it on that part, and send back "
+    "the part, the music and a zip of all parts. In groups, reply to a video with /riff PROMPT."
+)
+SHORT_DESCRIPTION = N_("New music for any part of your video, made by Riffusion.")
 
 
 def build_application(config: BotConfig, open_backend: OpenBackend) -> RiffcutApp:
@@ -121,9 +132,21 @@ async def post_init(application: RiffcutApp) -> None:
 
 
 async def set_commands(application: RiffcutApp) -> None:
+    """The command menus, the description and the short description, in every language the bot speaks.
+
+    The default (no language_code) is English, shown to everyone whose app language has none of its own.
+    """
     bot = application.bot
-    await bot.set_my_commands([BotCommand(c, d) for c, d in PRIVATE_COMMANDS], scope=BotCommandScopeAllPrivateChats())
-    await bot.set_my_commands([BotCommand(c, d) for c, d in GROUP_COMMANDS], scope=BotCommandScopeAllGroupChats())
+    for lang in LANGUAGES:
+        code = None if lang == SOURCE_LANGUAGE else lang
+
+        def menu(commands: tuple[tuple[str, str], ...], lang: str = lang) -> list[BotCommand]:
+            return [BotCommand(name, tr(lang, words)) for name, words in commands]
+
+        await bot.set_my_commands(menu(PRIVATE_COMMANDS), scope=BotCommandScopeAllPrivateChats(), language_code=code)
+        await bot.set_my_commands(menu(GROUP_COMMANDS), scope=BotCommandScopeAllGroupChats(), language_code=code)
+        await bot.set_my_description(tr(lang, DESCRIPTION), language_code=code)
+        await bot.set_my_short_description(tr(lang, SHORT_DESCRIPTION), language_code=code)
 
 
 async def post_stop(application: RiffcutApp) -> None:

@@ -35,6 +35,7 @@ class Card:
     keyboard: InlineKeyboardMarkup
     ready: bool  # Split-n-Generate is offered
     problems: tuple[BadInput, ...]
+    plan: PartPlan | None = None  # the split, when the numbers are right (the picture draws it)
 
 
 def seconds_text(value: float) -> str:
@@ -69,10 +70,10 @@ def build_card(
     the_plan, problems = problems_of(choice, options, check_prompt, rule)
     video = choice.video
     lines = [
-        tr(lang, "card_title"),
+        tr(lang, "<b>Your video</b>"),
         tr(
             lang,
-            "card_video",
+            "🎬 Video: {length}, {width}×{height}, {size}",
             length=seconds_text(video.duration),
             width=video.width,
             height=video.height,
@@ -82,16 +83,23 @@ def build_card(
     if choice.prompt:
         prompt = choice.prompt
         shown = prompt if len(prompt) <= PROMPT_SHOWN_CHARS else prompt[:PROMPT_SHOWN_CHARS] + "…"
-        lines.append(tr(lang, "card_prompt", prompt=f"<i>{html.escape(shown)}</i>"))
+        lines.append(tr(lang, "🎵 Prompt: {prompt}", prompt=f"<i>{html.escape(shown)}</i>"))
     else:
-        lines.append(tr(lang, "card_no_prompt"))
+        lines.append(tr(lang, "🎵 Prompt: none yet"))
     if the_plan is not None:
         start, end = the_plan.chosen_range
-        lines.append(tr(lang, "card_parts", parts=the_plan.parts, part_length=seconds_text(the_plan.part_duration)))
         lines.append(
             tr(
                 lang,
-                "card_part",
+                "✂️ Parts: {parts} × {part_length} each",
+                parts=the_plan.parts,
+                part_length=seconds_text(the_plan.part_duration),
+            )
+        )
+        lines.append(
+            tr(
+                lang,
+                "🎯 Chosen part: {part} of {parts}, {start} – {end}",
                 part=the_plan.chosen,
                 parts=the_plan.parts,
                 start=format_time(start),
@@ -102,7 +110,7 @@ def build_card(
     if problems:
         lines.extend(f"⚠️ {html.escape(words(lang, problem))}" for problem in problems)
     else:
-        lines.append(tr(lang, "card_ready"))
+        lines.append(tr(lang, "Ready: press Split-n-Generate."))
     keyboard = card_keyboard(
         lang,
         owner=owner,
@@ -113,4 +121,4 @@ def build_card(
         can_generate=not problems,
         needs_prompt=not choice.prompt,
     )
-    return Card("\n".join(lines), keyboard, not problems, tuple(problems))
+    return Card("\n".join(lines), keyboard, not problems, tuple(problems), the_plan)

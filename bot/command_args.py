@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from telegram import Message
 
-from bot import refusals
-from engine.errors import BadInput
+from engine.errors import BadInput, Refusal
 
 
 def command_text(message: Message) -> str:
@@ -18,9 +17,9 @@ def command_text(message: Message) -> str:
     return rest.strip()
 
 
-def whole_number(text: str, what: str) -> int:
-    """`text` as an int; BadInput (not_a_number) naming `what` otherwise."""
+def whole_number(text: str, refusal: Refusal) -> int:
+    """`text` as an int; BadInput(`refusal`, value=text) otherwise."""
     try:
         return int(text.strip())
     except ValueError:
-        raise BadInput(refusals.NOT_A_NUMBER, what=what, value=text.strip()) from None
+        raise BadInput(refusal, value=text.strip()) from None

@@ -58,6 +58,7 @@ class BotConfig:
     file_base_url: str = "https://api.telegram.org/file/bot"
     local_mode: bool = False  # a local Bot API server: no download limit, 2000 MB uploads, files by path
     temporary_directory: Path = Path("/tmp/riffcut")  # incoming videos are checked in a folder under it
+    data_dir: Path = Path("data")  # DATA_DIR: the status cards' frame strips are kept under it (cards/)
     part_rule: PartRule = PartRule()
     limits: MediaLimits = DEFAULT_LIMITS  # MAX_VIDEO_SECONDS, _PIXELS, _FRAMES: applied when a video arrives
     result_retention_hours: float = 24.0  # said in /help

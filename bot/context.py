@@ -13,9 +13,10 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.config import BotConfig
 from bot.job_events import JobEvents
-from bot.services import OpenBackend, Services
+from bot.services import BoundedDict, OpenBackend, Services
 
 PROMPT_QUESTIONS_KEPT = 50  # per chat: the "what music?" questions whose replies are taken as prompts
+CARDS_KEPT = 200  # per chat: the status cards whose picture is known
 
 
 class ChatData:
@@ -24,6 +25,8 @@ class ChatData:
     def __init__(self) -> None:
         self.video_messages: dict[int, int] = {}  # user id -> message id of their current video
         self.prompt_questions: list[int] = []  # message ids, newest last
+        # card message id -> the split its picture shows (an edit redraws the picture only when that changes)
+        self.card_pictures: BoundedDict[int, tuple[str, int, int]] = BoundedDict(CARDS_KEPT)
 
     def asked(self, message_id: int) -> None:
         self.prompt_questions.append(message_id)

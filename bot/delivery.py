@@ -1,9 +1,13 @@
 """Sending a finished job's results as replies to the member's video, each file once.
 
-Order: the chosen part with its new music (a playable video: width, height, duration, thumbnail, streaming;
-the caption holds the prompt, seed and settings, so the result can be made again, within 1024 characters,
-and the "new seed" / "another part" buttons), the music alone as audio, the parts' previews as the previews
-setting says (0 none, 1 each on its own, 2 to 10 per album), the full cut when asked, and the zip as a document.
+Order: the chosen part with its new music, once (a playable video: width, height, duration, thumbnail,
+streaming; the caption holds the prompt, seed and settings, so the result can be made again, within 1024
+characters, and the "new seed" / "another part" / "share" buttons), the music alone for Telegram's player (an
+M4A with the prompt as its title, a performer, its duration and the music's spectrogram as its cover), the other
+parts' previews as the previews setting says (0 none, 1 each on its own, 2 to 10 per album), the full cut when
+asked (opening at the chosen part: start_timestamp, and a frame of that part as its cover), and the zip last.
+While a file uploads, the chat shows what is coming ("sending video…"). A job whose takes wait to be picked
+gets one clip per take instead, each with its "Use this take" button.
 
 Each file sent is recorded in storage with Telegram's file id as soon as Telegram answers (an album's files in
 one transaction), so a delivery started again (after a pause, or a restart) sends only what is missing. A file
@@ -22,10 +26,12 @@ sent again and may arrive twice; nothing already answered is ever sent again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import html
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,17 +39,17 @@ from typing import Any
 import aiofiles
 import httpx
 from telegram import Bot, InputFile, InputMediaVideo, Message
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.config import DEFAULT_DELIVERY, DeliveryPolicy
-from bot.keyboards import result_keyboard
+from bot.keyboards import result_keyboard, take_keyboard
 from bot.progress import flood_wait_seconds
-from bot.texts import human_size, tr
+from bot.texts import human_size, tr, trn
 from engine.options import SPECS, UserOptions
 from storage.database import Database
-from storage.jobs_repo import SentFile, mark_delivered, record_sent, record_sent_files
-from storage.models import Job, JobFile, utcnow
+from storage.jobs_repo import TAKE_KIND, SentFile, mark_delivered, record_sent, record_sent_files
+from storage.models import Job, JobFile, JobState, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,9 @@ NEGATIVE_SHOWN = 200  # a long negative prompt is cut in the caption (the job's 
 # What the caption names besides the prompt and seed: every setting that changes the sound.
 SOUND_SETTINGS = ("steps", "guidance", "scheduler", "windows", "negative", "remix", "keep_original_db", "exact")
 NOTHING_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError)
+CHAT_ACTION_EVERY_S = 4.0  # Telegram shows a chat action for 5 s
+PERFORMER = "Riffcut"  # the music's performer in Telegram's player
+TITLE_CHARS = 64
 
 
 class DeliveryStopped(Exception):
@@ -98,7 +107,7 @@ def result_caption(lang: str, job: Job, options: UserOptions) -> str:
     def caption(prompt: str, settings: str = settings) -> str:
         return tr(
             lang,
-            "result_caption",
+            "🎵 {prompt}\nseed {seed} · part {part}/{parts} · {settings}",
             prompt=html.escape(prompt),
             seed=seed,
             part=job.part,
@@ -193,6 +202,25 @@ class Delivery:
                     )
                 await asyncio.sleep(wait)
 
+    @contextlib.asynccontextmanager
+    async def showing(self, action: ChatAction) -> AsyncIterator[None]:
+        """The chat shows `action` ("sending video…") while the upload in the block runs (Telegram shows an
+        action for 5 s, or until a message comes: it is said again every few seconds)."""
+
+        async def keep_saying() -> None:
+            while True:
+                with contextlib.suppress(TelegramError):
+                    await self.bot.send_chat_action(self.chat_id, action)
+                await asyncio.sleep(CHAT_ACTION_EVERY_S)
+
+        saying = asyncio.create_task(keep_saying(), name=f"job-{self.job.id}-chat-action")
+        try:
+            yield
+        finally:
+            saying.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await saying
+
     async def note(self, file: JobFile, message: Message | None, file_id: str | None) -> None:
         """Record the file as sent (a restart will not send it again), here and in storage."""
         await record_sent(
@@ -205,10 +233,23 @@ class Delivery:
         """Tell the member a file was not sent and why (`refused`: the server said 413, under our limit)."""
         size = human_size(file.size_bytes)
         if refused:
-            text = tr(self.lang, "too_big_server", what=what, size=size)
+            text = tr(
+                self.lang,
+                "Telegram refused the {what} ({size}) as too large, so I did not send it. Use a shorter video "
+                "or more parts, or ask the operator to run a local Bot API server.",
+                what=what,
+                size=size,
+            )
         else:
             limit = human_size(self.upload_limit).replace(".0 MB", " MB")
-            text = tr(self.lang, "too_big_upload", what=what, size=size, limit=limit)
+            text = tr(
+                self.lang,
+                "The {what} is {size}, over the {limit} a bot can upload to Telegram, so I did not send it. Use "
+                "a shorter video or more parts, or ask the operator to run a local Bot API server.",
+                what=what,
+                size=size,
+                limit=limit,
+            )
         message = await self.send(
             "a size notice", lambda: self.bot.send_message(self.chat_id, text, **self.reply_kwargs())
         )
@@ -225,7 +266,16 @@ class Delivery:
     def fits(self, file: JobFile) -> bool:
         return file.size_bytes <= self.upload_limit
 
-    async def video(self, file: JobFile, caption: str | None, keyboard: Any = None) -> None:
+    async def video(
+        self,
+        file: JobFile,
+        caption: str | None,
+        keyboard: Any = None,
+        *,
+        start: float | None = None,
+        cover: Path | None = None,
+    ) -> None:
+        """A playable video; `start`: where it opens (start_timestamp), `cover`: the picture shown before it plays."""
         meta = file.meta or {}
         thumb = meta.get("thumbnail")
         thumbnail = existing(thumb)
@@ -240,27 +290,36 @@ class Delivery:
                 width=int(meta["width"]) if meta.get("width") else None,
                 height=int(meta["height"]) if meta.get("height") else None,
                 thumbnail=thumbnail,
+                cover=cover,  # small pictures: python-telegram-bot attaches them (attach://) as thumbnails
+                start_timestamp=int(start) if start else None,
                 supports_streaming=True,
                 reply_markup=keyboard,
                 **self.reply_kwargs(),
             )
 
-        message = await self.send(f"video {Path(file.path).name}", call)
+        async with self.showing(ChatAction.UPLOAD_VIDEO):
+            message = await self.send(f"video {Path(file.path).name}", call)
         await self.note(file, message, message.video.file_id if message and message.video else None)
 
     async def audio(self, file: JobFile) -> None:
+        """The music for Telegram's player: the prompt as its title, a performer, its duration, its cover."""
         meta = file.meta or {}
+        cover = existing(meta.get("cover"))
+        title = self.job.prompt if len(self.job.prompt) <= TITLE_CHARS else self.job.prompt[: TITLE_CHARS - 1] + "…"
 
         async def call() -> Message:
             return await self.bot.send_audio(
                 self.chat_id,
                 audio=await self.upload(file.path),
-                title=tr(self.lang, "audio_title", prompt=self.job.prompt[:60]),
+                title=title,
+                performer=PERFORMER,
                 duration=round(float(meta["duration"])) if meta.get("duration") else None,
+                thumbnail=cover,
                 **self.reply_kwargs(),
             )
 
-        message = await self.send("music", call)
+        async with self.showing(ChatAction.UPLOAD_VOICE):
+            message = await self.send("music", call)
         file_id = None
         if message is not None:
             media = message.audio or message.document or message.voice
@@ -273,7 +332,8 @@ class Delivery:
                 self.chat_id, document=await self.upload(file.path), caption=caption, **self.reply_kwargs()
             )
 
-        message = await self.send("zip", call)
+        async with self.showing(ChatAction.UPLOAD_DOCUMENT):
+            message = await self.send("zip", call)
         await self.note(file, message, message.document.file_id if message and message.document else None)
 
     async def album(self, files: Sequence[JobFile], result: JobFile | None) -> None:
@@ -304,7 +364,8 @@ class Delivery:
         async def call() -> tuple[Message, ...]:
             return await self.bot.send_media_group(self.chat_id, media, **self.reply_kwargs())
 
-        messages = await self.send("album", call)
+        async with self.showing(ChatAction.UPLOAD_VIDEO):
+            messages = await self.send("album", call)
         sent: list[tuple[JobFile, SentFile]] = []
         for index, file in enumerate(files):
             if file is result:
@@ -317,32 +378,32 @@ class Delivery:
         for file, entry in sent:
             file.telegram_file_id, file.sent_at = entry.telegram_file_id, now
 
-    async def previews(self, previews: Sequence[JobFile], result: JobFile | None, per_album: int) -> None:
-        """Every part in order, `per_album` to an album (1: each alone, without the chosen part sent twice)."""
+    async def previews(self, previews: Sequence[JobFile], per_album: int) -> None:
+        """The other parts in order, `per_album` to an album (1: each alone); the chosen part is not among them."""
         items: list[JobFile] = []
-        for file in sorted([*previews, *([result] if result is not None else [])], key=lambda f: f.part or 0):
-            if file is not result and not self.fits(file):
+        for file in sorted(previews, key=lambda f: f.part or 0):
+            if not self.fits(file):
                 if file.sent_at is None:
-                    await self.too_big(file, tr(self.lang, "what_preview", index=file.part))
+                    await self.too_big(file, tr(self.lang, "preview of part {index}", index=file.part))
                 continue
             items.append(file)
+
+        def caption(file: JobFile) -> str | None:
+            return f"{file.part}/{self.job.parts}" if file.part else None
+
         if per_album <= 1:
             for file in items:
-                if file is not result:
-                    what = tr(self.lang, "what_preview", index=file.part)
-                    await self.each(
-                        file, what, lambda f: self.video(f, f"{f.part}/{self.job.parts}" if f.part else None)
-                    )
+                what = tr(self.lang, "preview of part {index}", index=file.part)
+                await self.each(file, what, lambda f: self.video(f, caption(f)))
             return
         for start in range(0, len(items), per_album):
             chunk = items[start : start + per_album]
-            unsent = [f for f in chunk if f is not result and f.sent_at is None]
-            if not unsent:
+            if not [f for f in chunk if f.sent_at is None]:
                 continue
             if len(chunk) == 1:
-                await self.video(chunk[0], f"{chunk[0].part}/{self.job.parts}" if chunk[0].part else None)
+                await self.video(chunk[0], caption(chunk[0]))
             else:
-                await self.album(chunk, result)
+                await self.album(chunk, None)
 
     async def each(self, file: JobFile | None, what: str, send: Callable[[JobFile], Awaitable[None]]) -> None:
         """Send one file unless it was sent before; over the limit (ours or the server's), say so instead."""
@@ -356,32 +417,55 @@ class Delivery:
         except UploadTooBig:
             await self.too_big(file, what, refused=True)
 
+    async def takes(self, takes: Sequence[JobFile]) -> None:
+        """One clip per take of the chosen part, each with its "Use this take" button."""
+        for file in sorted(takes, key=lambda f: f.part or 0):
+            meta = file.meta or {}
+            number, count = file.part or 1, int(meta.get("takes") or len(takes))
+            caption = tr(self.lang, "🎧 Take {take} of {takes} · seed {seed}", take=number, takes=count,
+                         seed=meta.get("seed"))  # fmt: skip
+            keyboard = take_keyboard(self.lang, self.job.id, number)
+            what = tr(self.lang, "take {take}", take=number)
+            await self.each(file, what, functools.partial(self.video, caption=caption, keyboard=keyboard))
+
     async def run(self) -> None:
         job = self.job
         options = job.options
         by_kind: dict[str, list[JobFile]] = {}
         for file in job.files:
             by_kind.setdefault(file.kind, []).append(file)
+        if job.state == JobState.CHOOSING:
+            await self.takes(by_kind.get(TAKE_KIND, []))
+            await mark_delivered(self.db, job.id)
+            return
         result = next(iter(by_kind.get("result", [])), None)
         caption = result_caption(self.lang, job, options)
         keyboard = result_keyboard(self.lang, job.id, job.parts)
-        await self.each(result, tr(self.lang, "what_video"), lambda f: self.video(f, caption, keyboard))
+        await self.each(result, tr(self.lang, "part with new music"), lambda f: self.video(f, caption, keyboard))
         for file in by_kind.get("music", []):
-            await self.each(file, tr(self.lang, "what_audio"), self.audio)
+            await self.each(file, tr(self.lang, "music"), self.audio)
         previews = by_kind.get("preview", [])
         if options.previews > 0 and previews:
-            usable = result if result is not None and result.telegram_file_id else None
             try:
-                await self.previews(previews, usable, options.previews)
+                await self.previews(previews, options.previews)
             except UploadTooBig:  # an album over the server's limit: each preview on its own, with notices
-                await self.previews(previews, None, 1)
+                await self.previews(previews, 1)
+        cover = existing((result.meta or {}).get("thumbnail")) if result is not None else None
+        full_caption = tr(self.lang, "The whole video with part {part}'s new music.", part=job.part)
+
+        async def full_cut(file: JobFile) -> None:
+            start = float((file.meta or {}).get("start") or 0.0)
+            await self.video(file, full_caption, start=start, cover=cover)
+
         for file in by_kind.get("full_cut", []):
-            await self.each(
-                file,
-                tr(self.lang, "what_fullcut"),
-                lambda f: self.video(f, tr(self.lang, "fullcut_caption", part=job.part)),
-            )
-        zip_caption = tr(self.lang, "zip_caption", parts=job.parts, part=job.part)
+            await self.each(file, tr(self.lang, "full cut"), full_cut)
+        zip_caption = trn(
+            self.lang,
+            "{n} part; part {part} with new music.",
+            "All {n} parts; part {part} with new music.",
+            job.parts,
+            part=job.part,
+        )
         for file in by_kind.get("zip", []):
-            await self.each(file, tr(self.lang, "what_zip"), lambda f: self.document(f, zip_caption))
+            await self.each(file, tr(self.lang, "zip"), lambda f: self.document(f, zip_caption))
         await mark_delivered(self.db, job.id)

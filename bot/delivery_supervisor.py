@@ -24,7 +24,8 @@ from bot.jobtexts import Phase
 from bot.progress_presenter import JobTrack, ProgressPresenter
 from bot.texts import tr
 from storage.database import Database
-from storage.jobs_repo import get_job, mark_delivered
+from storage.jobs_repo import TAKE_KIND, get_job, mark_delivered
+from storage.models import JobState
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,11 @@ class DeliverySupervisor:
             self.presenter.uploading(track)
             delivery = Delivery(self.bot, self.db, job, track.lang, self.upload_limit, job.chat_id < 0, self.policy)
             await delivery.run()
+            if job.state == JobState.CHOOSING:  # its takes were sent: the job waits for its member's pick
+                takes = len([file for file in job.files if file.kind == TAKE_KIND])
+                await self.presenter.finish(track, Phase.CHOOSING, takes=takes)
+                log.info("job %s: %d takes delivered", job.id, takes)
+                return
             seconds = round(time.time() - track.created_at)
             await self.presenter.finish(track, Phase.DONE, seconds=max(seconds, 1))
             log.info("job %s: delivered", job.id)
@@ -90,7 +96,11 @@ class DeliverySupervisor:
             self.presenter.drop(track)
         except Exception:
             log.exception("job %s: delivery failed", track.job_id)
-            reason = tr(track.lang, "internal_error", job=tr(track.lang, "internal_error_job", job=track.job_id))
+            reason = tr(
+                track.lang,
+                "Something went wrong on my side{job}; it has been logged. Please try again.",
+                job=tr(track.lang, " (job #{job})", job=track.job_id),
+            )
             with contextlib.suppress(Exception):
                 await self.presenter.finish(track, Phase.FAILED, reason=reason)
 

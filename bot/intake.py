@@ -3,7 +3,8 @@
 Accepted: a video, a file with a video type, a round video note, and an animation (a sound-less MP4 that
 Telegram turned into a GIF). The size is checked against the 20 MB download limit before anything is
 downloaded (unless a local Bot API server lifts it). The file is downloaded into a folder of its own under
-TEMPORARY_DIRECTORY, probed, and removed: the job downloads it again when it runs, so nothing is kept.
+TEMPORARY_DIRECTORY, probed, its strip of frames made for the status card (bot.card_picture), and removed: the
+job downloads it again when it runs, so the video itself is not kept.
 A video that no number of parts fits is refused with the rule's own sentence.
 """
 
@@ -12,12 +13,15 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import Bot, Message
 
 from bot import refusals
+from bot.callbacks import video_tag
+from bot.card_picture import keep_strip
 from bot.config import PartRule
 from bot.context import RiffcutContext
 from bot.download import download, safe_name
@@ -86,16 +90,26 @@ def fresh_folder(root: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix="intake-", dir=root))
 
 
-async def fetch_and_probe(bot: Bot, incoming: Incoming, temp_root: Path, limits: MediaLimits) -> VideoInfo:
+async def fetch_and_probe(
+    bot: Bot,
+    incoming: Incoming,
+    temp_root: Path,
+    limits: MediaLimits,
+    then: Callable[[Path, VideoInfo], Awaitable[None]] | None = None,
+) -> VideoInfo:
     """Download into a fresh folder (a local Bot API server's file is probed where it lies), probe within the
-    operator's limits, remove the folder; BadInput for anything that is not a usable video (LimitExceeded, naming
-    the limit, for one over MAX_VIDEO_SECONDS, MAX_VIDEO_PIXELS, MAX_VIDEO_FRAMES, ...)."""
+    operator's limits, run `then` on the file while it is there, remove the folder; BadInput for anything that is
+    not a usable video (LimitExceeded, naming the limit, for one over MAX_VIDEO_SECONDS, MAX_VIDEO_PIXELS,
+    MAX_VIDEO_FRAMES, ...)."""
     folder = fresh_folder(temp_root)
     try:
         path = await download(
             bot, incoming.video.file_id, folder / safe_name(incoming.video.file_name), copy_local=False
         )
-        return await probe(path, limits=limits)
+        info = await probe(path, limits=limits)
+        if then is not None:
+            await then(path, info)
+        return info
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -118,7 +132,13 @@ async def accept_video(context: RiffcutContext, me: Who, incoming: Incoming) -> 
     config = svc.config
     refuse_while_unwritable(svc.db)
     check_size(incoming, config.download_limit)
-    info = await fetch_and_probe(context.bot, incoming, config.temporary_directory / "intake", config.limits)
+
+    async def usable(path: Path, info: VideoInfo) -> None:  # a video no part count fits gets no strip
+        first_parts(info, 1, config.part_rule)
+        tag = video_tag(incoming.video.file_unique_id)
+        await keep_strip(config.data_dir, me.chat_id, me.user_id, tag, path, info)
+
+    info = await fetch_and_probe(context.bot, incoming, config.temporary_directory / "intake", config.limits, usable)
     parts = first_parts(info, 1, config.part_rule)
     video = incoming.video.probed(info)
     async with svc.locks.hold(me.chat_id, me.user_id):

@@ -8,6 +8,7 @@ import logging
 from telegram.constants import ChatMemberStatus
 
 from bot.context import RiffcutContext
+from bot.jobtexts import stage_words, state_words
 from bot.texts import tr
 from bot.who import Who
 from storage.history import user_history
@@ -31,15 +32,15 @@ async def unfinished_summary(context: RiffcutContext, me: Who) -> str:
         return ""
     described = []
     for job in jobs:
-        state = tr(me.lang, f"state_{job.state}")
+        state = state_words(me.lang, job.state)
         if job.state == JobState.QUEUED:
             position = await context.services.jobs.position(job.id)
             if position:
                 state += f" ({position})"
         elif job.stage:
-            state += f" ({job.stage} {job.progress:.0%})"
+            state += f" ({stage_words(me.lang, job.stage)} {job.progress:.0%})"
         described.append(f"#{job.id} {state}")
-    return tr(me.lang, "status_jobs", jobs=", ".join(described))
+    return tr(me.lang, "Your jobs: {jobs}", jobs=", ".join(described))
 
 
 async def job_of_progress_message(context: RiffcutContext, me: Who, message_id: int) -> Job | None:
@@ -65,13 +66,13 @@ async def may_cancel(context: RiffcutContext, me: Who, job: Job) -> bool:
 async def cancel_job(context: RiffcutContext, me: Who, job: Job) -> str:
     """Ask the queue to cancel the job (a running one stops soon after; its progress message then says so)."""
     if job.finished:
-        return tr(me.lang, "cancel_too_late", job=job.id)
+        return tr(me.lang, "Job #{job} is already finished.", job=job.id)
     if not await may_cancel(context, me, job):
-        return tr(me.lang, "not_your_job", job=job.id)
+        return tr(me.lang, "Only the member who started job #{job} or a chat admin can cancel it.", job=job.id)
     if not await context.services.jobs.cancel(job.id):
-        return tr(me.lang, "cancel_too_late", job=job.id)
+        return tr(me.lang, "Job #{job} is already finished.", job=job.id)
     log.info("job %s: cancelled by user %s", job.id, me.user_id)
-    return tr(me.lang, "cancelled", job=job.id)
+    return tr(me.lang, "Job #{job} cancelled.", job=job.id)
 
 
 def choice_of(job: Job) -> Choice:

@@ -1,7 +1,8 @@
 """The words of a job's progress message, from what the job queue last said about the job.
 
 Every `engine.stages.Stage` a job goes through is shown as one `Phase` (`phase_of`, exhaustive: a new stage
-is a type error here until it has words), and every phase has its sentence in bot.texts (`progress_<phase>`).
+is a type error here until it has words), and every phase has its sentence (`phase_words`, exhaustive too).
+A job's state has its word (`state_words`), for /status, /history and /queue.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import assert_never
 
-from bot.texts import tr
+from bot.texts import tr, trn
 from engine.stages import Stage
+from storage.models import JobState
 
 BAR_CELLS = 12
 
@@ -25,7 +27,8 @@ class Phase(StrEnum):
     REMUXING = "remuxing"
     PACKING = "packing"
     UPLOADING = "uploading"
-    STILL_SENDING = "still_sending"  # a delivery paused by the network, to be tried again
+    STILL_SENDING = "still_sending"  # a delivery held up by the network, to be started again by itself
+    CHOOSING = "choosing"  # its takes were sent: the member picks one
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -63,6 +66,7 @@ class ProgressView:
     eta_s: int | None = None
     seconds: int = 0
     reason: str = ""
+    takes: int = 0  # the takes sent, to pick from
 
 
 def bar(fraction: float) -> str:
@@ -72,8 +76,8 @@ def bar(fraction: float) -> str:
 
 def queued_text(lang: str, job_id: int, position: int | None) -> str:
     if not position:
-        return tr(lang, "progress_queued_next", job=job_id)
-    return tr(lang, "progress_queued", job=job_id, position=position)
+        return tr(lang, "⏳ Job #{job}: queued, you are next.", job=job_id)
+    return tr(lang, "⏳ Job #{job}: queued, {position} ahead of you.", job=job_id, position=position)
 
 
 def progress_text(lang: str, job_id: int, view: ProgressView) -> str:
@@ -81,20 +85,20 @@ def progress_text(lang: str, job_id: int, view: ProgressView) -> str:
     if phase is Phase.QUEUED:
         return queued_text(lang, job_id, view.position)
     if phase is Phase.GENERATING and not view.steps:
-        return tr(lang, "progress_generating_start", job=job_id)
+        return tr(lang, "🎹 Job #{job}: generating music…", job=job_id)
     if phase is Phase.GENERATING:
         fraction = view.step / view.steps if view.steps else 0.0
-        eta = tr(lang, "progress_eta", seconds=view.eta_s) if view.eta_s else ""
+        eta = tr(lang, ", about {seconds} s left", seconds=view.eta_s) if view.eta_s else ""
         windows = ""
         if view.windows > 1:
             windows = (
-                tr(lang, "progress_window", window=view.window, windows=view.windows)
+                tr(lang, ", window {window}/{windows}", window=view.window, windows=view.windows)
                 if view.window
-                else tr(lang, "progress_windows_batch", windows=view.windows)
+                else trn(lang, ", {n} window at once", ", {n} windows at once", view.windows)
             )
         return tr(
             lang,
-            "progress_generating",
+            "🎹 Job #{job}: generating music\n{bar} {percent}%\nstep {step}/{steps}{windows}{eta}",
             job=job_id,
             bar=bar(fraction),
             percent=round(fraction * 100),
@@ -104,5 +108,82 @@ def progress_text(lang: str, job_id: int, view: ProgressView) -> str:
             eta=eta,
         )
     if phase is Phase.FAILED:
-        return tr(lang, "progress_failed", job=job_id, reason=html.escape(view.reason))
-    return tr(lang, f"progress_{phase}", job=job_id, parts=view.parts, part=view.part, seconds=view.seconds)
+        return tr(lang, "❌ Job #{job}: {reason}", job=job_id, reason=html.escape(view.reason))
+    return phase_words(lang, job_id, view)
+
+
+def phase_words(lang: str, job_id: int, view: ProgressView) -> str:
+    """The sentence of a phase that shows no diffusion steps."""
+    match view.phase:
+        case Phase.QUEUED:
+            return queued_text(lang, job_id, view.position)
+        case Phase.DOWNLOADING:
+            return tr(lang, "⬇️ Job #{job}: downloading the video…", job=job_id)
+        case Phase.SPLITTING:
+            return trn(lang, "✂️ Job #{job}: splitting into {n} part…", "✂️ Job #{job}: splitting into {n} parts…",
+                       view.parts, job=job_id)  # fmt: skip
+        case Phase.GENERATING:
+            return tr(lang, "🎹 Job #{job}: generating music…", job=job_id)
+        case Phase.REMUXING:
+            return tr(lang, "🎚 Job #{job}: putting the music on part {part}…", job=job_id, part=view.part)
+        case Phase.PACKING:
+            return tr(lang, "📦 Job #{job}: making previews and the zip…", job=job_id)
+        case Phase.UPLOADING:
+            return tr(lang, "⬆️ Job #{job}: uploading…", job=job_id)
+        case Phase.STILL_SENDING:
+            return tr(
+                lang,
+                "⬆️ Job #{job}: still sending. Telegram is not taking files right now; your results are kept and I "
+                "keep trying.",
+                job=job_id,
+            )
+        case Phase.CHOOSING:
+            return trn(
+                lang,
+                "🎧 Job #{job}: {n} take is ready: press “Use this take” under the one to keep.",
+                "🎧 Job #{job}: {n} takes are ready: press “Use this take” under the one to keep.",
+                view.takes,
+                job=job_id,
+            )
+        case Phase.DONE:
+            return tr(lang, "✅ Job #{job}: done in {seconds} s.", job=job_id, seconds=view.seconds)
+        case Phase.FAILED:
+            return tr(lang, "❌ Job #{job}: {reason}", job=job_id, reason=html.escape(view.reason))
+        case Phase.CANCELLED:
+            return tr(lang, "🚫 Job #{job}: cancelled.", job=job_id)
+        case _:
+            assert_never(view.phase)
+
+
+def state_words(lang: str, state: JobState) -> str:
+    """A job's state in a word."""
+    match state:
+        case JobState.QUEUED:
+            return tr(lang, "queued")
+        case JobState.RUNNING:
+            return tr(lang, "running")
+        case JobState.CHOOSING:
+            return tr(lang, "waiting for a take to be picked")
+        case JobState.DONE:
+            return tr(lang, "done")
+        case JobState.FAILED:
+            return tr(lang, "failed")
+        case JobState.CANCELLED:
+            return tr(lang, "cancelled")
+        case _:
+            assert_never(state)
+
+
+def stage_words(lang: str, stage: Stage) -> str:
+    """What a running job is doing, in a word or two (its stage's phase)."""
+    match phase_of(stage):
+        case Phase.DOWNLOADING:
+            return tr(lang, "downloading")
+        case Phase.SPLITTING:
+            return tr(lang, "splitting")
+        case Phase.GENERATING:
+            return tr(lang, "generating")
+        case Phase.REMUXING:
+            return tr(lang, "putting the music on")
+        case _:
+            return tr(lang, "packing")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import Answer, CardAction, CardPress, Codec, ForgetPress, JobAction, JobPress, MenuAction, MenuPress
-from bot.texts import tr
+from bot.texts import tr, trn
 
 
 def button(text: str, press: Codec) -> InlineKeyboardButton:
@@ -36,37 +36,46 @@ def card_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     row = []
     if fewer is not None:
-        row.append(button(tr(lang, "btn_parts_minus"), card(CardAction.PARTS, fewer)))
-    row.append(button(tr(lang, "btn_parts_now", parts=parts), card(CardAction.LABEL)))
+        row.append(button(tr(lang, "✂️ −"), card(CardAction.PARTS, fewer)))
+    row.append(button(trn(lang, "{n} part", "{n} parts", parts), card(CardAction.LABEL)))
     if more is not None:
-        row.append(button(tr(lang, "btn_parts_plus"), card(CardAction.PARTS, more)))
+        row.append(button(tr(lang, "✂️ +"), card(CardAction.PARTS, more)))
     rows.append(row)
     if parts > 1:
         row = []
         if part > 1:
-            row.append(button(tr(lang, "btn_part_minus"), card(CardAction.PART, part - 1)))
-        row.append(button(tr(lang, "btn_part_now", part=part), card(CardAction.LABEL)))
+            row.append(button(tr(lang, "🎯 −"), card(CardAction.PART, part - 1)))
+        row.append(button(tr(lang, "part {part}", part=part), card(CardAction.LABEL)))
         if part < parts:
-            row.append(button(tr(lang, "btn_part_plus"), card(CardAction.PART, part + 1)))
+            row.append(button(tr(lang, "🎯 +"), card(CardAction.PART, part + 1)))
         rows.append(row)
-    last = [button(tr(lang, "btn_settings"), MenuPress(owner, MenuAction.HOME))]
+    last = [button(tr(lang, "⚙️ Settings"), MenuPress(owner, MenuAction.HOME))]
     if needs_prompt:
-        last.append(button(tr(lang, "btn_prompt"), card(CardAction.ASK_PROMPT)))
+        last.append(button(tr(lang, "🎵 Set the prompt"), card(CardAction.ASK_PROMPT)))
     rows.append(last)
     if can_generate:
-        rows.append([button(tr(lang, "btn_generate"), card(CardAction.GENERATE))])
+        rows.append([button(tr(lang, "▶️ Split-n-Generate"), card(CardAction.GENERATE))])
     return InlineKeyboardMarkup(rows)
 
 
 def cancel_keyboard(lang: str, job_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[button(tr(lang, "btn_cancel"), JobPress(JobAction.CANCEL, job_id))]])
+    return InlineKeyboardMarkup([[button(tr(lang, "✖️ Cancel"), JobPress(JobAction.CANCEL, job_id))]])
+
+
+def share_button(lang: str, job_id: int) -> InlineKeyboardButton:
+    """Opens the chat picker with "@ThisBot #N" typed: the job's results, to send in the chat picked."""
+    return InlineKeyboardButton(tr(lang, "↗️ Share"), switch_inline_query=f"#{job_id}")
 
 
 def result_keyboard(lang: str, job_id: int, parts: int) -> InlineKeyboardMarkup:
-    row = [button(tr(lang, "btn_new_seed"), JobPress(JobAction.NEW_SEED, job_id))]
+    row = [button(tr(lang, "🎲 New seed"), JobPress(JobAction.NEW_SEED, job_id))]
     if parts > 1:
-        row.append(button(tr(lang, "btn_another_part"), JobPress(JobAction.PICK_PART, job_id)))
-    return InlineKeyboardMarkup([row])
+        row.append(button(tr(lang, "🎯 Another part"), JobPress(JobAction.PICK_PART, job_id)))
+    return InlineKeyboardMarkup([row, [share_button(lang, job_id)]])
+
+
+def take_keyboard(lang: str, job_id: int, take: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(tr(lang, "✅ Use this take"), JobPress(JobAction.USE_TAKE, job_id, take))]])
 
 
 PICKER_ROW = 5
@@ -96,8 +105,8 @@ def forget_keyboard(lang: str, owner: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                button(tr(lang, "btn_forget_yes"), ForgetPress(owner, Answer.YES)),
-                button(tr(lang, "btn_forget_no"), ForgetPress(owner, Answer.NO)),
+                button(tr(lang, "🗑 Yes, delete everything"), ForgetPress(owner, Answer.YES)),
+                button(tr(lang, "Keep it"), ForgetPress(owner, Answer.NO)),
             ]
         ]
     )

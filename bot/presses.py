@@ -50,3 +50,12 @@ async def edit_text(message: Message, text: str, **kwargs: Any) -> None:
     except BadRequest as exc:
         if not not_modified(exc):
             raise
+
+
+async def edit_caption(message: Message, caption: str, **kwargs: Any) -> None:
+    """Edit a photo's or a video's caption; an edit that would change nothing is fine."""
+    try:
+        await message.edit_caption(caption, **kwargs)
+    except BadRequest as exc:
+        if not not_modified(exc):
+            raise

@@ -105,10 +105,13 @@ class ProgressPresenter:
     def still_sending(self, track: JobTrack) -> None:
         self.show(track, replace(track.view, phase=Phase.STILL_SENDING), cancellable=False)
 
-    async def finish(self, track: JobTrack, phase: Phase, *, reason: str = "", seconds: int = 0) -> None:
-        """The job's last word on its progress message, or in a new message when it has none."""
+    async def finish(
+        self, track: JobTrack, phase: Phase, *, reason: str = "", seconds: int = 0, takes: int = 0
+    ) -> None:
+        """The job's last word on its progress message (for now, when its takes wait to be picked), or in a new
+        message when it has none."""
         self.tracks.pop(track.job_id, None)
-        view = replace(track.view, phase=phase, reason=reason, seconds=seconds)
+        view = replace(track.view, phase=phase, reason=reason, seconds=seconds, takes=takes)
         track.view = view
         text = progress_text(track.lang, track.job_id, view)
         if self.board.has(track.job_id):

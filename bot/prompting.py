@@ -8,22 +8,31 @@ from telegram import ForceReply, Message
 from telegram.constants import ParseMode
 
 from bot.context import RiffcutContext
-from bot.texts import EN, RU, tr
+from bot.texts import N_, tr
 from bot.who import Who
+from engine.options import LANGUAGES
 from storage.videos_repo import set_prompt
 
 _TAGS = re.compile(r"<[^>]+>")
-QUESTION_STARTS = tuple(_TAGS.sub("", table["ask_prompt"])[:24] for table in (EN, RU))
+ASK = N_("What music should the part get? Reply to this message with a prompt, e.g. <i>lo-fi beat with soft piano</i>.")
+QUESTION_STARTS = tuple(_TAGS.sub("", tr(lang, ASK))[:24] for lang in LANGUAGES)
 
 
 async def ask_prompt(context: RiffcutContext, me: Who, reply_to: Message | None) -> Message:
     """The bot's "what music?" question; the answer (a reply to it) becomes the prompt."""
     markup = ForceReply(selective=True, input_field_placeholder="lo-fi beat with soft piano")
     if reply_to is not None:
-        sent = await reply_to.reply_text(tr(me.lang, "ask_prompt"), parse_mode=ParseMode.HTML, reply_markup=markup)
+        sent = await reply_to.reply_text(
+            tr(me.lang, ASK),
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+        )
     else:
         sent = await context.bot.send_message(
-            me.chat_id, tr(me.lang, "ask_prompt"), parse_mode=ParseMode.HTML, reply_markup=markup
+            me.chat_id,
+            tr(me.lang, ASK),
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
         )
     context.chat.asked(sent.message_id)
     return sent

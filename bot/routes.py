@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.access import gate
 from bot.callbacks import CardPress, ForgetPress, JobPress, MenuPress
 from bot.context import RiffcutApp
-from bot.handlers import admin, choices, errors, generate, groups, jobs, privacy, settings, start, video
+from bot.handlers import admin, choices, errors, generate, groups, inline, jobs, privacy, settings, start, video
 
 VIDEO_LIKE = filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.ALL
 NOT_VIDEO = filters.PHOTO | filters.AUDIO | filters.VOICE | filters.Sticker.ALL | filters.CONTACT | filters.LOCATION
@@ -23,6 +30,8 @@ def register(application: RiffcutApp) -> None:
     add(CallbackQueryHandler(jobs.job_button, pattern=JobPress.matches))
     add(CallbackQueryHandler(privacy.forget_button, pattern=ForgetPress.matches))
     add(CallbackQueryHandler(privacy.unknown_button))  # any other data: answered, never left spinning
+    # Inline mode: "@ThisBot" in any chat lists the member's results
+    add(InlineQueryHandler(inline.share_query))
     # Commands (also `/cmd@ThisBot` in groups)
     add(CommandHandler("start", start.start))
     add(CommandHandler("help", start.help_command))

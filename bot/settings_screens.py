@@ -18,7 +18,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import MenuAction, MenuPress
 from bot.keyboards import button
-from bot.texts import setting_title, tr
+from bot.setting_words import setting_allowed, setting_help, setting_title, shown
+from bot.texts import tr
 from bot.who import Who
 from engine.errors import BadInput
 from engine.options import SPECS, SettingSpec, UserOptions
@@ -34,6 +35,7 @@ PRESETS: dict[str, tuple[Any, ...]] = {
     "negative": ("",),
     "remix": (None, 0.3, 0.55, 0.8, 1.0),
     "keep_original_db": (None, -30.0, -20.0, -12.0, -6.0),
+    "takes": (1, 2, 3, 4),
 }
 
 
@@ -69,18 +71,24 @@ def value_word(spec: SettingSpec, value: Any) -> str:
 
 
 def home_screen(me: Who) -> tuple[str, InlineKeyboardMarkup]:
-    lines = [tr(me.lang, "settings_title")]
+    lines = [tr(me.lang, "<b>Settings</b> (each one also works as <code>/set NAME VALUE</code>)")]
     rows: list[list[InlineKeyboardButton]] = []
     for spec in SPECS:
-        title = setting_title(me.lang, spec.name, spec.title)
-        shown = spec.show(getattr(me.options, spec.name))
-        lines.append(f"{html.escape(title)}: <b>{html.escape(shown)}</b>")
-        label = f"{title}: {shown}"
+        title = setting_title(me.lang, spec)
+        value = shown(me.lang, spec, getattr(me.options, spec.name))
+        lines.append(f"{html.escape(title)}: <b>{html.escape(value)}</b>")
+        label = f"{title}: {value}"
         rows.append([button(label[:60], MenuPress(me.user_id, MenuAction.OPEN, spec.name))])
     if me.options.guidance <= 1 and me.options.negative:
         lines.append("")
-        lines.append(tr(me.lang, "guidance_ignores_negative", guidance=f"{me.options.guidance:g}"))
-    rows.append([button(tr(me.lang, "btn_close"), MenuPress(me.user_id, MenuAction.CLOSE))])
+        lines.append(
+            tr(
+                me.lang,
+                "Note: with guidance {guidance} (1 or less) the negative prompt is ignored.",
+                guidance=f"{me.options.guidance:g}",
+            )
+        )
+    rows.append([button(tr(me.lang, "Close"), MenuPress(me.user_id, MenuAction.CLOSE))])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
@@ -88,11 +96,14 @@ def setting_screen(me: Who, spec: SettingSpec) -> tuple[str, InlineKeyboardMarku
     current = getattr(me.options, spec.name)
     text = tr(
         me.lang,
-        "settings_pick",
-        title=html.escape(setting_title(me.lang, spec.name, spec.title)),
-        value=html.escape(spec.show(current)),
-        help=html.escape(spec.help),
-        allowed=html.escape(spec.allowed),
+        "<b>{title}</b>: now <b>{value}</b>\n"
+        "{help}\n"
+        "Allowed: {allowed}.\n"
+        "Pick a value, or send <code>/set {name} VALUE</code>.",
+        title=html.escape(setting_title(me.lang, spec)),
+        value=html.escape(shown(me.lang, spec, current)),
+        help=html.escape(setting_help(me.lang, spec)),
+        allowed=html.escape(setting_allowed(me.lang, spec)),
         name=spec.name,
     )
     buttons = []
@@ -100,19 +111,19 @@ def setting_screen(me: Who, spec: SettingSpec) -> tuple[str, InlineKeyboardMarku
         mark = "• " if value == current else ""
         buttons.append(
             button(
-                f"{mark}{spec.show(value)}"[:40],
+                f"{mark}{shown(me.lang, spec, value)}"[:40],
                 MenuPress(me.user_id, MenuAction.SET, spec.name, value_word(spec, value)),
             )
         )
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([button(tr(me.lang, "btn_back"), MenuPress(me.user_id, MenuAction.HOME))])
+    rows.append([button(tr(me.lang, "« Back"), MenuPress(me.user_id, MenuAction.HOME))])
     return text, InlineKeyboardMarkup(rows)
 
 
 def describe(options: UserOptions, lang: str) -> str:
     """Every setting with its value, one line each (for /set with no arguments)."""
     return "\n".join(
-        f"{setting_title(lang, spec.name, spec.title)} (<code>{spec.name}</code>): "
-        f"<b>{html.escape(spec.show(getattr(options, spec.name)))}</b>"
+        f"{setting_title(lang, spec)} (<code>{spec.name}</code>): "
+        f"<b>{html.escape(shown(lang, spec, getattr(options, spec.name)))}</b>"
         for spec in SPECS
     )

@@ -122,5 +122,6 @@ async def open_progress(context: RiffcutContext, me: Who, job: Job, existing: Me
 
 
 def submitted_text(me: Who, submitted: Submitted) -> str:
-    key = "job_queued" if submitted.created else "job_exists"
-    return tr(me.lang, key, job=submitted.job.id)
+    if submitted.created:
+        return tr(me.lang, "Job #{job} queued.", job=submitted.job.id)
+    return tr(me.lang, "Job #{job} with these settings is already on its way.", job=submitted.job.id)

@@ -76,6 +76,8 @@ async def own_press(update: Update, context: RiffcutContext, kind: type[Owned]) 
     message = pressed_message(query)
     me = await who(update, context)
     if press.owner != me.user_id:
-        await query.answer(tr(me.lang, "not_your_menu"), show_alert=True)
+        await query.answer(
+            tr(me.lang, "This menu belongs to the member who opened it; send /settings for your own."), show_alert=True
+        )
         return None
     return OwnPress(query, message, press, me)

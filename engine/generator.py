@@ -42,7 +42,7 @@ import torch
 from engine import refusals
 from engine import spectrogram as sp
 from engine.errors import BadInput, EngineFailure, OutOfGpuMemory
-from engine.options import SCHEDULERS, SPECS_BY_NAME, UserOptions, min_steps_for_strength
+from engine.options import SCHEDULERS, SEED_MAX, SPECS_BY_NAME, UserOptions, min_steps_for_strength
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,22 @@ class GenerationProgress:
 
 
 ProgressCallback = Callable[[GenerationProgress], None]
+
+TAKE_SEED_STEP = 1_000_003  # take t starts from seed + t x this (a take's windows use seed, seed + 1, ...)
+
+
+def take_seed(seed: int, take: int) -> int:
+    """The seed of take `take` (from 0) of a request made with `seed`: with it, takes=1 makes that take again."""
+    return (seed + take * TAKE_SEED_STEP) % (SEED_MAX + 1)
+
+
+@dataclass(frozen=True)
+class MadeMusic:
+    """One take: its audio, the spectrogram image of its first window (the music's picture), its seed."""
+
+    audio: np.ndarray = field(repr=False)
+    image: np.ndarray = field(repr=False)  # N_MELS x width x 3, uint8
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -427,7 +443,16 @@ class Generator:
         the diffusion at the next step; the worker thread is waited for and the GPU memory freed before
         `CancelledError` goes on.
         """
+        return (await self.generate_takes(request, 1, on_progress))[0].audio
+
+    async def generate_takes(
+        self, request: GenerationRequest, takes: int = 1, on_progress: ProgressCallback | None = None
+    ) -> list[MadeMusic]:
+        """`takes` versions of the music, their seeds `take_seed(request.seed, t)`, diffused together: every
+        take's windows go into the same batches (at most BATCH_WINDOWS images each), so two takes of a
+        one-window part are one diffusion call. Cancelling works as for `generate`."""
         plan = self.check_request(request)
+        seeds = [take_seed(request.seed, take) for take in range(max(1, takes))]
         loop = asyncio.get_running_loop()
         stop = threading.Event()
 
@@ -436,7 +461,7 @@ class Generator:
                 loop.call_soon_threadsafe(on_progress, progress)
 
         async with self._gpu_lock():
-            future = loop.run_in_executor(None, self._generate_blocking, request, plan, report, stop)
+            future = loop.run_in_executor(None, self._generate_blocking, request, plan, seeds, report, stop)
             try:
                 return await asyncio.shield(future)
             except asyncio.CancelledError:
@@ -451,20 +476,27 @@ class Generator:
         self,
         request: GenerationRequest,
         plan: WindowPlan,
+        seeds: list[int],
         report: Callable[[GenerationProgress], None],
         stop: threading.Event,
-    ) -> np.ndarray:
+    ) -> list[MadeMusic]:
         try:
             with torch.inference_mode():
-                images = self._diffuse(request, plan, report, stop)
+                images = self._diffuse(request, plan, seeds, report, stop)
                 if stop.is_set():
                     raise _Stopped
-                pieces: list[np.ndarray] = []
-                for first in range(0, len(images), BATCH_WINDOWS):  # Griffin-Lim for a batch of windows at once
-                    batch = images[first : first + BATCH_WINDOWS]
-                    seeds = [request.seed + first + i for i in range(len(batch))]
-                    pieces += sp.images_to_audio(batch, seeds, device=self.device)
-            return join_windows(pieces, plan)
+                every = [(take, index) for take in range(len(seeds)) for index in range(plan.count)]
+                pieces: dict[tuple[int, int], np.ndarray] = {}
+                for first in range(0, len(every), BATCH_WINDOWS):  # a batch of windows to sound at once
+                    batch = every[first : first + BATCH_WINDOWS]
+                    made = sp.images_to_audio(
+                        [images[t][i] for t, i in batch], [seeds[t] + i for t, i in batch], device=self.device
+                    )
+                    pieces.update(zip(batch, made, strict=True))
+            return [
+                MadeMusic(join_windows([pieces[(t, i)] for i in range(plan.count)], plan), images[t][0], seed)
+                for t, seed in enumerate(seeds)
+            ]
         except Exception as exc:
             if _is_oom(exc):
                 self._free_memory()
@@ -480,10 +512,11 @@ class Generator:
         self,
         request: GenerationRequest,
         plan: WindowPlan,
+        seeds: list[int],
         report: Callable[[GenerationProgress], None],
         stop: threading.Event,
-    ) -> list[np.ndarray]:
-        """The windows' images (512 x width x 3, uint8), in order."""
+    ) -> list[list[np.ndarray]]:
+        """Each take's windows' images (512 x width x 3, uint8), in order: `images[take][window]`."""
         options = request.options
         common: dict[str, Any] = {
             "prompt": request.prompt,
@@ -492,22 +525,23 @@ class Generator:
             "guidance_scale": options.guidance,
             "output_type": "np",
         }
+        every = [(take, index) for take in range(len(seeds)) for index in range(plan.count)]
+        batches = [every[i : i + BATCH_WINDOWS] for i in range(0, len(every), BATCH_WINDOWS)]
+        chained = options.remix is None and options.windows == "chained"
         if options.remix is not None:
             sources = self._remix_sources(request, plan)
-            passes = [list(range(i, min(i + BATCH_WINDOWS, plan.count))) for i in range(0, plan.count, BATCH_WINDOWS)]
-            per_pass = int(options.steps * options.remix)
-        elif options.windows == "chained":
-            passes = [[i] for i in range(plan.count)]
+            passes, per_pass = batches, int(options.steps * options.remix)
+        elif chained:  # window by window, every take's window in one batch
+            passes = [[(take, index) for take in range(len(seeds))] for index in range(plan.count)]
             per_pass = options.steps
         else:
-            passes = [list(range(i, min(i + BATCH_WINDOWS, plan.count))) for i in range(0, plan.count, BATCH_WINDOWS)]
-            per_pass = options.steps
+            passes, per_pass = batches, options.steps
         planned = per_pass * len(passes)  # an estimate until each pass knows its real timesteps
-        images: list[np.ndarray] = []
+        images: list[list[np.ndarray]] = [[] for _ in seeds]
         done = 0
-        for number, windows in enumerate(passes):
-            generators = [torch.Generator(device="cpu").manual_seed(request.seed + i) for i in windows]
-            last = windows[-1] + 1
+        for number, items in enumerate(passes):
+            generators = [torch.Generator(device="cpu").manual_seed(seeds[t] + i) for t, i in items]
+            last = max(i for _, i in items) + 1
 
             def on_step(
                 pipe: Any, step: int, timestep: Any, tensors: dict[str, Any], last: int = last, number: int = number
@@ -526,18 +560,22 @@ class Generator:
             self._set_scheduler(options.scheduler)
             if options.remix is not None:
                 result = self.img2img(
-                    image=[sources[i] for i in windows],
+                    image=[sources[i] for _, i in items],
                     strength=options.remix,
                     num_images_per_prompt=1,
-                    **_batched(kwargs, len(windows)),
+                    **_batched(kwargs, len(items)),
                 )
-            elif options.windows == "chained" and number > 0:
-                previous = _to_pil(images[-1])
-                result = self.img2img(image=previous, strength=CHAIN_STRENGTH, **_batched(kwargs, 1))
+            elif chained and number > 0:
+                previous = [_to_pil(images[t][i - 1]) for t, i in items]
+                result = self.img2img(
+                    image=previous if len(previous) > 1 else previous[0],
+                    strength=CHAIN_STRENGTH,
+                    **_batched(kwargs, len(items)),
+                )
             else:
-                result = self.pipe(height=sp.N_MELS, width=plan.width, **_batched(kwargs, len(windows)))
-            for array in result.images:
-                images.append(np.clip(np.round(np.asarray(array) * 255.0), 0, 255).astype(np.uint8))
+                result = self.pipe(height=sp.N_MELS, width=plan.width, **_batched(kwargs, len(items)))
+            for (take, _), array in zip(items, result.images, strict=True):
+                images[take].append(np.clip(np.round(np.asarray(array) * 255.0), 0, 255).astype(np.uint8))
             if stop.is_set():
                 raise _Stopped
         return images

@@ -26,6 +26,7 @@ GUIDANCE_MIN, GUIDANCE_MAX, GUIDANCE_DEFAULT = 0.0, 45.0, 6.5
 STEPS_MIN, STEPS_MAX, STEPS_DEFAULT = 1, 100, 50
 PREVIEWS_MAX, PREVIEWS_DEFAULT = 10, 3
 REMIX_MIN, REMIX_MAX, REMIX_SUGGESTED = 0.1, 1.0, 0.55
+TAKES_MAX = 4
 KEEP_DB_MIN, KEEP_DB_MAX = -60.0, 0.0
 
 WindowMode = Literal["batch", "chained"]
@@ -47,6 +48,7 @@ class UserOptions(BaseModel):
     full_cut: bool = False
     scheduler: str = "dpm"
     windows: WindowMode = "batch"
+    takes: int = 1  # versions of the music made together, for the user to pick one
     language: str | None = None  # None: from Telegram's language_code
 
     def with_value(self, name: str, text_or_value: object) -> UserOptions:
@@ -280,6 +282,16 @@ SPECS: tuple[SettingSpec, ...] = (
         ("batch", "chained"),
         "batch",
         "Long parts: independent windows in one batch, or each window from the one before (the demo's way).",
+    ),
+    _numeric_spec(
+        "takes",
+        "Takes",
+        1,
+        TAKES_MAX,
+        1,
+        "Several versions of the music, made together, to pick the one to keep (1: no choice).",
+        integer=True,
+        allowed=f"a whole number 1 to {TAKES_MAX}",
     ),
     _choice_spec("language", "Language", LANGUAGES, None, "The bot's language.", auto=True),
 )

@@ -4,6 +4,10 @@ Used by `riffcut render` and by the job runner. Every refusal that can be made b
 (prompt, part count and choice, remix of a part without sound, step counts, the original sound's level), so a
 bad request costs nothing. `on_event` is called on the event loop (diffusion progress is handed over from the
 worker thread by the generator) for every stage and every diffusion step: keep it cheap.
+
+The music comes out as a WAV (for the zip's tools), an M4A for Telegram's player (`engine.music_file`) and a
+cover, the spectrogram of the music itself. With several takes, `render_takes` makes them in one diffusion batch
+and puts each on the chosen part as a clip; the chosen take then goes through `render` as `GivenMusic`.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,14 +30,22 @@ from engine.archive import write_zip_async
 from engine.errors import BadInput
 from engine.ffmpeg_process import gather_or_cancel
 from engine.fullcut import join_parts
-from engine.generator import GenerationProgress, GenerationRequest, Generator, PartSound, negative_prompt_ignored
+from engine.generator import (
+    GenerationProgress,
+    GenerationRequest,
+    Generator,
+    MadeMusic,
+    PartSound,
+    negative_prompt_ignored,
+)
 from engine.media_config import MediaConfig
+from engine.music_file import encode_m4a, spectrogram_cover
 from engine.options import SEED_MAX, UserOptions
 from engine.parts import PartPlan, plan
 from engine.preview import Preview, make_preview
 from engine.probe import VideoInfo, probe
 from engine.remux import check_keep_db, replace_audio
-from engine.split import SplitResult, part_name, split_video
+from engine.split import SplitPart, SplitResult, part_name, split_video
 from engine.stages import Stage
 from engine.words import format_time
 
@@ -40,6 +53,7 @@ log = logging.getLogger(__name__)
 
 
 PREVIEW_CONCURRENCY = 2  # ffmpeg previews at once (re-encodes use every core they get)
+MUSIC_ARTIST = "Riffcut (Riffusion)"  # the music file's artist tag, and its performer in Telegram's player
 
 
 # Rough shares of a job's time (CPU machine, default steps) for one progress bar over the whole job.
@@ -72,11 +86,44 @@ EventCallback = Callable[[RenderEvent], None]
 
 
 @dataclass(frozen=True)
+class GivenMusic:
+    """Music made before (the take a user chose): its WAV, its seed, its cover (the spectrogram's JPEG)."""
+
+    wav: Path
+    seed: int
+    cover: Path | None = None
+
+
+@dataclass(frozen=True)
 class RenderRequest:
     prompt: str
     parts: int
     part: int  # from 1
     options: UserOptions = field(default_factory=UserOptions)
+    music: GivenMusic | None = None  # made before: no diffusion, this music goes on the part
+
+
+@dataclass(frozen=True)
+class Take:
+    """One take of the music for the chosen part, with a clip of the part that plays it."""
+
+    index: int  # from 1
+    seed: int  # with takes=1 and this seed, the same music again
+    music_wav: Path
+    cover: Path  # the take's spectrogram, square, at most 320 px
+    clip: Preview  # the chosen part with this take's music, playable in the chat
+
+
+@dataclass
+class TakesResult:
+    """`render_takes`' result: the takes to choose from (nothing else is made until one is chosen)."""
+
+    prompt: str
+    info: VideoInfo
+    plan: PartPlan
+    takes: list[Take]
+    seed: int
+    timings: dict[str, float]
 
 
 @dataclass
@@ -87,6 +134,8 @@ class RenderResult:
     plan: PartPlan
     split: SplitResult
     music_wav: Path
+    music_m4a: Path  # the same music for Telegram's player (AAC), its title the prompt
+    music_cover: Path | None  # the music's spectrogram, square, at most 320 px (None: music given without one)
     new_part: Path  # the chosen part with its new music (MP4)
     new_part_preview: Preview
     part_previews: list[Preview]  # every part in order, the chosen one with its new music; empty with previews 0
@@ -213,6 +262,71 @@ def new_seed() -> int:
     return secrets.randbelow(SEED_MAX + 1)
 
 
+async def _planned(
+    video: str | Path,
+    request: RenderRequest,
+    generator: Generator,
+    media_config: MediaConfig,
+    report: _Reporter,
+) -> tuple[str, VideoInfo, PartPlan]:
+    """Every refusal that can be made before any work, then the probe and the plan (the probe stage)."""
+    options = request.options
+    check_request(request)
+    prompt = generator.check_prompt(request.prompt)
+    check_keep_db(options.keep_original_db)
+    limits = media_config.limits
+    with report.stage(Stage.PROBE):
+        info = await probe(video, media_config.timeout, limits=limits)
+        part_plan = plan(
+            info.duration,
+            request.parts,
+            request.part,
+            media_config.min_part_seconds,
+            media_config.max_part_seconds,
+            limits.max_parts,
+        )
+        if request.music is None:
+            sound = PartSound.OK if info.has_audio else PartSound.NONE
+            generator.check(prompt, part_plan.part_duration, options, sound)
+    return prompt, info, part_plan
+
+
+async def _split(
+    video: str | Path, info: VideoInfo, part_plan: PartPlan, options: UserOptions, folder: Path, config: MediaConfig,
+    report: _Reporter,
+) -> SplitResult:  # fmt: skip
+    with report.stage(Stage.SPLIT, f"{part_plan.parts} parts"):
+        return await split_video(
+            video, info, part_plan.parts, folder / "parts", exact=options.exact, threads=config.threads,
+            timeout=config.timeout,
+        )  # fmt: skip
+
+
+async def _made_music(
+    video: str | Path,
+    info: VideoInfo,
+    prompt: str,
+    chosen: SplitPart,
+    options: UserOptions,
+    seed: int,
+    takes: int,
+    generator: Generator,
+    config: MediaConfig,
+    report: _Reporter,
+) -> list[MadeMusic]:
+    with report.stage(Stage.GENERATE, f"{chosen.duration:.2f} s of music"):
+        source: np.ndarray | None = None
+        if options.remix is not None:
+            # The part's sound straight from the source: the audio stream alone, seeked and cut.
+            at = info.timeline_start + chosen.start
+            decoded = await audio_io.decode_audio(
+                video, channels=1, start=at, duration=chosen.duration, timeout=config.timeout
+            )
+            source = decoded[0]
+        request = GenerationRequest(prompt, chosen.duration, options, seed, source)
+        return await generator.generate_takes(request, takes, report.diffusion)
+
+
 async def render(
     video: str | Path,
     workdir: str | Path,
@@ -226,66 +340,49 @@ async def render(
 ) -> RenderResult:
     """Run the whole job on `video` inside `workdir` (created if missing); the outputs stay in `workdir`
     unless `zip_path` / `full_cut_path` name other places. A full cut is made when the options ask for one or
-    `full_cut_path` is given. Raises BadInput for a request that cannot be done, before any work where it can.
+    `full_cut_path` is given. With `request.music` (a take chosen before) there is no diffusion: that music goes
+    on the part. Raises BadInput for a request that cannot be done, before any work where it can.
     """
     options = request.options
     folder = Path(workdir)
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     want_full_cut = options.full_cut or full_cut_path is not None
-    stages = [Stage.PROBE, Stage.SPLIT, Stage.GENERATE, Stage.REMUX, Stage.PREVIEW]
-    stages += [Stage.FULL_CUT] if want_full_cut else []
-    stages += [Stage.ZIP]
+    stages = [Stage.PROBE, Stage.SPLIT, *([Stage.GENERATE] if request.music is None else []), Stage.REMUX]
+    stages += [Stage.PREVIEW, *([Stage.FULL_CUT] if want_full_cut else []), Stage.ZIP]
     report = _Reporter(on_event, stages)
     timeout, threads = media_config.timeout, media_config.threads
 
-    # Refusals that need nothing from the video.
-    check_request(request)
-    prompt = generator.check_prompt(request.prompt)
-    check_keep_db(options.keep_original_db)
-
-    limits = media_config.limits
-    with report.stage(Stage.PROBE):
-        info = await probe(video, timeout, limits=limits)
-        part_plan = plan(
-            info.duration,
-            request.parts,
-            request.part,
-            media_config.min_part_seconds,
-            media_config.max_part_seconds,
-            limits.max_parts,
-        )
-        generator.check(prompt, part_plan.part_duration, options, PartSound.OK if info.has_audio else PartSound.NONE)
-
-    with report.stage(Stage.SPLIT, f"{part_plan.parts} parts"):
-        split = await split_video(
-            video, info, part_plan.parts, folder / "parts", exact=options.exact, threads=threads, timeout=timeout
-        )
+    prompt, info, part_plan = await _planned(video, request, generator, media_config, report)
+    split = await _split(video, info, part_plan, options, folder, media_config, report)
     chosen = split.parts[part_plan.chosen - 1]
 
-    seed = options.seed if options.seed is not None else new_seed()
-    with report.stage(Stage.GENERATE, f"{chosen.duration:.2f} s of music"):
-        source: np.ndarray | None = None
-        if options.remix is not None:
-            # The part's sound straight from the source: the audio stream alone, seeked and cut.
-            at = info.timeline_start + chosen.start
-            source = (
-                await audio_io.decode_audio(video, channels=1, start=at, duration=chosen.duration, timeout=timeout)
-            )[0]
-        gen_request = GenerationRequest(prompt, chosen.duration, options, seed, source)
-        audio = await generator.generate(gen_request, report.diffusion)
-        music_wav = await asyncio.to_thread(audio_io.write_wav, folder / "music.wav", audio)
+    if request.music is not None:
+        seed, music_wav, cover = request.music.seed, request.music.wav, None
+        if request.music.cover is not None:  # a copy: the job's outputs are all in its own folder
+            cover = folder / "music-cover.jpg"
+            await asyncio.to_thread(shutil.copyfile, request.music.cover, cover)
+    else:
+        seed = options.seed if options.seed is not None else new_seed()
+        made = (await _made_music(video, info, prompt, chosen, options, seed, 1, generator, media_config, report))[0]
+        music_wav = await asyncio.to_thread(audio_io.write_wav, folder / "music.wav", made.audio)
+        cover = await spectrogram_cover(made.image, folder / "music-cover.jpg")
 
     with report.stage(Stage.REMUX):
         new_name = part_name(chosen.index, part_plan.parts, ".mp4", "new-music")
-        new_part = await replace_audio(
-            chosen.path,
-            music_wav,
-            folder / new_name,
-            info=chosen.info,
-            keep_original_db=options.keep_original_db,
-            loudness_lufs=media_config.loudness_lufs,
-            threads=threads,
-            timeout=timeout,
+        new_part, music_m4a = await gather_or_cancel(
+            [
+                replace_audio(
+                    chosen.path,
+                    music_wav,
+                    folder / new_name,
+                    info=chosen.info,
+                    keep_original_db=options.keep_original_db,
+                    loudness_lufs=media_config.loudness_lufs,
+                    threads=threads,
+                    timeout=timeout,
+                ),
+                encode_m4a(music_wav, folder / "music.m4a", title=prompt, artist=MUSIC_ARTIST, timeout=timeout),
+            ]
         )
 
     with report.stage(Stage.PREVIEW):
@@ -298,8 +395,8 @@ async def render(
 
         new_preview = await preview_of(new_part)
         others = [p for p in split.parts if p.index != chosen.index] if options.previews > 0 else []
-        made = await gather_or_cancel([preview_of(p.path) for p in others])
-        by_index = {p.index: pv for p, pv in zip(others, made, strict=True)}
+        made_previews = await gather_or_cancel([preview_of(p.path) for p in others])
+        by_index = {p.index: pv for p, pv in zip(others, made_previews, strict=True)}
         part_previews = (
             [new_preview if p.index == chosen.index else by_index[p.index] for p in split.parts]
             if options.previews > 0
@@ -326,6 +423,8 @@ async def render(
         plan=part_plan,
         split=split,
         music_wav=music_wav,
+        music_m4a=music_m4a,
+        music_cover=cover,
         new_part=new_part,
         new_part_preview=new_preview,
         part_previews=part_previews,
@@ -335,6 +434,63 @@ async def render(
         timings=dict(report.timings),
         model=model,
     )
+
+
+async def render_takes(
+    video: str | Path,
+    workdir: str | Path,
+    request: RenderRequest,
+    generator: Generator,
+    media_config: MediaConfig,
+    on_event: EventCallback | None = None,
+) -> TakesResult:
+    """`request.options.takes` takes of the chosen part's music, made in one diffusion batch, each put on the
+    part as a clip to listen to; the rest of the job (`render` with the take as `GivenMusic`) waits for a choice.
+    """
+    options = request.options
+    folder = Path(workdir)
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    report = _Reporter(on_event, [Stage.PROBE, Stage.SPLIT, Stage.GENERATE, Stage.REMUX, Stage.PREVIEW])
+    timeout, threads = media_config.timeout, media_config.threads
+    prompt, info, part_plan = await _planned(video, request, generator, media_config, report)
+    split = await _split(video, info, part_plan, options, folder, media_config, report)
+    chosen = split.parts[part_plan.chosen - 1]
+    seed = options.seed if options.seed is not None else new_seed()
+    made = await _made_music(video, info, prompt, chosen, options, seed, options.takes, generator, media_config, report)
+
+    takes_dir = folder / "takes"
+    await asyncio.to_thread(takes_dir.mkdir, parents=True, exist_ok=True)
+    with report.stage(Stage.REMUX):
+
+        async def clip_of(index: int, music: MadeMusic) -> tuple[Path, Path, Path]:
+            wav = await asyncio.to_thread(audio_io.write_wav, takes_dir / f"take-{index}.wav", music.audio)
+            cover = await spectrogram_cover(music.image, takes_dir / f"take-{index}-cover.jpg")
+            clip = await replace_audio(
+                chosen.path,
+                wav,
+                takes_dir / f"take-{index}.mp4",
+                info=chosen.info,
+                keep_original_db=options.keep_original_db,
+                loudness_lufs=media_config.loudness_lufs,
+                threads=threads,
+                timeout=timeout,
+            )
+            return wav, cover, clip
+
+        made_clips = await gather_or_cancel([clip_of(i, music) for i, music in enumerate(made, start=1)])
+    with report.stage(Stage.PREVIEW):
+        limit = asyncio.Semaphore(PREVIEW_CONCURRENCY)
+
+        async def preview_of(path: Path) -> Preview:
+            async with limit:
+                return await make_preview(path, takes_dir / "previews", threads=threads, timeout=timeout)
+
+        clips = await gather_or_cancel([preview_of(clip) for _, _, clip in made_clips])
+    takes = [
+        Take(index, music.seed, wav, cover, clip)
+        for index, (music, (wav, cover, _), clip) in enumerate(zip(made, made_clips, clips, strict=True), start=1)
+    ]
+    return TakesResult(prompt, info, part_plan, takes, seed, dict(report.timings))
 
 
 def check_request(request: RenderRequest) -> None:

@@ -380,6 +380,7 @@ class JobRunner:
             await remove_tree(folder)
             await self._end_cancelled(entry)
             return
+        state = JobState.CHOOSING if output.choosing else JobState.DONE
         done = await jobs_repo.finish_done(
             self._db,
             entry.job_id,
@@ -387,12 +388,13 @@ class JobRunner:
             files=files,
             stage_seconds=entry.stage_seconds,
             seed=output.seed,
+            state=state,
         )
         if not done:  # cancelled or forgotten at the last moment: nothing to deliver
             await remove_tree(folder)
             return
-        log.info("job %s: done (%s)", entry.job_id, _seconds_text(entry.stage_seconds))
-        self._publish_state(entry, JobState.DONE)
+        log.info("job %s: %s (%s)", entry.job_id, state, _seconds_text(entry.stage_seconds))
+        self._publish_state(entry, state)
         self._publish(ReadyToDeliver(entry.job_id, entry.user_id, entry.chat_id))
 
     async def _end_failed(self, entry: _Entry, reason: FailureReason) -> None:

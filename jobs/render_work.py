@@ -4,8 +4,13 @@ Used by whoever owns the runner (the composition root, the runner tests, the ben
 `JobFile` row:
 - `result`: the chosen part with its new music, as a video Telegram plays inline (the render's preview of it,
   which is the part itself when it already is H.264/AAC MP4), with width, height, duration and thumbnail;
-- `music`: the generated music (WAV); `preview`: every other part's preview, when previews are on (the chosen
-  part's slot in an album reuses the `result` upload); `full_cut` when asked; `zip`.
+- `music`: the music as an M4A (AAC) for Telegram's player, with its duration, title and cover (the music's
+  spectrogram, square, at most 320 px); `preview`: every other part's preview, when previews are on (the chosen
+  part is not among them: it is the `result`); `full_cut` when asked, with where the chosen part starts in it
+  and a frame of that part for its cover; `zip`.
+With several takes (the `takes` setting) and none picked yet, the work is `render_takes`: one `take` file per take
+(its clip of the chosen part, its number as `part`, its seed, music and cover in `meta`), and the job then waits
+for its member's choice; run again with the take picked (`JobSpec.take`), it is `render` on that music.
 Diffusion steps go to the runner with the music's window count. Windows made together (a batch) count their
 steps once; in chained mode each window is its own pass, so step k of window w counts as (w - 1) x steps + k
 and the report names the window.
@@ -19,8 +24,9 @@ from typing import Any
 from engine.generator import Generator
 from engine.media_config import MediaConfig
 from engine.preview import Preview
-from engine.render import RenderEvent, RenderRequest, render
+from engine.render import GivenMusic, RenderEvent, RenderRequest, RenderResult, TakesResult, render, render_takes
 from jobs.work import JobOutput, JobSpec, JobWork, OutputFile, Progress, ProgressReport
+from storage.jobs_repo import TAKE_KIND
 
 
 def preview_meta(preview: Preview) -> dict[str, Any]:
@@ -53,32 +59,56 @@ def render_work(generator: Generator, media_config: MediaConfig) -> JobWork:
     async def work(spec: JobSpec, video: Path, workdir: Path, report: ProgressReport) -> JobOutput:
         job = spec.request
         chained = job.options.windows == "chained" and job.options.remix is None
-        result = await render(
-            video,
-            workdir / "render",
-            RenderRequest(prompt=job.prompt, parts=job.parts, part=job.part, options=job.options),
-            generator,
-            media_config,
-            lambda event: report(to_progress(event, chained)),
-        )
-        chosen = result.new_part_preview
-        files = [
-            OutputFile("result", chosen.path, job.part, preview_meta(chosen)),
-            OutputFile("music", result.music_wav, job.part, {"duration": round(chosen.duration, 3)}),
-        ]
-        for index, preview in enumerate(result.part_previews, start=1):
-            if index != job.part:
-                files.append(OutputFile("preview", preview.path, index, preview_meta(preview)))
-        if result.full_cut is not None:
-            files.append(
-                OutputFile(
-                    "full_cut",
-                    result.full_cut,
-                    None,
-                    {"width": result.info.width, "height": result.info.height, "duration": result.info.duration},
-                )
-            )
-        files.append(OutputFile("zip", result.zip, None, {"parts": job.parts}))
-        return JobOutput(files, seed=result.seed)
+
+        def on_event(event: RenderEvent) -> None:
+            report(to_progress(event, chained))
+
+        take = spec.take
+        if take is None and job.options.takes > 1:
+            request = RenderRequest(prompt=job.prompt, parts=job.parts, part=job.part, options=job.options)
+            made = await render_takes(video, workdir / "render", request, generator, media_config, on_event)
+            return JobOutput(take_files(made), seed=made.seed, choosing=True)
+        music = GivenMusic(take.music, take.seed, take.cover) if take is not None else None
+        request = RenderRequest(prompt=job.prompt, parts=job.parts, part=job.part, options=job.options, music=music)
+        result = await render(video, workdir / "render", request, generator, media_config, on_event)
+        return JobOutput(result_files(result, job.part), seed=result.seed)
 
     return work
+
+
+def take_files(made: TakesResult) -> list[OutputFile]:
+    return [
+        OutputFile(
+            TAKE_KIND,
+            take.clip.path,
+            take.index,
+            {
+                **preview_meta(take.clip),
+                "seed": take.seed,
+                "music": take.music_wav,
+                "cover": take.cover,
+                "takes": len(made.takes),
+            },
+        )
+        for take in made.takes
+    ]
+
+
+def result_files(result: RenderResult, part: int) -> list[OutputFile]:
+    chosen = result.new_part_preview
+    music_meta: dict[str, Any] = {"duration": round(chosen.duration, 3), "title": result.prompt}
+    if result.music_cover is not None:
+        music_meta["cover"] = result.music_cover
+    files = [
+        OutputFile("result", chosen.path, part, preview_meta(chosen)),
+        OutputFile("music", result.music_m4a, part, music_meta),
+    ]
+    for index, preview in enumerate(result.part_previews, start=1):
+        if index != part:
+            files.append(OutputFile("preview", preview.path, index, preview_meta(preview)))
+    if result.full_cut is not None:
+        start, _ = result.plan.chosen_range
+        meta = {"width": result.info.width, "height": result.info.height, "duration": result.info.duration}
+        files.append(OutputFile("full_cut", result.full_cut, None, {**meta, "start": round(start, 3)}))
+    files.append(OutputFile("zip", result.zip, None, {"parts": result.plan.parts}))
+    return files

@@ -17,19 +17,44 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.stages import Stage
-from storage.jobs_repo import JobRequest
+from storage.jobs_repo import TAKE_KIND, JobRequest
 from storage.models import Job
 from storage.video_ref import VideoRef
+
+
+@dataclass(frozen=True)
+class ChosenTake:
+    """The take a member picked, kept from the job's first run: its number, seed, music and cover."""
+
+    index: int
+    seed: int
+    music: Path
+    cover: Path | None
 
 
 @dataclass(frozen=True)
 class JobSpec:
     job_id: int
     request: JobRequest
+    take: ChosenTake | None = None  # with several takes: the one picked (None: the takes are still to make)
 
     @classmethod
     def of(cls, job: Job) -> JobSpec:
-        return cls(job.id, JobRequest.of(job))
+        return cls(job.id, JobRequest.of(job), chosen_take(job))
+
+
+def chosen_take(job: Job) -> ChosenTake | None:
+    """The take the job's member picked, from the job's take files; None when none was picked."""
+    if job.chosen_take is None:
+        return None
+    for file in job.files:
+        if file.kind == TAKE_KIND and file.part == job.chosen_take:
+            meta = file.meta or {}
+            cover = meta.get("cover")
+            return ChosenTake(
+                job.chosen_take, int(meta["seed"]), Path(str(meta["music"])), Path(cover) if cover else None
+            )
+    return None
 
 
 FetchVideo = Callable[[VideoRef, Path], Awaitable[Path]]
@@ -54,7 +79,7 @@ ProgressReport = Callable[[Progress], None]
 class OutputFile:
     """A result to keep. Paths among `meta`'s values (a preview's thumbnail) are kept along with it."""
 
-    kind: str  # result, music, preview, full_cut, zip
+    kind: str  # result, music, preview, full_cut, zip; or take (a take's clip, its part the take's number)
     path: Path
     part: int | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
@@ -64,6 +89,7 @@ class OutputFile:
 class JobOutput:
     files: Sequence[OutputFile]
     seed: int | None = None
+    choosing: bool = False  # the files are takes to pick from: the job waits (state choosing), holding nothing
 
 
 class JobWork(Protocol):

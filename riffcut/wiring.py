@@ -53,6 +53,7 @@ def bot_config(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> Bot
         file_base_url=settings.telegram_file_base_url,
         local_mode=settings.telegram_local_mode,
         temporary_directory=settings.temporary_directory,
+        data_dir=settings.data_dir,
         part_rule=PartRule(settings.min_part_seconds, settings.max_part_seconds, settings.max_parts),
         limits=settings.media_limits(),
         result_retention_hours=settings.result_retention_hours,

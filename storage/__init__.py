@@ -22,6 +22,7 @@ API (every function is async and takes a `Database` first):
         mark_delivered(db, job_id), undelivered_jobs(db);
         the job queue's: mark_running, set_progress, finish_done/failed/cancelled, requeue, jobs_in_state
     storage.history: user_history(db, user_id, limit) -> [Job] newest first,
+        shareable_results(db, user_id, limit) -> [SharedResult(job, video_file_id, music_file_id)] (inline sharing),
         admin_totals(db) -> Totals(jobs_per_state, average_stage_seconds, users)
     storage.retention: remove_expired_results(db, retention_hours) (files go, rows stay; the queue calls it)
     storage.forget: forget_user(db, user_id) -> Forgotten (cancel the user's jobs in the queue first)

@@ -1,8 +1,10 @@
 """Jobs: made from a request (one per double tap, within the queue limits), moved through their states.
 
 States: queued -> running -> done | failed | cancelled; running -> queued again when the process stops or
-restarts mid-job. Every change is one short transaction; a change that no longer applies (the job was
-cancelled or forgotten meanwhile) changes nothing and says so by returning False/None.
+restarts mid-job. With several takes: running -> choosing (the takes are kept, nothing runs) -> queued when the
+member picks one (`choose_take`) -> running -> done; a choice not made within the retention time is dropped.
+Every change is one short transaction; a change that no longer applies (the job was cancelled or forgotten
+meanwhile) changes nothing and says so by returning False/None.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ class JobRequest:
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
+TAKE_KIND = "take"  # a job file that is one take's clip (its part: the take's number)
+DELIVERABLE = (JobState.DONE, JobState.CHOOSING)  # states whose files wait to be sent
+
+
 @dataclass(frozen=True)
 class QueueLimits:
     max_jobs_per_user: int = 2
@@ -99,7 +105,8 @@ async def _serialize_job_creation(session: AsyncSession) -> None:
 
 
 async def _active_duplicate(session: Any, user_id: int, key: str) -> Job | None:
-    query = select(Job).where(Job.user_id == user_id, Job.request_key == key, Job.state.in_(UNFINISHED))
+    states = (*UNFINISHED, JobState.CHOOSING)  # a job waiting for its take to be picked comes back as queued
+    query = select(Job).where(Job.user_id == user_id, Job.request_key == key, Job.state.in_(states))
     result: Job | None = (await session.execute(query)).scalar_one_or_none()
     return result
 
@@ -211,13 +218,15 @@ async def finish_done(
     files: Iterable[NewJobFile],
     stage_seconds: Mapping[Stage, float] | None = None,
     seed: int | None = None,
+    state: JobState = JobState.DONE,
 ) -> bool:
-    """running -> done with its result files; False (nothing written) when the job is no longer running."""
+    """running -> done (or choosing, with takes to pick from) with its result files; False (nothing written)
+    when the job is no longer running."""
     async with db.transaction() as session:
         job = await session.get(Job, job_id, with_for_update=True)
         if job is None or job.state != JobState.RUNNING:
             return False
-        job.state = JobState.DONE
+        job.state = state
         job.stage = None
         job.progress = 1.0
         job.finished_at = utcnow()
@@ -319,7 +328,7 @@ async def mark_delivered(db: Database, job_id: int, when: datetime | None = None
     async with db.transaction() as session:
         result = await session.execute(
             update(Job)
-            .where(Job.id == job_id, Job.state == JobState.DONE, Job.delivered_at.is_(None))
+            .where(Job.id == job_id, Job.state.in_(DELIVERABLE), Job.delivered_at.is_(None))
             .values(delivered_at=when or utcnow())
         )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -330,7 +339,26 @@ async def undelivered_jobs(db: Database) -> list[Job]:
     async with db.sessions() as session:
         rows = await session.execute(
             select(Job)
-            .where(Job.state == JobState.DONE, Job.delivered_at.is_(None), Job.results_removed_at.is_(None))
+            .where(Job.state.in_(DELIVERABLE), Job.delivered_at.is_(None), Job.results_removed_at.is_(None))
             .order_by(Job.id)
         )
         return list(rows.scalars())
+
+
+async def choose_take(db: Database, job_id: int, take: int) -> Job | None:
+    """choosing -> queued with take `take` (from 1) picked, to be finished with it; None when the job is not
+    waiting for a choice (already chosen, dropped, forgotten) or has no such take."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state != JobState.CHOOSING or job.results_removed_at is not None:
+            return None
+        if not any(file.kind == TAKE_KIND and file.part == take for file in job.files):
+            return None
+        job.state = JobState.QUEUED
+        job.chosen_take = take
+        job.stage = None
+        job.progress = 0.0
+        job.attempts = 0
+        job.started_at = None
+        job.delivered_at = None  # the chosen take's results are delivered next
+    return job

@@ -107,6 +107,7 @@ class OptionsJSON(TypeDecorator[UserOptions]):
 class JobState(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
+    CHOOSING = "choosing"  # its takes are made; it waits, holding nothing, for its member to pick one
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -212,7 +213,8 @@ class Job(Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1 within the whole job
     error: Mapped[str | None] = mapped_column(Text)  # for the user, one sentence
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    seed: Mapped[int | None] = mapped_column(BigInteger)  # the seed actually used
+    seed: Mapped[int | None] = mapped_column(BigInteger)  # the seed actually used (the chosen take's)
+    chosen_take: Mapped[int | None] = mapped_column(Integer)  # the take picked (from 1), with several takes
     result_dir: Mapped[str | None] = mapped_column(Text)  # DATA_DIR/results/<id> until removed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,8 @@
-"""Results are kept until delivered and RESULT_RETENTION_HOURS after; then their files go, the job row stays."""
+"""Results are kept until delivered and RESULT_RETENTION_HOURS after; then their files go, the job row stays.
+
+Takes not chosen within RESULT_RETENTION_HOURS of being made are dropped with the job's files: the job ends
+cancelled (its takes can no longer be picked).
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,20 @@ async def remove_expired_results(db: Database, retention_hours: float, now: date
             )
         )
         expired = rows.all()
+    async with db.sessions() as session:
+        rows = await session.execute(
+            select(Job.id, Job.result_dir).where(
+                Job.state == JobState.CHOOSING, Job.finished_at <= cutoff, Job.results_removed_at.is_(None)
+            )
+        )
+        unchosen = rows.all()
+    for job_id, _ in unchosen:
+        async with db.transaction() as session:
+            job = await session.get(Job, job_id, with_for_update=True)
+            if job is not None and job.state == JobState.CHOOSING:
+                job.state = JobState.CANCELLED
     removed: list[int] = []
-    for job_id, result_dir in expired:
+    for job_id, result_dir in [*expired, *unchosen]:
         await remove_tree(result_dir)
         async with db.transaction() as session:
             job = await session.get(Job, job_id)

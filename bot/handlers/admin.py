@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 
 from bot.access import is_admin
 from bot.context import RiffcutContext
+from bot.jobtexts import stage_words, state_words
 from bot.texts import tr
 from bot.who import Who, who
 from storage.history import admin_totals
@@ -20,7 +21,7 @@ async def _admin(update: Update, context: RiffcutContext) -> Who | None:
     me = await who(update, context)
     if not is_admin(context.config, me.user_id):
         assert update.effective_message is not None
-        await update.effective_message.reply_text(tr(me.lang, "admins_only"))
+        await update.effective_message.reply_text(tr(me.lang, "This command is for the bot's operators."))
         return None
     return me
 
@@ -32,14 +33,22 @@ async def queue_command(update: Update, context: RiffcutContext) -> None:
     jobs = await jobs_in_state(context.services.db, *UNFINISHED)
     assert update.effective_message is not None
     if not jobs:
-        await update.effective_message.reply_text(tr(me.lang, "queue_empty"))
+        await update.effective_message.reply_text(tr(me.lang, "The queue is empty."))
         return
-    lines = [tr(me.lang, "queue_title", count=len(jobs))]
+    lines = [tr(me.lang, "<b>Queue</b> ({count})", count=len(jobs))]
     for job in jobs[:50]:
-        stage = f" · {job.stage} {job.progress:.0%}" if job.stage else ""
+        stage = f" · {stage_words(me.lang, job.stage)} {job.progress:.0%}" if job.stage else ""
         lines.append(
             html.escape(
-                tr(me.lang, "queue_line", job=job.id, state=job.state, user=job.user_id, chat=job.chat_id, stage=stage)
+                tr(
+                    me.lang,
+                    "#{job} · {state} · user {user} · chat {chat}{stage}",
+                    job=job.id,
+                    state=state_words(me.lang, job.state),
+                    user=job.user_id,
+                    chat=job.chat_id,
+                    stage=stage,
+                )
             )
         )
     await update.effective_message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)
@@ -50,12 +59,13 @@ async def stats_command(update: Update, context: RiffcutContext) -> None:
     if me is None:
         return
     totals = await admin_totals(context.services.db)
-    lines = [tr(me.lang, "stats_title"), f"users: {totals.users}"]
-    lines += [f"{state}: {count}" for state, count in totals.jobs_per_state.items()]
+    lines = [tr(me.lang, "<b>Stats</b>"), tr(me.lang, "users: {count}", count=totals.users)]
+    lines += [f"{state_words(me.lang, state)}: {count}" for state, count in totals.jobs_per_state.items()]
     if totals.average_stage_seconds:
         lines.append("")
         lines += [
-            f"{stage}: {seconds:.1f} s average" for stage, seconds in sorted(totals.average_stage_seconds.items())
+            tr(me.lang, "{stage}: {seconds:.1f} s on average", stage=stage, seconds=seconds)
+            for stage, seconds in sorted(totals.average_stage_seconds.items())
         ]
     assert update.effective_message is not None
     await update.effective_message.reply_text("\n".join(lines), parse_mode=ParseMode.HTML)

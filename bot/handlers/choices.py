@@ -20,9 +20,9 @@ from bot.prompting import ask_prompt, is_prompt_answer, store_prompt
 from bot.refusals import words
 from bot.screens import current_choice, show_card
 from bot.submission import submit, submitted_text
-from bot.texts import tr
+from bot.texts import N_, tr
 from bot.who import Who, who
-from engine.errors import BadInput
+from engine.errors import BadInput, Refusal
 from engine.parts import check_part_count
 from storage.videos_repo import set_part, set_split
 
@@ -35,13 +35,13 @@ async def prompt_command(update: Update, context: RiffcutContext) -> None:
     me = await who(update, context)
     text = command_text(message)
     if await current_choice(context.services, me) is None:
-        await message.reply_text(tr(me.lang, "no_video"))
+        await message.reply_text(tr(me.lang, "Send me a video first."))
         return
     if not text:
         await ask_prompt(context, me, message)
         return
     await store_prompt(context, me, text)
-    await show_card(context, me, reply_to=message, notice=tr(me.lang, "prompt_set"))
+    await show_card(context, me, reply_to=message, notice=tr(me.lang, "Prompt set."))
 
 
 async def prompt_reply(update: Update, context: RiffcutContext) -> None:
@@ -58,10 +58,10 @@ async def prompt_text(update: Update, context: RiffcutContext) -> None:
     assert message is not None
     me = await who(update, context)
     if await current_choice(context.services, me) is None:
-        await message.reply_text(tr(me.lang, "no_video"))
+        await message.reply_text(tr(me.lang, "Send me a video first."))
         return
     await store_prompt(context, me, (message.text or "").strip())
-    await show_card(context, me, reply_to=message, notice=tr(me.lang, "prompt_set"))
+    await show_card(context, me, reply_to=message, notice=tr(me.lang, "Prompt set."))
 
 
 async def change_parts(context: RiffcutContext, me: Who, parts: int) -> None:
@@ -91,7 +91,7 @@ async def _number_command(
     update: Update,
     context: RiffcutContext,
     usage: str,
-    label: str,
+    not_a_number: Refusal,
     change: Callable[[RiffcutContext, Who, int], Awaitable[None]],
     notice: str,
 ) -> None:
@@ -103,17 +103,19 @@ async def _number_command(
     if not text:
         await message.reply_text(tr(me.lang, usage), parse_mode="HTML")
         return
-    number = whole_number(text, label)
+    number = whole_number(text, not_a_number)
     await change(context, me, number)
     await show_card(context, me, reply_to=message, notice=tr(me.lang, notice, parts=number, part=number))
 
 
 async def parts_command(update: Update, context: RiffcutContext) -> None:
-    await _number_command(update, context, "usage_parts", "The number of parts", change_parts, "parts_set")
+    usage = N_("Send the number after the command, e.g. <code>/parts 3</code>.")
+    await _number_command(update, context, usage, refusals.PARTS_NOT_A_NUMBER, change_parts, N_("Parts: {parts}."))
 
 
 async def part_command(update: Update, context: RiffcutContext) -> None:
-    await _number_command(update, context, "usage_part", "The chosen part", change_part, "part_set")
+    usage = N_("Send the part's number after the command, e.g. <code>/part 2</code>.")
+    await _number_command(update, context, usage, refusals.PART_NOT_A_NUMBER, change_part, N_("Chosen part: {part}."))
 
 
 async def card_button(update: Update, context: RiffcutContext) -> None:
@@ -123,11 +125,14 @@ async def card_button(update: Update, context: RiffcutContext) -> None:
     card = pressed_message(query)
     me = await who(update, context)
     if press.owner != me.user_id:
-        await query.answer(tr(me.lang, "not_your_card"), show_alert=True)
+        await query.answer(tr(me.lang, "These buttons belong to the member who sent the video."), show_alert=True)
         return
     choice = await current_choice(context.services, me)
     if choice is None or video_tag(choice.video.file_unique_id) != press.tag:
-        await query.answer(tr(me.lang, "stale_card" if choice is not None else "card_none"))
+        if choice is None:
+            await query.answer(tr(me.lang, "You have no video here yet: send me one."))
+        else:
+            await query.answer(tr(me.lang, "This card is about an earlier video; here is the current one."))
         await show_card(context, me, edit=card)
         return
     try:

@@ -59,13 +59,13 @@ async def on_error(update: object, context: RiffcutContext) -> None:
         text = words(lang, BadInput(storage_refusals.STORAGE_READ_ONLY))
         log.warning("update %s from user %s: %s", update.update_id, user.id if user else None, error.message)
     elif disk_full(error):
-        text = tr(lang, "disk_full")
+        text = tr(lang, "The server is short of space right now, so I cannot take this; please try again later.")
         log.error("the disk is full (update %s from user %s): %s", update.update_id, user.id if user else None, error)
     else:
         job_id = getattr(error, "job_id", None)
         log.error("error while handling update %s", update.update_id, exc_info=error)
-        job = tr(lang, "internal_error_job", job=job_id) if job_id else ""
-        text = tr(lang, "internal_error", job=job)
+        job = tr(lang, " (job #{job})", job=job_id) if job_id else ""
+        text = tr(lang, "Something went wrong on my side{job}; it has been logged. Please try again.", job=job)
     if update.callback_query is not None:
         try:
             if len(text) <= ALERT_CHARS:

@@ -17,7 +17,7 @@ async def generate_command(update: Update, context: RiffcutContext) -> None:
     me = await who(update, context)
     choice = await current_choice(context.services, me)
     if choice is None:
-        await message.reply_text(tr(me.lang, "no_video"))
+        await message.reply_text(tr(me.lang, "Send me a video first."))
         return
     submitted = await submit(context, me, choice)
     if not submitted.created:

@@ -32,9 +32,9 @@ async def riff(context: RiffcutContext, me: Who, command: Message, video_message
     """Take the video, set the prompt, start the job; every refusal is said in the status message."""
     incoming = attachment(video_message)
     if incoming is None or not is_video(video_message):
-        await command.reply_text(tr(me.lang, "not_video"))
+        await command.reply_text(tr(me.lang, "That is not a video: send an MP4, MOV, WebM or another video file."))
         return
-    status = await command.reply_text(tr(me.lang, "checking"))
+    status = await command.reply_text(tr(me.lang, "Checking your video…"))
     try:
         await accept_video(context, me, incoming)
         context.chat.video_messages[me.user_id] = video_message.message_id
@@ -48,7 +48,9 @@ async def riff(context: RiffcutContext, me: Who, command: Message, video_message
         await status.edit_text(words(me.lang, exc))
         return
     if not submitted.created:
-        await status.edit_text(tr(me.lang, "job_exists", job=submitted.job.id))
+        await status.edit_text(
+            tr(me.lang, "Job #{job} with these settings is already on its way.", job=submitted.job.id)
+        )
 
 
 async def riff_command(update: Update, context: RiffcutContext) -> None:
@@ -58,7 +60,10 @@ async def riff_command(update: Update, context: RiffcutContext) -> None:
     me = await who(update, context)
     target = message.reply_to_message
     if target is None or attachment(target) is None:
-        await message.reply_text(tr(me.lang, "riff_usage"), parse_mode=ParseMode.HTML)
+        await message.reply_text(
+            tr(me.lang, "Reply to a video with <code>/riff PROMPT</code>, or send a video with that caption."),
+            parse_mode=ParseMode.HTML,
+        )
         return
     await riff(context, me, message, target, command_text(message))
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
 
 from bot import refusals
 from bot.callbacks import Answer, ForgetPress
+from bot.card_picture import forget_pictures
 from bot.context import RiffcutContext
 from bot.keyboards import forget_keyboard
 from bot.presses import edit_text
@@ -25,7 +27,10 @@ async def forget_command(update: Update, context: RiffcutContext) -> None:
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
-    await message.reply_text(tr(me.lang, "forget_ask"), reply_markup=forget_keyboard(me.lang, me.user_id))
+    await message.reply_text(
+        tr(me.lang, "Delete your settings, videos, jobs and results? This cannot be undone."),
+        reply_markup=forget_keyboard(me.lang, me.user_id),
+    )
 
 
 async def forget_button(update: Update, context: RiffcutContext) -> None:
@@ -36,18 +41,19 @@ async def forget_button(update: Update, context: RiffcutContext) -> None:
     query, message, me = own.query, own.message, own.me
     if own.press.answer is not Answer.YES:
         await query.answer()
-        await edit_text(message, tr(me.lang, "forget_kept"))
+        await edit_text(message, tr(me.lang, "Nothing was deleted."))
         return
     svc = context.services
     for job in await jobs_in_state(svc.db, *UNFINISHED):
         if job.user_id == me.user_id:
             await svc.jobs.cancel(job.id)  # a job still stopping finds its row gone and keeps nothing
     forgotten = await forget_user(svc.db, me.user_id)
+    await asyncio.to_thread(forget_pictures, svc.config.data_dir, me.user_id)
     log.info(
         "forgot user %s: %d job(s), %d result folder(s)", me.user_id, forgotten.jobs, forgotten.result_folders_removed
     )
     await query.answer()
-    await edit_text(message, tr(me.lang, "forget_done"))
+    await edit_text(message, tr(me.lang, "Done: I kept nothing about you."))
 
 
 async def unknown_button(update: Update, context: RiffcutContext) -> None:
@@ -59,4 +65,4 @@ async def unknown_command(update: Update, context: RiffcutContext) -> None:
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
-    await message.reply_text(tr(me.lang, "unknown_command"))
+    await message.reply_text(tr(me.lang, "I don't know that command; /help lists what I can do."))

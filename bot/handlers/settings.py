@@ -13,8 +13,9 @@ from bot.command_args import command_text
 from bot.context import RiffcutContext
 from bot.presses import edit_text
 from bot.refusals import words
+from bot.setting_words import setting_title, shown
 from bot.settings_screens import describe, home_screen, setting_screen
-from bot.texts import setting_title, tr
+from bot.texts import tr
 from bot.who import own_press, who, who_again
 from engine.errors import BadInput
 from engine.options import SPECS, spec_for
@@ -56,8 +57,8 @@ async def menu_button(update: Update, context: RiffcutContext) -> None:
                 await query.answer(words(me.lang, exc)[:200], show_alert=True)
                 return
             me = await who_again(context.services, me)
-            shown = spec.show(getattr(me.options, spec.name))
-            await query.answer(f"{setting_title(me.lang, spec.name, spec.title)}: {shown}")
+            value = shown(me.lang, spec, getattr(me.options, spec.name))
+            await query.answer(f"{setting_title(me.lang, spec)}: {value}")
             await _edit(message, *home_screen(me))
         case _:
             assert_never(press.action)
@@ -72,14 +73,25 @@ async def set_command(update: Update, context: RiffcutContext) -> None:
     if not name or not value.strip():
         names = ", ".join(spec.name for spec in SPECS)
         await message.reply_text(
-            tr(me.lang, "usage_set", names=names) + "\n\n" + describe(me.options, me.lang), parse_mode=ParseMode.HTML
+            tr(
+                me.lang,
+                "Use <code>/set NAME VALUE</code>, e.g. <code>/set steps 30</code>. Settings: {names}.",
+                names=names,
+            )
+            + "\n\n"
+            + describe(me.options, me.lang),
+            parse_mode=ParseMode.HTML,
         )
         return
     spec = spec_for(name)
     await set_option(context.services.db, me.user_id, spec.name, value.strip())
     me = await who_again(context.services, me)
-    shown = spec.show(getattr(me.options, spec.name))
-    reply = tr(me.lang, "settings_saved", title=setting_title(me.lang, spec.name, spec.title), value=shown)
+    value = shown(me.lang, spec, getattr(me.options, spec.name))
+    reply = tr(me.lang, "{title}: {value}.", title=setting_title(me.lang, spec), value=value)
     if spec.name in ("guidance", "negative") and me.options.guidance <= 1 and me.options.negative:
-        reply += "\n" + tr(me.lang, "guidance_ignores_negative", guidance=f"{me.options.guidance:g}")
+        reply += "\n" + tr(
+            me.lang,
+            "Note: with guidance {guidance} (1 or less) the negative prompt is ignored.",
+            guidance=f"{me.options.guidance:g}",
+        )
     await message.reply_text(reply)

@@ -27,9 +27,9 @@ async def on_video(update: Update, context: RiffcutContext) -> None:
     me = await who(update, context)
     incoming = attachment(message)
     if incoming is None or not is_video(message):
-        await message.reply_text(tr(me.lang, "not_video"))
+        await message.reply_text(tr(me.lang, "That is not a video: send an MP4, MOV, WebM or another video file."))
         return
-    status = await message.reply_text(tr(me.lang, "checking"))
+    status = await message.reply_text(tr(me.lang, "Checking your video…"))
     try:
         await accept_video(context, me, incoming)
     except BadInput as exc:
@@ -47,7 +47,9 @@ async def on_video(update: Update, context: RiffcutContext) -> None:
             await store_prompt(context, me, prompt)
         except BadInput as exc:
             notice = words(me.lang, exc)
-    await show_card(context, me, edit=status, notice=notice)
+    with contextlib.suppress(TelegramError):  # the card (a photo) comes as a new reply to the video
+        await status.delete()
+    await show_card(context, me, reply_to=message, notice=notice)
 
 
 async def not_a_video(update: Update, context: RiffcutContext) -> None:
@@ -55,4 +57,4 @@ async def not_a_video(update: Update, context: RiffcutContext) -> None:
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
-    await message.reply_text(tr(me.lang, "not_video"))
+    await message.reply_text(tr(me.lang, "That is not a video: send an MP4, MOV, WebM or another video file."))

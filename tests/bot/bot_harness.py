@@ -114,7 +114,7 @@ async def ready_card(
     if previews is not None:
         await bot.say(user, f"/set previews {previews}")
     sent = tg.send_video(user, video, caption=prompt)
-    await bot.answer_to(sent, lambda m: "Ready" in (m.text or ""))
+    await bot.answer_to(sent, lambda m: "Ready" in m.content)
     return await bot.say(user, f"/parts {parts}")
 
 

@@ -20,8 +20,8 @@ async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[
     )
     await bot.start()
     try:
-        assert "private" in ((await bot.say(bob, "/start")).text or "")
-        assert "for the bot's operators" in ((await bot.say(ann, "/queue")).text or "")
+        assert "private" in (await bot.say(bob, "/start")).content
+        assert "for the bot's operators" in (await bot.say(ann, "/queue")).content
         await ready_card(bot, ann, video)
         since = tg.mark()
         tg.slow("getFile", delay=30.0, times=1)  # the job stays on its download while the admin looks
@@ -30,13 +30,13 @@ async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[
         queue = await bot.say(root, "/queue")
         jobs = await user_history(bot.services.db, ann.id)
         assert len(jobs) == 1
-        assert (queue.text or "").startswith("Queue (1)")
-        assert f"#{jobs[0].id} · running · user {ann.id} · chat {ann.id}" in (queue.text or "")
+        assert queue.content.startswith("Queue (1)")
+        assert f"#{jobs[0].id} · running · user {ann.id} · chat {ann.id}" in queue.content
         tg.clear_faults()
         await bot.say(ann, "/set seed 7")  # another request: the quota of 1 is used up
-        assert "used your 1 jobs for today" in ((await bot.say(ann, "/generate")).text or "")
+        assert "used your 1 job for today" in (await bot.say(ann, "/generate")).content
         stats = await bot.say(root, "/stats")
-        assert "users:" in (stats.text or "")
+        assert "users:" in stats.content
     finally:
         await bot.stop()
 
@@ -44,22 +44,22 @@ async def test_allow_list_admins_and_quota(tg: FakeTelegram, bot_settings: dict[
 @pytest.mark.slow  # a whole job
 async def test_history_and_forget(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
     ann = tg.add_user("Ann")
-    assert "no jobs yet" in ((await bot.say(ann, "/history")).text or "")
+    assert "no jobs yet" in (await bot.say(ann, "/history")).content
     await ready_card(bot, ann, tiny_video, previews=0)
     since = tg.mark()
     await bot.say(ann, "/generate")
     await wait_for_zip(tg, ann.id, since)
     history = await bot.say(ann, "/history")
-    assert "calm piano" in (history.text or "") and "done" in (history.text or "") and "seed" in (history.text or "")
+    assert "calm piano" in history.content and "done" in history.content and "seed" in history.content
     ask = await bot.say(ann, "/forget")
     tg.press(ann, ask, "Keep it")
-    await tg.wait_until(lambda: "Nothing was deleted" in (tg.message(ann, ask.message_id).text or ""))
+    await tg.wait_until(lambda: "Nothing was deleted" in tg.message(ann, ask.message_id).content)
     ask = await bot.say(ann, "/forget")
     tg.press(ann, ask, "Yes, delete everything")
-    await tg.wait_until(lambda: "kept nothing" in (tg.message(ann, ask.message_id).text or ""))
-    assert "no jobs yet" in ((await bot.say(ann, "/history")).text or "")
-    assert "no video here yet" in ((await bot.say(ann, "/status")).text or "")
-    assert "Diffusion steps: 50" in ((await bot.say(ann, "/settings")).text or "")
+    await tg.wait_until(lambda: "kept nothing" in tg.message(ann, ask.message_id).content)
+    assert "no jobs yet" in (await bot.say(ann, "/history")).content
+    assert "no video here yet" in (await bot.say(ann, "/status")).content
+    assert "Diffusion steps: 50" in (await bot.say(ann, "/settings")).content
 
 
 async def test_a_stranger_is_refused_once_an_hour_not_once_a_message(

@@ -47,8 +47,8 @@ async def test_two_members_at_once(bot: BotUnderTest, tg: FakeTelegram, video: P
     # Bob asked for no previews, Ann has the default (an album of her 1 part is a single video)
     assert not [c for c in tg.calls_of("sendMediaGroup", chat=group.id) if c.index > since]
     # each member's state stayed their own
-    assert "calm piano" in ((await bot.say(ann, "/status", chat=group)).text or "")
-    assert "drums" in ((await bot.say(bob, "/status", chat=group)).text or "")
+    assert "calm piano" in (await bot.say(ann, "/status", chat=group)).content
+    assert "drums" in (await bot.say(bob, "/status", chat=group)).content
 
 
 async def test_cancel_rights(bot: BotUnderTest, tg: FakeTelegram, media: Path) -> None:
@@ -64,7 +64,7 @@ async def test_cancel_rights(bot: BotUnderTest, tg: FakeTelegram, media: Path) -
     assert "Only the member who started" in answer.get("text", "")
     # /cancel in reply to the progress message means that job, with the same rights as the button
     refusal = await bot.say(bob, "/cancel", chat=group, reply_to=progress)
-    assert "Only the member who started" in (refusal.text or "")
+    assert "Only the member who started" in refusal.content
     step = await next_event(events, lambda e: isinstance(e, StepDone))  # the job is diffusing
     query = tg.press(cat, progress, "Cancel")
     # Answered at once (the default wait, 10 s), whatever the job still has to do: the queue is asked to cancel
@@ -75,5 +75,5 @@ async def test_cancel_rights(bot: BotUnderTest, tg: FakeTelegram, media: Path) -
     ended = await next_event(events, lambda e: isinstance(e, StateChanged) and e.job_id == step.job_id)
     assert isinstance(ended, StateChanged) and ended.state is JobState.CANCELLED
     await bot.settled()
-    assert "cancelled" in (tg.message(group, progress.message_id).text or "")
+    assert "cancelled" in tg.message(group, progress.message_id).content
     assert (await bot.runner.position(step.job_id), bot.runner.running_ids()) == (None, [])

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import html
-import importlib
 import re
-import string
 from types import SimpleNamespace
 from typing import Any
 
@@ -36,9 +34,9 @@ from bot.progress import ProgressBoard, flood_wait_seconds
 from bot.refusals import words
 from bot.services import UserLocks
 from bot.settings_screens import home_screen, menu_values, setting_screen, value_word
-from bot.texts import EN, RU, human_size, language_of
+from bot.texts import human_size, language_of
 from bot.who import Who
-from engine.errors import BadInput, Refusal
+from engine.errors import BadInput
 from engine.options import SPECS, UserOptions
 from engine.stages import Stage
 from storage.models import Job
@@ -47,21 +45,7 @@ BIG_USER = 9_999_999_999
 BIG_JOB = 2_147_483_647
 
 
-def fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-def test_every_sentence_in_both_languages_with_the_same_blanks() -> None:
-    assert set(EN) <= set(RU)
-    for key in EN:
-        assert fields(EN[key]) == fields(RU[key]), key
-    # Russian for the other layers' refusals: by their codes, from their values (a limit's limit, value, allowed)
-    for catalogue in ("engine.refusals", "storage.refusals", "jobs.refusals"):
-        importlib.import_module(catalogue)
-    known = Refusal.known()
-    for key in set(RU) - set(EN):
-        assert key in known, key
-        assert fields(RU[key]) <= known[key].fields | {"limit", "value", "allowed"}, key
+def test_the_language_is_the_setting_else_telegrams_when_spoken() -> None:
     assert language_of(None, "ru-RU") == "ru" and language_of(None, "de") == "en" and language_of("en", "ru") == "en"
 
 

@@ -28,8 +28,8 @@ async def test_storm_of_429s_during_a_job(bot: BotUnderTest, tg: FakeTelegram, t
     await tg.wait_until(lambda: tg.callback_answer(query), timeout=30)
     await wait_for_zip(tg, ann.id, since)
     assert any(c.status == 429 for c in tg.calls)
-    await tg.wait_for_bot_message(ann, lambda m: "done in" in (m.text or ""), timeout=60)
-    assert "Ready" in ((await bot.say(ann, "/status")).text or "")  # the bot still answers
+    await tg.wait_for_bot_message(ann, lambda m: "done in" in m.content, timeout=60)
+    assert "Ready" in (await bot.say(ann, "/status")).content  # the bot still answers
 
 
 async def test_stopped_mid_job_delivers_once_after_restart(
@@ -50,7 +50,7 @@ async def test_stopped_mid_job_delivers_once_after_restart(
     await bot.settled()  # the queue idle, the delivery over, the last word on the progress message
     assert await bot.delivered(step.job_id)
     assert len(zips(tg, ann)) == 1
-    assert any("done in" in (m.text or "") for m in tg.bot_messages(ann))
+    assert any("done in" in m.content for m in tg.bot_messages(ann))
     await bot.restart()  # a second restart offers nothing again
     await bot.settled()
     assert len(zips(tg, ann)) == 1
@@ -80,11 +80,11 @@ async def test_results_over_the_upload_limit(bot: BotUnderTest, tg: FakeTelegram
     tg.upload_limit = 100_000  # the part (85 kB) and the music (88 kB) fit, the zip (119 kB) does not
     since = tg.mark()
     tg.press(ann, card, "Split-n-Generate")
-    await tg.wait_for_bot_message(ann, lambda m: "done in" in (m.text or ""), timeout=180, after=card)
+    await tg.wait_for_bot_message(ann, lambda m: "done in" in m.content, timeout=180, after=card)
     uploads = [c for c in tg.calls[since:] if c.method in ("sendVideo", "sendAudio", "sendDocument")]
     refused = [c for c in uploads if c.status == 413]
     assert refused and any(c.ok for c in uploads), [(c.method, c.status) for c in uploads]
-    notices = [m.text or "" for m in tg.bot_messages(ann) if "too large" in (m.text or "")]
+    notices = [m.text or "" for m in tg.bot_messages(ann) if "too large" in m.content]
     assert len(notices) == len(refused) and all("local Bot API server" in n for n in notices)
 
 
@@ -101,7 +101,7 @@ async def test_member_who_blocked_the_bot(bot: BotUnderTest, tg: FakeTelegram, t
     await bot.settled()
     assert len(jobs) == 1 and await bot.delivered(jobs[0].id)  # counted as delivered: not offered again
     assert not [c for c in tg.calls_of("sendDocument", chat=ann.id) if c.ok]
-    assert "Send me a video" in ((await bot.say(bob, "/start")).text or "")
+    assert "Send me a video" in (await bot.say(bob, "/start")).content
 
 
 async def test_a_job_whose_progress_message_failed_still_runs(

@@ -31,7 +31,7 @@ async def test_another_part_and_new_seed(bot: BotUnderTest, tg: FakeTelegram, ti
     result = await tg.wait_for_bot_message(ann, lambda m: m.media_type == "video" and "seed" in (m.caption or ""))
 
     tg.press(ann, result, "Another part")
-    picker = await tg.wait_for_bot_message(ann, lambda m: "Which part" in (m.text or ""), after=result)
+    picker = await tg.wait_for_bot_message(ann, lambda m: "Which part" in m.content, after=result)
     since = tg.mark()
     tg.press(ann, picker, "2")
     second = job_json((await wait_for_zip(tg, ann.id, since)).files["document"].data)

@@ -34,7 +34,7 @@ async def test_webhook_with_secret(tg: FakeTelegram, bot_settings: dict[str, Any
     try:
         assert tg.webhook["url"] == url and tg.webhook["secret_token"] == "s3cret-token"
         ann = tg.add_user("Ann")
-        assert "Send me a video" in ((await bot.say(ann, "/start")).text or "")
+        assert "Send me a video" in (await bot.say(ann, "/start")).content
         async with aiohttp.ClientSession() as session:
             update = {
                 "update_id": 999999,

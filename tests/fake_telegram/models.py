@@ -135,6 +135,11 @@ class Call:
         return value if isinstance(value, str) else None
 
     @property
+    def content(self) -> str:
+        """The text or caption sent, or ""."""
+        return self.text or ""
+
+    @property
     def latency(self) -> float | None:
         return None if self.finished is None else self.finished - self.started
 

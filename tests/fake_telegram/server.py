@@ -26,7 +26,7 @@ from urllib.request import url2pathname
 import aiohttp
 from aiohttp import BodyPartReader, web
 
-from .models import JSON, ApiError, Call, FakeChat, FakeUser, StoredFile, bad_request
+from .models import JSON, MEDIA_KINDS, ApiError, Call, FakeChat, FakeUser, StoredFile, bad_request
 from .text import check_caption, check_reply_markup, check_text
 from .world import TelegramWorld
 
@@ -38,16 +38,16 @@ LOCAL_UPLOAD_LIMIT = 2000 * 1024 * 1024  # a local Bot API server (--local)
 
 _JSON_FIELDS = {
     "reply_markup", "reply_parameters", "media", "entities", "caption_entities", "commands", "scope",
-    "allowed_updates", "link_preview_options", "results",
+    "allowed_updates", "link_preview_options", "results", "button",
 }  # fmt: skip
 _INT_FIELDS = {
     "message_id", "offset", "limit", "timeout", "duration", "width", "height", "user_id", "reply_to_message_id",
-    "cache_time", "message_thread_id", "max_connections", "length", "from_chat_id", "until_date",
+    "cache_time", "message_thread_id", "max_connections", "length", "from_chat_id", "until_date", "start_timestamp",
 }  # fmt: skip
 _BOOL_FIELDS = {
     "supports_streaming", "disable_notification", "show_alert", "drop_pending_updates", "protect_content",
     "has_spoiler", "disable_content_type_detection", "allow_sending_without_reply", "disable_web_page_preview",
-    "show_caption_above_media", "allow_paid_broadcast",
+    "show_caption_above_media", "allow_paid_broadcast", "is_personal",
 }  # fmt: skip
 _CHAT_ACTIONS = {
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document",
@@ -158,6 +158,7 @@ class FakeTelegram(TelegramWorld):
         self.failed_downloads: list[tuple[str, int]] = []  # (file_path, HTTP status or 0: dropped) made to fail
         self.chat_actions: list[tuple[int | str, str]] = []
         self.commands: dict[str, list[JSON]] = {}  # scope/language key -> commands
+        self.descriptions: dict[tuple[str, str], str] = {}  # (description | short_description, language) -> text
         self.webhook: JSON = {}
         self.allowed_updates: list[str] | None = None
         self.url = ""
@@ -577,6 +578,15 @@ class FakeTelegram(TelegramWorld):
             return {**media, "width": 1280, "height": 720}
         if kind in ("video", "animation"):
             media.update(width=item.get("width", 0), height=item.get("height", 0), duration=item.get("duration", 0))
+        if kind == "video" and (item.get("cover") is not None or "cover" in files):
+            cover = self._adopt(self._input_file(item.get("cover"), files, "cover"), "photo")
+            media["cover"] = [{"file_id": cover.file_id, "file_unique_id": cover.file_unique_id,
+                               "file_size": cover.file_size, "width": 320, "height": 320}]  # fmt: skip
+        if kind == "video" and item.get("start_timestamp") is not None:
+            start = int(item["start_timestamp"])
+            if start < 0 or (item.get("duration") and start > int(item["duration"])):
+                raise bad_request("start_timestamp must be within the video")
+            media["start_timestamp"] = start
         if kind == "video_note":
             media.update(length=item.get("length", 0), duration=item.get("duration", 0))
         if kind in ("audio", "voice"):
@@ -622,6 +632,8 @@ class FakeTelegram(TelegramWorld):
             "editMessageText": self._edit_message_text,
             "editMessageCaption": self._edit_message_caption,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "editMessageMedia": self._edit_message_media,
+            "answerInlineQuery": self._answer_inline_query,
             "deleteMessage": self._delete_message,
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action,
@@ -637,6 +649,10 @@ class FakeTelegram(TelegramWorld):
             "getChatMember": self._get_chat_member,
             "getChat": self._get_chat,
             "setMyCommands": self._set_my_commands,
+            "setMyDescription": self._set_description("description", 512),
+            "getMyDescription": self._get_description("description"),
+            "setMyShortDescription": self._set_description("short_description", 120),
+            "getMyShortDescription": self._get_description("short_description"),
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
             "setWebhook": self._set_webhook,
@@ -654,7 +670,7 @@ class FakeTelegram(TelegramWorld):
             **self.bot_user,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -749,6 +765,51 @@ class FakeTelegram(TelegramWorld):
             raise bad_request(_NOT_MODIFIED)
         self._set_markup(message, new_markup)
         return self._edited(chat, message)
+
+    async def _edit_message_media(self, params: JSON, files: dict[str, StoredFile]) -> JSON:
+        """A message's photo, video, audio or document replaced (with its caption), as editMessageMedia does."""
+        chat, message = self._edit_target(params)
+        if "text" in message:
+            raise bad_request("there is no media in the message to edit")
+        media = params.get("media")
+        kind = media.get("type") if isinstance(media, dict) else None
+        if not isinstance(media, dict) or kind not in ("photo", "video", "animation", "audio", "document"):
+            raise bad_request("can't parse InputMedia")
+        caption = check_caption(media.get("caption"), media.get("parse_mode"))
+        markup = check_reply_markup(params.get("reply_markup"))
+        new = self._media_object(str(kind), media, files, media.get("media"))
+        for old in MEDIA_KINDS:
+            message.pop(old, None)
+        message[str(kind)] = [new] if kind == "photo" else new
+        if caption:
+            message["caption"] = caption
+        else:
+            message.pop("caption", None)
+        self._set_markup(message, markup if markup and "inline_keyboard" in markup else None)
+        return self._edited(chat, message)
+
+    async def _answer_inline_query(self, params: JSON, files: dict[str, StoredFile]) -> bool:
+        """Checks the results as Telegram does (ids unique, at most 50, cached files known) and keeps them."""
+        query_id = str(params.get("inline_query_id", ""))
+        if query_id not in self.inline_queries or query_id in self.inline_answers:
+            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results")
+        if not isinstance(results, list) or len(results) > 50:
+            raise bad_request("RESULTS_TOO_MUCH")
+        ids = [str(result.get("id", "")) for result in results]
+        if len(set(ids)) != len(ids) or not all(1 <= len(i.encode()) <= 64 for i in ids):
+            raise bad_request("RESULT_ID_DUPLICATE")
+        for result in results:
+            for field in ("video_file_id", "audio_file_id", "document_file_id", "photo_file_id"):
+                if field in result and str(result[field]) not in self.files:
+                    raise bad_request("wrong file identifier specified")
+            if result.get("type") in ("video", "document") and not result.get("title"):
+                raise bad_request("RESULT_TITLE_EMPTY")
+            if result.get("reply_markup") is not None:
+                check_reply_markup(result["reply_markup"])
+        self.inline_answers[query_id] = {k: v for k, v in params.items() if k != "inline_query_id"}
+        self._notify()
+        return True
 
     @staticmethod
     def _set_markup(message: JSON, markup: JSON | None) -> None:
@@ -920,6 +981,27 @@ class FakeTelegram(TelegramWorld):
     async def _delete_my_commands(self, params: JSON, files: dict[str, StoredFile]) -> bool:
         self.commands.pop(self._commands_key(params), None)
         return True
+
+    def _set_description(self, kind: str, limit: int) -> Handler:
+        async def set_description(params: JSON, files: dict[str, StoredFile]) -> bool:
+            text = str(params.get(kind) or "")
+            if len(text) > limit:
+                raise bad_request(f"{kind} must be at most {limit} characters")
+            self.descriptions[(kind, str(params.get("language_code") or ""))] = text
+            return True
+
+        return set_description
+
+    def _get_description(self, kind: str) -> Handler:
+        async def get_description(params: JSON, files: dict[str, StoredFile]) -> JSON:
+            language = str(params.get("language_code") or "")
+            return {kind: self.descriptions.get((kind, language), "")}
+
+        return get_description
+
+    def commands_for(self, scope: str, language_code: str | None = None) -> list[JSON]:
+        """The commands set for a scope type ("all_private_chats", "all_group_chats", "default") and language."""
+        return self.commands.get(self._commands_key({"scope": {"type": scope}, "language_code": language_code}), [])
 
     def default_commands(self) -> list[str]:
         """The command names set with setMyCommands for the default scope and language."""

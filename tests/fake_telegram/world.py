@@ -73,6 +73,8 @@ class TelegramWorld:
         self.calls: list[Call] = []
         self.callback_queries: dict[str, JSON] = {}
         self.callback_answers: dict[str, JSON] = {}
+        self.inline_queries: dict[str, JSON] = {}
+        self.inline_answers: dict[str, JSON] = {}  # query id -> answerInlineQuery's parameters (results, ...)
         self.undelivered: list[JSON] = []  # group messages the bot's privacy mode kept from it
         self.blocked_by: set[int] = set()  # users who blocked the bot
         self._edits: dict[tuple[int, int], int] = {}
@@ -491,6 +493,18 @@ class TelegramWorld:
             self.undelivered.append(message)
             self._notify()
         return ViewMessage.from_message(target.id, message)
+
+    def send_inline_query(self, user: FakeUser, query: str = "", *, chat_type: str = "sender") -> str:
+        """The user types "@bot QUERY" in a chat (its type as Telegram names it); returns the query's id."""
+        query_id = str(secrets.randbits(63))
+        body: JSON = {"id": query_id, "from": user.to_dict(), "query": query, "offset": "", "chat_type": chat_type}
+        self.inline_queries[query_id] = body
+        self._enqueue({"inline_query": body})
+        return query_id
+
+    async def inline_answer(self, query_id: str, timeout: float = 10.0) -> JSON:  # noqa: ASYNC109
+        """What answerInlineQuery said to this query (waits for it)."""
+        return await self.wait_until(lambda: self.inline_answers.get(query_id), timeout, what="an inline answer")
 
     def _bot_sees(self, chat: FakeChat, message: JSON) -> bool:
         """Privacy mode: in a group the bot gets commands (not those for another bot) and replies to itself."""

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine import audio_io
-from engine.generator import GenerationRequest, Generator
+from engine.generator import GenerationRequest, Generator, MadeMusic
 from engine.media_config import MediaConfig
 from engine.options import UserOptions
 from engine.probe import probe
@@ -42,19 +42,19 @@ async def test_render_remixes_from_the_source(
     src = media / "h264-aac-1080p-10s.mp4"
     decoded: list[tuple[Path, float | None, float | None]] = []
     sources: list[np.ndarray] = []
-    real_decode, real_generate = audio_io.decode_audio, generator.generate
+    real_decode, real_generate = audio_io.decode_audio, generator.generate_takes
 
     async def decode(path: str | Path, **kwargs: object) -> np.ndarray:
         decoded.append((Path(path), kwargs.get("start"), kwargs.get("duration")))  # type: ignore[arg-type]
         return await real_decode(path, **kwargs)  # type: ignore[arg-type]
 
-    async def generate(request: GenerationRequest, on_progress: object = None) -> np.ndarray:
+    async def generate(request: GenerationRequest, takes: int = 1, on_progress: object = None) -> list[MadeMusic]:
         assert request.source_audio is not None
         sources.append(request.source_audio)
-        return await real_generate(request, on_progress)  # type: ignore[arg-type]
+        return await real_generate(request, takes, on_progress)  # type: ignore[arg-type]
 
     monkeypatch.setattr(audio_io, "decode_audio", decode)
-    monkeypatch.setattr(generator, "generate", generate)
+    monkeypatch.setattr(generator, "generate_takes", generate)
     request = RenderRequest("soft piano", parts=2, part=2, options=UserOptions(steps=2, seed=1, remix=0.5, previews=0))
     result = await render(src, tmp_path / "job", request, generator, MediaConfig())
     chosen = result.split.parts[1]
