@@ -7,7 +7,9 @@ replaced by `<secret>`. Uncaught exceptions in threads and at the top level go t
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
+import io
 import logging
 import sys
 import threading
@@ -71,7 +73,8 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level.upper(), handlers=[handler])
-    faulthandler.enable()  # a fatal signal (SIGBUS, SIGSEGV) leaves a traceback on stderr, not silence
+    with contextlib.suppress(ValueError, io.UnsupportedOperation):  # (stderr with no file descriptor: none)
+        faulthandler.enable()  # a fatal signal (SIGBUS, SIGSEGV) leaves a traceback on stderr, not silence
     sys.excepthook = _print_redacted
     threading.excepthook = _thread_hook
     quiet_libraries()
