@@ -67,12 +67,13 @@ async def test_killed_at_every_point_of_a_job_sends_each_result_once(
     """SIGKILL while the job generates, then while each kind of upload is in flight (the part, the previews'
     album, the zip): after each restart the job goes on, and only the file in flight at a kill is sent again."""
     ann = tg.add_user("Ann")
+    bot_process.env["MIN_PART_SECONDS"] = "0.5"  # three parts of the 2 s video: the other two make an album
     await bot_process.start()
     await bot_process.started()
     await say(tg, ann, "/set steps 30", "steps")
     video = tg.send_video(ann, tiny_video, caption="calm piano")
     await tg.wait_for_bot_message(ann, lambda m: "Ready" in m.content, timeout=60, after=video)
-    card = await say(tg, ann, "/parts 2", "Ready")
+    card = await say(tg, ann, "/parts 3", "Ready")
 
     since = tg.mark()
     tg.press(ann, card, "Split-n-Generate")
@@ -94,10 +95,11 @@ async def test_killed_at_every_point_of_a_job_sends_each_result_once(
     # Each file in flight at a kill was taken by Telegram after the bot died: the bot could not know, so it is the
     # one file sent again (Telegram has no idempotency key); the music, never in flight at a kill, came once.
     assert uploads(tg, ann) == {
-        "part-1-of-2-new-music.mp4": 2,  # the part with its music: in flight at kill 2
-        "part-2-of-2.mp4": 2,  # the other part's preview, in the album in flight at kill 3
+        "part-1-of-3-new-music.mp4": 2,  # the part with its music: in flight at kill 2
+        "part-2-of-3.mp4": 2,  # the other parts' previews, the album in flight at kill 3
+        "part-3-of-3.mp4": 2,
         "h264-no-audio-2s-riffcut.zip": 2,  # in flight at kill 4
-        "music.wav": 1,
+        "music.m4a": 1,
     }
     assert not [m for m in tg.bot_messages(ann) if "went wrong" in m.content or "❌" in m.content]
     await bot_process.stop()

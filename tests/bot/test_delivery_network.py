@@ -1,7 +1,7 @@
 """Deliveries survive the network: dropped connections, a long 429 flood, a delivery held up for a while.
 
 Each result is counted as the member sees it: one message per upload (a file sent again is a second upload with a
-new file id; the album's slot for the chosen part reuses the first upload's id and is not counted again).
+new file id, so it counts twice).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from tests.fake_telegram import FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.slow
 
-# What one job sends with the default settings for 2 parts: the part with its music, the music, the two parts'
-# previews in one album (the chosen one by its file id) and the zip.
+# What one job sends with the default settings for 2 parts: the part with its music, the music, the other part's
+# preview and the zip.
 UPLOADS_PER_JOB = 4
 
 
