@@ -7,6 +7,7 @@ Telegram's "message is not modified" (the edit would change nothing: a repeated 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -34,28 +35,23 @@ def not_modified(error: BadRequest) -> bool:
     return "not modified" in error.message.lower()
 
 
-async def edit_markup(message: Message, keyboard: InlineKeyboardMarkup | None) -> None:
-    """Change the message's buttons; an edit that would change nothing is fine."""
+async def unless_unchanged(edit: Awaitable[object]) -> None:
+    """Await an edit; Telegram's "message is not modified" (it would change nothing) is fine."""
     try:
-        await message.edit_reply_markup(keyboard)
+        await edit
     except BadRequest as exc:
         if not not_modified(exc):
             raise
+
+
+async def edit_markup(message: Message, keyboard: InlineKeyboardMarkup | None) -> None:
+    await unless_unchanged(message.edit_reply_markup(keyboard))
 
 
 async def edit_text(message: Message, text: str, **kwargs: Any) -> None:
-    """Edit the message's text; an edit that would change nothing is fine."""
-    try:
-        await message.edit_text(text, **kwargs)
-    except BadRequest as exc:
-        if not not_modified(exc):
-            raise
+    await unless_unchanged(message.edit_text(text, **kwargs))
 
 
 async def edit_caption(message: Message, caption: str, **kwargs: Any) -> None:
-    """Edit a photo's or a video's caption; an edit that would change nothing is fine."""
-    try:
-        await message.edit_caption(caption, **kwargs)
-    except BadRequest as exc:
-        if not not_modified(exc):
-            raise
+    """A photo's or a video's caption."""
+    await unless_unchanged(message.edit_caption(caption, **kwargs))

@@ -49,22 +49,14 @@ async def answer_to_video(bot: BotUnderTest, user: FakeUser, path: Path) -> View
 @pytest.fixture
 async def lifted_bot(tg: FakeTelegram, bot_settings: dict[str, Any]) -> AsyncIterator[BotUnderTest]:
     """An operator who lifted MAX_VIDEO_SECONDS to 20,000 s and kept MAX_PARTS at 60."""
-    under_test = BotUnderTest(tg, {**bot_settings, "max_video_seconds": 20_000, "max_parts": 60})
-    await under_test.start()
-    try:
-        yield under_test
-    finally:
-        await under_test.stop()
+    async with BotUnderTest(tg, {**bot_settings, "max_video_seconds": 20_000, "max_parts": 60}) as bot:
+        yield bot
 
 
 @pytest.fixture
 async def three_parts_bot(tg: FakeTelegram, bot_settings: dict[str, Any]) -> AsyncIterator[BotUnderTest]:
-    under_test = BotUnderTest(tg, {**bot_settings, "max_parts": 3})
-    await under_test.start()
-    try:
-        yield under_test
-    finally:
-        await under_test.stop()
+    async with BotUnderTest(tg, {**bot_settings, "max_parts": 3}) as bot:
+        yield bot
 
 
 async def test_videos_over_the_limits_are_refused_on_arrival(

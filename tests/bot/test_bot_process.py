@@ -3,12 +3,12 @@ refused its token; its output (every line of every run) never carries the token.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from tests.bot.bot_harness import uploads
 from tests.bot.bot_process import BotProcess, namespaces, secrets_in
 from tests.fake_telegram import Call, FakeTelegram, FakeUser, ViewMessage
 
@@ -26,15 +26,6 @@ async def bot_process(tg: FakeTelegram, tmp_path: Path, tiny_model: Path) -> Asy
         assert secrets_in([c.text or "" for c in tg.calls], tg) == []
 
 
-def uploads(tg: FakeTelegram, user: FakeUser) -> Counter[str]:
-    """How many times each result file reached the member (one count per upload, by file name)."""
-    seen: dict[str, str] = {}
-    for message in tg.bot_messages(user):
-        if message.media and message.media_type in ("video", "audio", "document"):
-            seen[str(message.media["file_id"])] = str(message.media.get("file_name"))
-    return Counter(seen.values())
-
-
 async def in_flight(tg: FakeTelegram, method: str, since: int) -> Call:
     """The request, received whole (its upload read), that the fake holds before answering."""
 
@@ -47,6 +38,16 @@ async def in_flight(tg: FakeTelegram, method: str, since: int) -> Call:
 async def say(tg: FakeTelegram, user: FakeUser, text: str, where: str) -> ViewMessage:
     sent = tg.send_text(user, text)
     return await tg.wait_for_bot_message(user, lambda m: where in m.content, timeout=60, after=sent)
+
+
+async def started_with_a_card(bot: BotProcess, user: FakeUser, video: Path, *, steps: int, parts: int) -> ViewMessage:
+    """Start the bot; the user sets the steps and sends the video with a prompt: the card for `parts` parts."""
+    await bot.start()
+    await bot.started()
+    await say(bot.tg, user, f"/set steps {steps}", "steps")
+    sent = bot.tg.send_video(user, video, caption="calm piano")
+    await bot.tg.wait_for_bot_message(user, lambda m: "Ready" in m.content, timeout=60, after=sent)
+    return await say(bot.tg, user, f"/parts {parts}", "Ready")
 
 
 async def test_a_refused_token_is_one_line_without_the_token(bot_process: BotProcess, tg: FakeTelegram) -> None:
@@ -68,12 +69,7 @@ async def test_killed_at_every_point_of_a_job_sends_each_result_once(
     album, the zip): after each restart the job goes on, and only the file in flight at a kill is sent again."""
     ann = tg.add_user("Ann")
     bot_process.env["MIN_PART_SECONDS"] = "0.5"  # three parts of the 2 s video: the other two make an album
-    await bot_process.start()
-    await bot_process.started()
-    await say(tg, ann, "/set steps 30", "steps")
-    video = tg.send_video(ann, tiny_video, caption="calm piano")
-    await tg.wait_for_bot_message(ann, lambda m: "Ready" in m.content, timeout=60, after=video)
-    card = await say(tg, ann, "/parts 3", "Ready")
+    card = await started_with_a_card(bot_process, ann, tiny_video, steps=30, parts=3)
 
     since = tg.mark()
     tg.press(ann, card, "Split-n-Generate")
@@ -150,12 +146,7 @@ async def test_a_full_disk_in_the_middle_of_a_job_is_one_sentence(
                      'mount -t tmpfs -o size=160k none "$TEMPORARY_DIRECTORY"')  # fmt: skip
     ann = tg.add_user("Ann")
     try:
-        await bot.start()
-        await bot.started()
-        await say(tg, ann, "/set steps 2", "steps")
-        sent = tg.send_video(ann, tiny_video, caption="calm piano")
-        await tg.wait_for_bot_message(ann, lambda m: "Ready" in m.content, timeout=60, after=sent)
-        card = await say(tg, ann, "/parts 2", "Ready")
+        card = await started_with_a_card(bot, ann, tiny_video, steps=2, parts=2)
         tg.press(ann, card, "Split-n-Generate")
         failed = await tg.wait_for_bot_message(ann, lambda m: "❌" in m.content, timeout=240, after=card)
         assert failed.content == (

@@ -6,14 +6,13 @@ new file id, so it counts twice).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.bot.bot_harness import BotUnderTest, ready_card, wait_for_zip
+from tests.bot.bot_harness import BotUnderTest, ready_card, uploads, wait_for_zip
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.slow
@@ -23,17 +22,15 @@ pytestmark = pytest.mark.slow
 UPLOADS_PER_JOB = 4
 
 
-def uploads(tg: FakeTelegram, user: FakeUser) -> Counter[str]:
-    """How many times each result file reached the member (by file name; one count per upload)."""
-    seen: dict[str, str] = {}
-    for message in tg.bot_messages(user):
-        if message.media and message.media_type in ("video", "audio", "document"):
-            seen[str(message.media["file_id"])] = str(message.media.get("file_name"))
-    return Counter(seen.values())
-
-
 def apologies(tg: FakeTelegram, user: FakeUser) -> list[str]:
     return [m.content for m in tg.bot_messages(user) if "went wrong" in m.content or "❌" in m.content]
+
+
+def each_once(tg: FakeTelegram, user: FakeUser) -> None:
+    """Every result reached the member exactly once, and no one was told something went wrong."""
+    sent = uploads(tg, user)
+    assert len(sent) == UPLOADS_PER_JOB and set(sent.values()) == {1}, sent
+    assert not apologies(tg, user)
 
 
 async def delivered_job(bot: BotUnderTest, tg: FakeTelegram, user: FakeUser, card: Any) -> None:
@@ -46,12 +43,8 @@ async def delivered_job(bot: BotUnderTest, tg: FakeTelegram, user: FakeUser, car
 @pytest.fixture
 async def patient_bot(tg: FakeTelegram, bot_settings: dict[str, Any]) -> AsyncIterator[BotUnderTest]:
     """The bot with a held-up delivery tried again after 1 s and one file's flood wait capped at 2 s."""
-    under_test = BotUnderTest(tg, {**bot_settings, "delivery_retry_seconds": 1, "max_flood_wait_seconds": 2})
-    await under_test.start()
-    try:
-        yield under_test
-    finally:
-        await under_test.stop()
+    async with BotUnderTest(tg, {**bot_settings, "delivery_retry_seconds": 1, "max_flood_wait_seconds": 2}) as bot:
+        yield bot
 
 
 async def test_a_dropped_connection_on_the_first_upload_loses_nothing(
@@ -61,10 +54,8 @@ async def test_a_dropped_connection_on_the_first_upload_loses_nothing(
     card = await ready_card(bot, ann, tiny_video)
     tg.drop("sendVideo")  # the connection closes mid-request: nothing reached Telegram
     await delivered_job(bot, tg, ann, card)
-    sent = uploads(tg, ann)
-    assert len(sent) == UPLOADS_PER_JOB and set(sent.values()) == {1}, sent
+    each_once(tg, ann)
     assert any(c.status == 0 for c in tg.calls_of("sendVideo"))
-    assert not apologies(tg, ann)
 
 
 async def test_an_answer_lost_after_telegram_took_the_file_repeats_that_file_only(
@@ -92,9 +83,7 @@ async def test_errors_on_every_kind_of_upload_are_retried_file_by_file(
     tg.drop("sendMediaGroup")
     tg.fail("sendDocument", error_code=503, description="Service Unavailable")
     await delivered_job(bot, tg, ann, card)
-    sent = uploads(tg, ann)
-    assert len(sent) == UPLOADS_PER_JOB and set(sent.values()) == {1}, sent
-    assert not apologies(tg, ann)
+    each_once(tg, ann)
 
 
 async def test_a_flood_longer_than_the_old_retries_is_waited_out(
@@ -135,7 +124,5 @@ async def test_a_held_up_delivery_says_still_sending_and_resumes(
     await tg.wait_for(still_sending, timeout=240, since=since)
     await wait_for_zip(tg, ann.id, since, wait_s=120)
     await tg.wait_for_bot_message(ann, lambda m: "done in" in m.content, timeout=60, after=card)
-    sent = uploads(tg, ann)
-    assert len(sent) == UPLOADS_PER_JOB and set(sent.values()) == {1}, sent
-    assert not apologies(tg, ann)
+    each_once(tg, ann)
     assert any("delivery paused" in r.getMessage() for r in caplog.records)
