@@ -7,17 +7,24 @@ composition root opens (database migrations, the model, the job queue), the job 
 jobs a stop interrupted and offers finished results not yet delivered), and the command menus and descriptions
 in every language (setMyCommands, setMyDescription, setMyShortDescription with language_code). Polling by default;
 a webhook that checks its secret when the config has one.
+
+Before any of that, `connect` reaches the Bot API (getMe): while the network is down, a name does not resolve
+or the Bot API server is not up yet, it tries again with backoff (1 s, 2 s, 4 s, ... at most 30 s apart) for
+`startup_retry_seconds`, one log line per try and no traceback; then `Unreachable`. A token the server refuses,
+or a URL that cannot work, is `Unreachable` at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from bot.config import BotConfig, Webhook
@@ -31,17 +38,16 @@ from bot.routes import register
 from bot.services import OpenBackend, Services
 from bot.texts import N_, SOURCE_LANGUAGE, tr
 from bot.update_order import MemberOrder
-from engine.errors import ConfigError
+from engine.errors import Unreachable
 from engine.options import LANGUAGES
 
 log = logging.getLogger(__name__)
 
-# python-telegram-bot's own words for a 401/404 at start-up carry the token: these do not.
-TOKEN_REFUSED = (
-    "Telegram did not accept the bot token: check TELEGRAM_BOT_TOKEN, and that TELEGRAM_API_BASE_URL is the "
-    "Bot API's address ending in /bot"
-)
 CONCURRENT_UPDATES = 64
+FIRST_RETRY_S = 1.0
+LONGEST_RETRY_S = 30.0
+HOPELESS = (httpx.UnsupportedProtocol, httpx.InvalidURL)  # a URL no retry will make work
+
 RATE_LIMIT_RETRIES = 5
 UPLOAD_WRITE_TIMEOUT_S = 300.0  # 50 MB over a slow link
 READ_TIMEOUT_S = 60.0
@@ -134,19 +140,72 @@ async def post_init(application: RiffcutApp) -> None:
 async def set_commands(application: RiffcutApp) -> None:
     """The command menus, the description and the short description, in every language the bot speaks.
 
-    The default (no language_code) is English, shown to everyone whose app language has none of its own.
+    The default (no language_code) is English, shown to everyone whose app language has none of its own. A
+    network blip here costs the menus' update, not the start-up.
     """
     bot = application.bot
-    for lang in LANGUAGES:
-        code = None if lang == SOURCE_LANGUAGE else lang
+    try:
+        for lang in LANGUAGES:
+            code = None if lang == SOURCE_LANGUAGE else lang
 
-        def menu(commands: tuple[tuple[str, str], ...], lang: str = lang) -> list[BotCommand]:
-            return [BotCommand(name, tr(lang, words)) for name, words in commands]
+            def menu(commands: tuple[tuple[str, str], ...], lang: str = lang) -> list[BotCommand]:
+                return [BotCommand(name, tr(lang, words)) for name, words in commands]
 
-        await bot.set_my_commands(menu(PRIVATE_COMMANDS), scope=BotCommandScopeAllPrivateChats(), language_code=code)
-        await bot.set_my_commands(menu(GROUP_COMMANDS), scope=BotCommandScopeAllGroupChats(), language_code=code)
-        await bot.set_my_description(tr(lang, DESCRIPTION), language_code=code)
-        await bot.set_my_short_description(tr(lang, SHORT_DESCRIPTION), language_code=code)
+            private, groups = BotCommandScopeAllPrivateChats(), BotCommandScopeAllGroupChats()
+            await bot.set_my_commands(menu(PRIVATE_COMMANDS), scope=private, language_code=code)
+            await bot.set_my_commands(menu(GROUP_COMMANDS), scope=groups, language_code=code)
+            await bot.set_my_description(tr(lang, DESCRIPTION), language_code=code)
+            await bot.set_my_short_description(tr(lang, SHORT_DESCRIPTION), language_code=code)
+    except TelegramError as exc:
+        log.warning("start-up: the command menus were not updated (%s); Telegram keeps the last ones", exc)
+
+
+def api_server(config: BotConfig) -> str:
+    """The Bot API server's address, without the /bot path the token follows."""
+    return config.api_base_url.split("/bot")[0]
+
+
+def _reason(exc: TelegramError) -> str:
+    cause = exc.__cause__
+    if isinstance(cause, httpx.HTTPError):
+        return f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    return str(exc.message) or type(exc).__name__
+
+
+async def connect(application: RiffcutApp) -> None:
+    """Initialize the application (getMe), trying again with backoff while the Bot API cannot be reached."""
+    config = application.bot_data.config
+    where = api_server(config)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    wait, attempt = FIRST_RETRY_S, 1
+    log.info("start-up: reaching the Bot API at %s", where)
+    while True:
+        try:
+            await application.initialize()
+        except InvalidToken:
+            await application.bot.shutdown()
+            raise Unreachable(
+                f"The Bot API at {where} refused the bot's token (or is not a Bot API server).", refused=True
+            ) from None
+        except NetworkError as exc:  # TimedOut included
+            elapsed = loop.time() - started
+            left = config.startup_retry_seconds - elapsed
+            if isinstance(exc.__cause__, HOPELESS) or left <= 0:
+                await application.bot.shutdown()
+                tries = f"{attempt} {'try' if attempt == 1 else 'tries'} in {elapsed:.0f} s"
+                raise Unreachable(f"The Bot API at {where} cannot be reached ({_reason(exc)}; {tries}).") from None
+            pause = min(wait, left)
+            log.warning(
+                "start-up: the Bot API at %s cannot be reached (%s); try %d in %.0f s", where, _reason(exc),
+                attempt + 1, pause,
+            )  # fmt: skip
+            await asyncio.sleep(pause)
+            wait, attempt = min(wait * 2, LONGEST_RETRY_S), attempt + 1
+        else:
+            if attempt > 1:
+                log.info("start-up: the Bot API at %s answered on try %d", where, attempt)
+            return
 
 
 async def post_stop(application: RiffcutApp) -> None:
@@ -169,11 +228,8 @@ async def post_shutdown(application: RiffcutApp) -> None:
 
 
 async def start(application: RiffcutApp) -> None:
-    """What `run_polling` does before it blocks: initialize, post_init, start, poll."""
-    try:
-        await application.initialize()
-    except InvalidToken:
-        raise ConfigError(TOKEN_REFUSED) from None
+    """What `run_polling` does before it blocks: initialize (`connect`), post_init, start, poll."""
+    await connect(application)
     await post_init(application)
     await application.start()
     assert application.updater is not None
@@ -212,14 +268,23 @@ def webhook_arguments(webhook: Webhook) -> dict[str, Any]:
 
 
 def run(application: RiffcutApp) -> None:
-    """Blocks until SIGINT/SIGTERM: a webhook when the config has one, else long polling."""
+    """Blocks until SIGINT/SIGTERM: a webhook when the config has one, else long polling. `connect` runs first, on
+    the loop the application then runs on (Unreachable when the Bot API cannot be reached in time)."""
     config = application.bot_data.config
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
-        if config.webhook is not None:
-            log.info("webhook on %s:%d, public URL %s", config.webhook.listen, config.webhook.port, config.webhook.url)
-            application.run_webhook(**webhook_arguments(config.webhook))
-        else:
-            log.info("long polling %s", config.api_base_url.split("/bot")[0])
-            application.run_polling(allowed_updates=list(ALLOWED_UPDATES), timeout=config.poll_timeout)
-    except InvalidToken:
-        raise ConfigError(TOKEN_REFUSED) from None
+        loop.run_until_complete(connect(application))
+    except BaseException:
+        loop.run_until_complete(application.bot.shutdown())
+        loop.close()
+        raise
+    # Already initialized: what follows (deleteWebhook, the first getUpdates) retries a blip on its own.
+    if config.webhook is not None:
+        log.info("webhook on %s:%d, public URL %s", config.webhook.listen, config.webhook.port, config.webhook.url)
+        application.run_webhook(**webhook_arguments(config.webhook), bootstrap_retries=-1)
+    else:
+        log.info("long polling %s", api_server(config))
+        application.run_polling(
+            allowed_updates=list(ALLOWED_UPDATES), timeout=config.poll_timeout, bootstrap_retries=-1
+        )

@@ -68,6 +68,7 @@ class BotConfig:
     daily_job_quota: int = 0  # jobs per user per day; 0: no quota
     webhook: Webhook | None = None  # None: long polling
     poll_timeout: int = POLL_TIMEOUT_S
+    startup_retry_seconds: float = 300.0  # how long start-up keeps trying to reach the Bot API
     delivery: DeliveryPolicy = DEFAULT_DELIVERY
 
     @property

@@ -428,7 +428,8 @@ class Delivery:
             what = tr(self.lang, "take {take}", take=number)
             await self.each(file, what, functools.partial(self.video, caption=caption, keyboard=keyboard))
 
-    async def run(self) -> None:
+    async def run(self, *, final: bool = True) -> None:
+        """Send every file not sent yet, in order; `final`: the job is done, mark it delivered."""
         job = self.job
         options = job.options
         by_kind: dict[str, list[JobFile]] = {}
@@ -468,4 +469,5 @@ class Delivery:
         )
         for file in by_kind.get("zip", []):
             await self.each(file, tr(self.lang, "zip"), lambda f: self.document(f, zip_caption))
-        await mark_delivered(self.db, job.id)
+        if final:
+            await mark_delivered(self.db, job.id)

@@ -2,7 +2,8 @@
 
 `JobEvents.start()` subscribes before starting the queue (so results a restart left undelivered are offered
 again), then reads the events in a task of its own: positions, stages and steps go to the job's progress
-message, the end of a failed or cancelled job to its last word, and `ReadyToDeliver` to a delivery. One bad event
+message, the end of a failed or cancelled job to its last word, `FirstResultsReady` to an early delivery of
+the first results while the job goes on, and `ReadyToDeliver` to the delivery of the rest. One bad event
 never stops the progress of every other job. Every job ends with a sentence on its progress message: done in
 N s, cancelled, or the reason it failed.
 """
@@ -20,8 +21,10 @@ from bot.progress_presenter import ProgressPresenter
 from bot.refusals import reason_words
 from jobs.events import (
     AnyEvent,
+    FirstResultsReady,
     PositionChanged,
     ReadyToDeliver,
+    StageEnded,
     StageStarted,
     StateChanged,
     StepDone,
@@ -86,7 +89,7 @@ class JobEvents:
         match event:
             case PositionChanged():
                 self.presenter.position(track, event)
-            case StageStarted():
+            case StageStarted() | StageEnded():
                 self.presenter.stage(track, event)
             case StepDone():
                 self.presenter.step(track, event)
@@ -97,6 +100,8 @@ class JobEvents:
                 self._finish(self.presenter.finish(track, Phase.CANCELLED), track.job_id)
             case StateChanged():
                 pass  # queued, running, done: the stages and the delivery say more
+            case FirstResultsReady():
+                self.delivery.deliver(track, final=False)
             case ReadyToDeliver():
                 self.delivery.deliver(track)
             case _:

@@ -2,7 +2,9 @@
 
 Every `engine.stages.Stage` a job goes through is shown as one `Phase` (`phase_of`, exhaustive: a new stage
 is a type error here until it has words), and every phase has its sentence (`phase_words`, exhaustive too).
-A job's state has its word (`state_words`), for /status, /history and /queue.
+A job's state has its word (`state_words`), for /status, /history and /queue. Stages run at the same time (the
+music is made while the video is split; the first result is sent while the previews are made): the message shows
+its main phase and a line for each phase under way beside it (`beside_words`, exhaustive).
 """
 
 from __future__ import annotations
@@ -67,6 +69,22 @@ class ProgressView:
     seconds: int = 0
     reason: str = ""
     takes: int = 0  # the takes sent, to pick from
+    beside: tuple[Phase, ...] = ()  # other phases under way at the same time
+
+
+BESIDE_PHASES = (Phase.DOWNLOADING, Phase.SPLITTING, Phase.GENERATING, Phase.REMUXING, Phase.PACKING, Phase.UPLOADING)
+# Nothing shown beside these (a delivery held up comes after the job's work, as its last words do)
+LAST_WORDS = (Phase.QUEUED, Phase.STILL_SENDING, Phase.CHOOSING, Phase.DONE, Phase.FAILED, Phase.CANCELLED)
+
+
+def phases_beside(main: Phase, stages: tuple[Stage, ...]) -> tuple[Phase, ...]:
+    """The phases of the stages under way, other than `main`, each once, in the order their stages started."""
+    found: list[Phase] = []
+    for stage in stages:
+        phase = phase_of(stage)
+        if phase is not main and phase not in found:
+            found.append(phase)
+    return tuple(found)
 
 
 def bar(fraction: float) -> str:
@@ -81,6 +99,35 @@ def queued_text(lang: str, job_id: int, position: int | None) -> str:
 
 
 def progress_text(lang: str, job_id: int, view: ProgressView) -> str:
+    text = _main_text(lang, job_id, view)
+    if view.phase in LAST_WORDS:
+        return text
+    return "\n".join([text, *(beside_words(lang, phase, view) for phase in view.beside)])
+
+
+def beside_words(lang: str, phase: Phase, view: ProgressView) -> str:
+    """The line of a phase under way beside the main one."""
+    match phase:
+        case Phase.DOWNLOADING:
+            return tr(lang, "⬇️ …and downloading the video at the same time")
+        case Phase.SPLITTING:
+            return trn(lang, "✂️ …and splitting the video into {n} part at the same time",
+                       "✂️ …and splitting the video into {n} parts at the same time", view.parts)  # fmt: skip
+        case Phase.GENERATING:
+            return tr(lang, "🎹 …and generating the music at the same time")
+        case Phase.REMUXING:
+            return tr(lang, "🎚 …and putting the music on part {part} at the same time", part=view.part)
+        case Phase.PACKING:
+            return tr(lang, "📦 …and making the previews and the zip at the same time")
+        case Phase.UPLOADING:
+            return tr(lang, "⬆️ …and sending part {part} with its new music", part=view.part)
+        case Phase.QUEUED | Phase.STILL_SENDING | Phase.CHOOSING | Phase.DONE | Phase.FAILED | Phase.CANCELLED:
+            return ""
+        case _:
+            assert_never(phase)
+
+
+def _main_text(lang: str, job_id: int, view: ProgressView) -> str:
     phase = view.phase
     if phase is Phase.QUEUED:
         return queued_text(lang, job_id, view.position)

@@ -1,8 +1,11 @@
 """A job's progress message, from its events: queue position, stage, diffusion steps with an ETA, the last word.
 
-One `JobTrack` per job while it runs in this process: its language (the member's), its current view and its
-timing. A job first seen after a restart takes over the progress message it had (its id is in the job's row).
-The message itself is edited by the ProgressBoard, within Telegram's per-chat budget.
+One `JobTrack` per job while it runs in this process: its language (the member's), its current view, the stages
+under way (they overlap: the music is made while the video is split) and its timing. The message shows one main
+phase (making the music, while it is made, else the stage that started last) and a line for each other phase
+under way, the sending of the first result included. A job first seen after a restart takes over the progress
+message it had (its id is in the job's row). The message itself is edited by the ProgressBoard, within
+Telegram's per-chat budget.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from dataclasses import dataclass, field, replace
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.jobtexts import Phase, ProgressView, phase_of, progress_text
+from bot.jobtexts import Phase, ProgressView, phase_of, phases_beside, progress_text
 from bot.keyboards import cancel_keyboard
 from bot.progress import ProgressBoard
 from bot.services import BoundedDict
 from bot.texts import language_of
-from jobs.events import JobEvent, PositionChanged, StageStarted, StepDone
+from engine.stages import Stage
+from jobs.events import JobEvent, PositionChanged, StageEnded, StageStarted, StepDone
 from storage.database import Database
 from storage.jobs_repo import get_job
 from storage.options_repo import language_for
@@ -40,6 +44,8 @@ class JobTrack:
     first_step_at: float | None = None
     first_step: int = 0
     started: float = field(default_factory=time.monotonic)
+    running: tuple[Stage, ...] = ()  # the stages under way, in the order they started
+    sending_first: bool = False  # the first results are being sent while the job goes on
 
 
 class ProgressPresenter:
@@ -69,6 +75,10 @@ class ProgressPresenter:
         return found
 
     def show(self, track: JobTrack, view: ProgressView, *, cancellable: bool = True) -> None:
+        beside = phases_beside(view.phase, track.running)
+        if track.sending_first and view.phase is not Phase.UPLOADING:
+            beside += (Phase.UPLOADING,)
+        view = replace(view, beside=beside)
         track.view = view
         keyboard = cancel_keyboard(track.lang, track.job_id) if cancellable else None
         self.board.show(track.job_id, progress_text(track.lang, track.job_id, view), keyboard)
@@ -76,8 +86,22 @@ class ProgressPresenter:
     def position(self, track: JobTrack, event: PositionChanged) -> None:
         self.show(track, replace(track.view, phase=Phase.QUEUED, position=event.position))
 
-    def stage(self, track: JobTrack, event: StageStarted) -> None:
-        self.show(track, replace(track.view, phase=phase_of(event.stage)))
+    def stage(self, track: JobTrack, event: StageStarted | StageEnded) -> None:
+        """A stage started or ended: the main phase is the music while it is made, else the latest stage."""
+        track.running = event.running
+        if Stage.GENERATE in track.running:
+            phase = Phase.GENERATING
+        elif track.running:
+            phase = phase_of(track.running[-1])
+        else:
+            phase = track.view.phase
+        self.show(track, replace(track.view, phase=phase))
+
+    def sending_first(self, track: JobTrack, sending: bool) -> None:
+        """The first results are being sent (or were) while the job goes on."""
+        track.sending_first = sending
+        if track.view.phase not in (Phase.QUEUED, Phase.UPLOADING, Phase.DONE, Phase.FAILED, Phase.CANCELLED):
+            self.show(track, track.view)
 
     def step(self, track: JobTrack, event: StepDone) -> None:
         now = time.monotonic()
@@ -100,6 +124,7 @@ class ProgressPresenter:
         self.show(track, view)
 
     def uploading(self, track: JobTrack) -> None:
+        track.running, track.sending_first = (), False
         self.show(track, replace(track.view, phase=Phase.UPLOADING), cancellable=False)
 
     def still_sending(self, track: JobTrack) -> None:

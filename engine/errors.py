@@ -13,7 +13,12 @@
      │    ├── FfmpegTimeout   ffmpeg or ffprobe ran past its time limit and was stopped
      │    └── OutOfGpuMemory  the GPU ran out of memory; the process stays usable
      ├── JobCancelled         the job was cancelled by its user or an admin (CLI exit 130)
+     ├── Unreachable          a server the settings name (the Bot API, the database) cannot be reached, or refuses
+     │                        us, so nothing can start; the message says which and why (CLI exit 2)
      └── ConfigError          a setting (environment, .env) cannot work; the message names it (CLI exit 2)
+          └── ModelNotFound   the music model is neither a folder nor in the Hugging Face cache, and cannot be
+                              downloaded; `model` and `cache` say what was looked for where (the composition
+                              root adds which setting names it)
 
 A refusal is made from a `Refusal`: a stable machine-readable code and an English template over named values,
 declared once in its layer's catalogue (`engine.refusals`, `storage.refusals`, `jobs.refusals`,
@@ -169,8 +174,27 @@ class JobCancelled(RiffcutError):
     """The job was cancelled by its user or an admin."""
 
 
+class Unreachable(RiffcutError):
+    """A server the settings name (the Bot API, the database) cannot be reached, or refuses us (`refused`: it
+    answered, and turned our credentials down): nothing can start."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
 class ConfigError(RiffcutError):
     """A setting has a value that cannot work; the message names it (one line per bad variable)."""
+
+
+class ModelNotFound(ConfigError):
+    """The music model cannot be found: not a folder, not in the Hugging Face cache (`cache`), not downloadable."""
+
+    def __init__(self, model: str, cache: str, reason: str) -> None:
+        super().__init__(f"The music model {model} was not found: {reason}.")
+        self.model = model
+        self.cache = cache
+        self.reason = reason
 
 
 DISK_FULL_WORDS = ("No space left on device", "Disk quota exceeded")  # ffmpeg's words for ENOSPC and EDQUOT

@@ -28,6 +28,7 @@ import contextlib
 import gc
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,7 +42,7 @@ import torch
 
 from engine import refusals
 from engine import spectrogram as sp
-from engine.errors import BadInput, EngineFailure, OutOfGpuMemory
+from engine.errors import BadInput, EngineFailure, ModelNotFound, OutOfGpuMemory
 from engine.options import SCHEDULERS, SEED_MAX, SPECS_BY_NAME, UserOptions, min_steps_for_strength
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ CROSSFADE_SECONDS = 0.2
 CHAIN_STRENGTH = 0.9  # the original demo's img2img strength from one window to the next
 BATCH_WINDOWS = 8  # windows diffused together at most (memory grows with the batch)
 DEFAULT_MODEL = "riffusion/riffusion-model-v1"
+HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?")  # owner/name on the hub
 
 
 def negative_prompt_ignored(guidance: float, negative: str) -> bool:
@@ -103,10 +105,19 @@ class GenerationProgress:
     windows: int
     done: int
     planned: int
+    first_window: int = 0  # the first window of a batch pass (0: `window` alone)
 
     @property
     def fraction(self) -> float:
         return min(self.done / self.planned, 1.0) if self.planned else 0.0
+
+    @property
+    def window_words(self) -> str:
+        """ "window 2 of 3" for one window, "windows 1-2 of 2" for a batch made together."""
+        first = self.first_window or self.window
+        if first < self.window:
+            return f"windows {first}-{self.window} of {self.windows}"
+        return f"window {self.window} of {self.windows}"
 
 
 ProgressCallback = Callable[[GenerationProgress], None]
@@ -187,6 +198,22 @@ def join_windows(pieces: list[np.ndarray], plan: WindowPlan) -> np.ndarray:
     if len(out) >= plan.samples:
         return out[: plan.samples]
     return np.pad(out, (0, plan.samples - len(out)))
+
+
+def check_remix(options: UserOptions, sound: PartSound) -> None:
+    """Remix mode's refusals, which need nothing but the settings and whether the part has sound: a part without
+    sound (or silent), and too few steps for the strength."""
+    remix = options.remix
+    if remix is None:
+        return
+    if sound is PartSound.NONE:
+        raise BadInput(refusals.REMIX_NO_SOUND)
+    if sound is PartSound.SILENT:
+        raise BadInput(refusals.REMIX_SILENT)
+    if int(options.steps * remix) < 1:
+        raise BadInput(
+            refusals.REMIX_TOO_FEW_STEPS, strength=remix, steps=options.steps, min_steps=min_steps_for_strength(remix)
+        )
 
 
 # --- schedulers -----------------------------------------------------------------------------------
@@ -290,19 +317,53 @@ def download_progress_in_log(model: str, every: float = DOWNLOAD_LOG_SECONDS) ->
         watcher.join()
 
 
+def hub_cache() -> str:
+    """Where the Hugging Face hub keeps downloaded models (HF_HOME / HF_HUB_CACHE move it)."""
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    return str(HF_HUB_CACHE)
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    line = " ".join(str(text).split())
+    cut = line.split(". ")[0].rstrip(".")
+    return cut if len(cut) <= limit else cut[: limit - 1] + "…"
+
+
+def locate_model(model: str) -> str:
+    """Where `model` will load from, checked without loading it: a folder holding a diffusers pipeline, or a
+    Hugging Face id that is in the cache or may be downloaded. ModelNotFound (one sentence) otherwise."""
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.constants import HF_HUB_OFFLINE
+
+    local = Path(model).expanduser()
+    cache = hub_cache()
+    if local.is_dir():
+        if not (local / "model_index.json").is_file():
+            raise ModelNotFound(model, cache, f"the folder {local} holds no diffusers pipeline (no model_index.json)")
+        return str(local)
+    if not HUB_ID.fullmatch(model) or "--" in model or ".." in model:
+        raise ModelNotFound(model, cache, f"there is no folder {local}, and it is not a Hugging Face id")
+    if isinstance(try_to_load_from_cache(model, "model_index.json"), str):
+        return model
+    if HF_HUB_OFFLINE:
+        raise ModelNotFound(model, cache, f"it is not in the Hugging Face cache at {cache}, and HF_HUB_OFFLINE is set")
+    return model  # downloaded into the cache on first use
+
+
 def load_pipeline(model: str, device: torch.device) -> Any:
     """The text-to-image pipeline of `model` (hub id or folder) on `device`, without a safety checker."""
     from diffusers import StableDiffusionPipeline
 
     dtype = torch.float16 if device.type == "cuda" else torch.float32
-    local = Path(model).expanduser()
+    source = locate_model(model)
     started = time.monotonic()
     watch: contextlib.AbstractContextManager[None]
-    if local.is_dir():
-        source, watch = str(local), contextlib.nullcontext()
-        log.info("loading the model from %s", local)
+    if Path(source).is_dir():
+        watch = contextlib.nullcontext()
+        log.info("loading the model from %s", source)
     else:
-        source, watch = model, download_progress_in_log(model)
+        watch = download_progress_in_log(model)
         log.info(
             "loading the model %s from the Hugging Face hub: the first use downloads it (a few GB) into the "
             "Hugging Face cache, with its progress in this log",
@@ -318,8 +379,11 @@ def load_pipeline(model: str, device: torch.device) -> Any:
                 low_cpu_mem_usage=True,  # through accelerate (diffusers[torch]): no random init of the weights
                 **_dtype_kwargs(dtype),
             )
-    except (OSError, ValueError) as exc:
-        raise EngineFailure(f"The music model {model} could not be loaded: {exc}") from exc
+    except OSError as exc:  # not on the hub, no network, a file missing from the cache
+        log.debug("loading %s failed", model, exc_info=True)
+        raise ModelNotFound(model, hub_cache(), f"it could not be loaded ({_first_sentence(str(exc))})") from exc
+    except ValueError as exc:
+        raise EngineFailure(f"The music model {model} could not be loaded: {_first_sentence(str(exc))}") from exc
     if device.type != "cpu":  # loaded on the CPU already
         pipe = pipe.to(device)
     pipe.set_progress_bar_config(disable=True)
@@ -418,16 +482,8 @@ class Generator:
         SPECS_BY_NAME["steps"].check(steps)
         SPECS_BY_NAME["guidance"].check(options.guidance)
         plan = plan_windows(duration, self.max_image_width)
-        if remix is not None:
-            if sound is PartSound.NONE:
-                raise BadInput(refusals.REMIX_NO_SOUND)
-            if sound is PartSound.SILENT:
-                raise BadInput(refusals.REMIX_SILENT)
-            if int(steps * remix) < 1:
-                raise BadInput(
-                    refusals.REMIX_TOO_FEW_STEPS, strength=remix, steps=steps, min_steps=min_steps_for_strength(remix)
-                )
-        elif options.windows == "chained" and plan.count > 1 and int(steps * CHAIN_STRENGTH) < 1:
+        check_remix(options, sound)
+        if remix is None and options.windows == "chained" and plan.count > 1 and int(steps * CHAIN_STRENGTH) < 1:
             raise BadInput(
                 refusals.CHAINED_TOO_FEW_STEPS,
                 strength=CHAIN_STRENGTH,
@@ -541,10 +597,16 @@ class Generator:
         done = 0
         for number, items in enumerate(passes):
             generators = [torch.Generator(device="cpu").manual_seed(seeds[t] + i) for t, i in items]
-            last = max(i for _, i in items) + 1
+            first, last = min(i for _, i in items) + 1, max(i for _, i in items) + 1
 
             def on_step(
-                pipe: Any, step: int, timestep: Any, tensors: dict[str, Any], last: int = last, number: int = number
+                pipe: Any,
+                step: int,
+                timestep: Any,
+                tensors: dict[str, Any],
+                first: int = first,
+                last: int = last,
+                number: int = number,
             ) -> Any:
                 nonlocal done, planned
                 if stop.is_set():
@@ -553,7 +615,7 @@ class Generator:
                 if step == 0:
                     planned = done + total * (len(passes) - number)
                 done += 1
-                report(GenerationProgress(step + 1, total, last, plan.count, done, planned))
+                report(GenerationProgress(step + 1, total, last, plan.count, done, planned, first))
                 return tensors
 
             kwargs = dict(common, generator=generators, callback_on_step_end=on_step)

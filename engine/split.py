@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +35,7 @@ from engine.probe import VideoInfo, video_duration
 log = logging.getLogger(__name__)
 
 SplitMode = Literal["fast", "exact"]
+PartSpan = tuple[float, float]  # where a part begins in the source, and how long it lasts (seconds)
 
 # The encoder settings of the exact split (and of every re-encode in the engine).
 X264_PRESET = "veryfast"
@@ -320,10 +322,14 @@ async def split_video(
     exact: bool = False,
     threads: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
+    on_spans: Callable[[tuple[PartSpan, ...]], None] | None = None,
 ) -> SplitResult:
     """Split `src` (probed as `info`) into `parts` equal parts in `out_dir`.
 
-    The part count must already satisfy the length rule (`engine.parts.check_part_count`).
+    The part count must already satisfy the length rule (`engine.parts.check_part_count`). `on_spans` is told
+    each part's (start, duration) as soon as they are known, before the split is over: after the fast split's
+    stream copy, or before the exact split's encode begins (its parts are the planned ones), so that work that
+    needs only the lengths (the music) can start while the parts are still being made.
     """
     if parts < 1:
         raise ValueError("parts must be at least 1")
@@ -335,12 +341,16 @@ async def split_video(
         made = await _run_split(args, info, folder, parts, segment_list, timeout, exact=False)
         worst = max((abs(part.duration - target) for part in made), default=0.0)
         if len(made) == parts and worst <= tolerance(target):
+            if on_spans is not None:
+                on_spans(tuple((part.start, part.duration) for part in made))
             return SplitResult(made, "fast", fell_back=False)
         log.info(
             "fast split of %s gave %d of %d parts, worst %.2f s off a %.2f s target: splitting exactly",
             Path(src).name, len(made), parts, worst, target,
         )  # fmt: skip
         _clear([part.path for part in made])
+    if on_spans is not None:
+        on_spans(tuple((start, end - start) for start, end in split_points(info.duration, parts)))
     args = exact_args(Path(src), info, parts, folder, segment_list, threads)
     made = await _run_split(args, info, folder, parts, segment_list, timeout, exact=True)
     if len(made) != parts:

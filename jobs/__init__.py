@@ -4,11 +4,12 @@ Above storage (the jobs table is the queue) and the engine (the work is the rend
 which depends only on the `jobs.queue.JobQueue` protocol and the typed events of `jobs.events`:
 
     jobs.queue          JobQueue: start, stop, submit, cancel, position, subscribe (the bot's only view)
-    jobs.events         StateChanged, PositionChanged, StageStarted, StepDone, ReadyToDeliver; Subscription
+    jobs.events         StateChanged, PositionChanged, StageStarted, StageEnded, StepDone, FirstResultsReady,
+                        ReadyToDeliver; to_json / from_json; Subscription
     jobs.work           JobSpec, FetchVideo, JobWork, Progress, OutputFile, JobOutput: what a runner is given
     jobs.local_runner   JobRunner: the in-process JobQueue (CONCURRENT_JOBS at once, one on the GPU)
     jobs.render_work    render_work(generator, media_config): the render pipeline as a JobWork
-    jobs.results        keep_results: a finished job's files moved into its results folder
+    jobs.results        keep_results: a job's files moved (or, while it runs, copied) into its results folder
     jobs.queue_order    first come, first served, one job per user at a time; queue positions
     jobs.config         RunnerConfig (built by the composition root from the settings)
     jobs.refusals       why a job failed, by code, besides the engine's refusals

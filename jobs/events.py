@@ -2,9 +2,13 @@
 
     StateChanged     queued, running, done, failed (with a `FailureReason`), cancelled
     PositionChanged  `position` jobs will start before this waiting one
-    StageStarted     the job entered `stage` (engine.stages.Stage: fetch, probe, split, generate, ...)
+    StageStarted     the job entered `stage` (engine.stages.Stage: fetch, probe, split, generate, ...); stages
+                     may overlap (the split and the music): `running` lists every stage under way
+    StageEnded       the job left `stage`; `running` lists the stages still under way
     StepDone         diffusion step `step` of `total_steps`, with the music's `windows` (and `window`, the one
                      being made when they are made one after another; None when they are made together)
+    FirstResultsReady  the job's first results (the chosen part with its new music, and the music) are kept
+                     while the rest is made: deliver them now; `ReadyToDeliver` follows for the rest
     ReadyToDeliver   the job is done and its results wait for delivery (also re-offered after a restart)
 
 Every event names its job, the job's user and chat. Events are plain frozen dataclasses of numbers, strings and
@@ -67,6 +71,14 @@ class PositionChanged(JobEvent):
 class StageStarted(JobEvent):
     stage: Stage
     progress: float = 0.0  # of the whole job, 0..1
+    running: tuple[Stage, ...] = ()  # every stage under way now, in the order they started, this one included
+
+
+@dataclass(frozen=True)
+class StageEnded(JobEvent):
+    stage: Stage
+    progress: float = 0.0
+    running: tuple[Stage, ...] = ()  # the stages still under way
 
 
 @dataclass(frozen=True)
@@ -79,13 +91,19 @@ class StepDone(JobEvent):
 
 
 @dataclass(frozen=True)
+class FirstResultsReady(JobEvent):
+    """The job still runs, and its first results are kept and recorded: each may be delivered now, once."""
+
+
+@dataclass(frozen=True)
 class ReadyToDeliver(JobEvent):
     pass
 
 
-AnyEvent = StateChanged | PositionChanged | StageStarted | StepDone | ReadyToDeliver
+AnyEvent = StateChanged | PositionChanged | StageStarted | StageEnded | StepDone | FirstResultsReady | ReadyToDeliver
 _KINDS: dict[str, type[AnyEvent]] = {
-    kind.__name__: kind for kind in (StateChanged, PositionChanged, StageStarted, StepDone, ReadyToDeliver)
+    kind.__name__: kind
+    for kind in (StateChanged, PositionChanged, StageStarted, StageEnded, StepDone, FirstResultsReady, ReadyToDeliver)
 }
 
 
@@ -104,8 +122,9 @@ def from_json(data: Mapping[str, Any]) -> AnyEvent:
         reason = fields.get("reason")
         fields["state"] = JobState(fields["state"])
         fields["reason"] = FailureReason(**reason) if reason else None
-    elif kind is StageStarted:
+    elif kind is StageStarted or kind is StageEnded:
         fields["stage"] = Stage(fields["stage"])
+        fields["running"] = tuple(Stage(stage) for stage in fields.get("running", ()))
     return kind(**fields)
 
 

@@ -20,6 +20,12 @@ with it (`jobs.render_work.render_work(generator, media_config)`: the whole rend
   reason for its user (`jobs.events.FailureReason`: a code and its English sentence); the job's folder is
   removed in every case; free disk space is checked before a job starts. Results move to
   DATA_DIR/results/<job id>/ (`jobs.results`) and are recorded in the job's row until delivered.
+- Stages may overlap (the render makes the music while the split runs): each stage's start and end are events
+  (`StageStarted`, `StageEnded`, each with the stages under way), and each stage's own seconds are recorded.
+- The first results (the chosen part with its new music, and the music) are copied into the results folder
+  and recorded as soon as the work has them, and offered for delivery at once (`FirstResultsReady`); the rest
+  follows with `ReadyToDeliver`. A job run again after an interruption keeps the first results it had recorded
+  (and their seed: `jobs.work.JobSpec.of`), so each file is still delivered once.
 - Events (`jobs.events`) go to `subscribe()`rs without ever waiting.
 """
 
@@ -31,7 +37,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,8 +51,10 @@ from jobs.events import (
     AnyEvent,
     EventHub,
     FailureReason,
+    FirstResultsReady,
     PositionChanged,
     ReadyToDeliver,
+    StageEnded,
     StageStarted,
     StateChanged,
     StepDone,
@@ -55,7 +63,7 @@ from jobs.events import (
 from jobs.failures import failure_reason
 from jobs.queue_order import Waiting, next_to_start, positions
 from jobs.results import keep_results
-from jobs.work import FetchVideo, JobOutput, JobSpec, JobWork, Progress
+from jobs.work import FetchVideo, JobOutput, JobSpec, JobWork, OutputFile, Progress
 from storage import jobs_repo
 from storage.database import Database, DatabaseUnwritable
 from storage.jobs_repo import QueueLimits
@@ -83,18 +91,29 @@ class _Entry:
     inner: asyncio.Task[JobOutput] | None = None
     cancel_requested: bool = False
     timed_out: bool = False
-    stage: Stage | None = None
-    stage_since: float = 0.0
+    running: dict[Stage, float] = field(default_factory=dict)  # stages under way, when each started (in order)
     stage_seconds: dict[Stage, float] = field(default_factory=dict)
     progress: float = 0.0
     last_write: float = 0.0
     ended: bool = False
+    kept_early: set[Path] = field(default_factory=set)  # files of the work's output already kept (first results)
+    has_early_results: bool = False  # the results folder holds recorded files: do not empty it
 
-    def enter_stage(self, stage: Stage | None) -> None:
-        now = time.monotonic()
-        if self.stage is not None:
-            self.stage_seconds[self.stage] = self.stage_seconds.get(self.stage, 0.0) + now - self.stage_since
-        self.stage, self.stage_since = stage, now
+    @property
+    def stage(self) -> Stage | None:
+        """The stage that started last of those under way (the one the database shows)."""
+        return next(reversed(self.running), None)
+
+    def start_stage(self, stage: Stage) -> None:
+        self.running[stage] = time.monotonic()
+
+    def end_stage(self, stage: Stage) -> None:
+        since = self.running.pop(stage)
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.monotonic() - since
+
+    def end_stages(self) -> None:
+        for stage in list(self.running):
+            self.end_stage(stage)
 
 
 class JobRunner:
@@ -147,6 +166,7 @@ class JobRunner:
                 reason = FailureReason.of(refusals.INTERRUPTED_TWICE)
                 if await jobs_repo.finish_failed(self._db, job.id, reason.message):
                     self._publish(StateChanged(job.id, job.user_id, job.chat_id, JobState.FAILED, reason))
+                await remove_tree(job.result_dir)  # first results kept before the interruptions
             else:
                 log.info("job %s: interrupted while running (attempt %d); queued again", job.id, job.attempts)
                 await jobs_repo.requeue(self._db, job.id)
@@ -332,7 +352,42 @@ class JobRunner:
     async def _attempt(self, entry: _Entry, spec: JobSpec, workdir: Path) -> JobOutput:
         self._on_progress(entry, Progress(Stage.FETCH, 0.0))
         video = await self._fetch(spec.request.video, workdir)
-        return await self._work(spec, video, workdir, lambda progress: self._report(entry, progress))
+        self._on_progress(entry, Progress(Stage.FETCH, ended=True))
+
+        async def early(files: Sequence[OutputFile], seed: int | None) -> None:
+            await self._keep_early(entry, files, seed)
+
+        return await self._work(spec, video, workdir, lambda progress: self._report(entry, progress), early)
+
+    async def _keep_early(self, entry: _Entry, files: Sequence[OutputFile], seed: int | None) -> None:
+        """Copy the first results into the results folder, record them, and offer them for delivery. A job run
+        again keeps what an earlier attempt recorded (its user may have it already): these copies are not kept."""
+        entry.kept_early.update(Path(item.path) for item in files)
+        job = await jobs_repo.get_job(self._db, entry.job_id)
+        if job is None or job.state != JobState.RUNNING or entry.cancel_requested:
+            return
+        folder = results_dir(self._config.data_dir, entry.job_id)
+        kinds = {item.kind for item in files}
+        if any(file.kind in kinds for file in job.files):
+            entry.has_early_results = True
+            log.info("job %s: its first results were kept by an earlier attempt", entry.job_id)
+        else:
+            try:
+                kept = await keep_results(folder, files, copy=True)
+            except OSError:  # the final keep will try again, and fail the job if it cannot
+                log.exception("job %s: could not keep its first results early", entry.job_id)
+                entry.kept_early.clear()
+                await remove_tree(folder)
+                return
+            if not await jobs_repo.keep_early_files(
+                self._db, entry.job_id, result_dir=str(folder), files=kept, seed=seed
+            ):
+                await remove_tree(folder)
+                return
+            entry.has_early_results = True
+            log.info("job %s: first results kept (%s)", entry.job_id, ", ".join(item.kind for item in files))
+        if not entry.ended:
+            self._publish(FirstResultsReady(entry.job_id, entry.user_id, entry.chat_id))
 
     async def _conclude(self, entry: _Entry, inner: asyncio.Task[JobOutput]) -> None:
         try:
@@ -341,7 +396,7 @@ class JobRunner:
             if entry.timed_out:
                 await self._end_failed(entry, time_limit(self._config.job_time_limit_seconds))
             elif self._stopping and not entry.cancel_requested:
-                entry.enter_stage(None)
+                entry.end_stages()
                 await jobs_repo.requeue(self._db, entry.job_id, forgive_attempt=True)
                 log.info("job %s: stopped by shutdown; queued for the next start", entry.job_id)
             else:
@@ -367,15 +422,16 @@ class JobRunner:
             return
         self._on_progress(entry, Progress(Stage.KEEP, 1.0))
         folder = results_dir(self._config.data_dir, entry.job_id)
+        rest = [item for item in output.files if Path(item.path) not in entry.kept_early]
         try:
-            files = await keep_results(folder, output.files)
+            files = await keep_results(folder, rest, fresh=not entry.has_early_results)
         except OSError as exc:
             log.exception("job %s: could not keep its results", entry.job_id)
             await remove_tree(folder)
             reason = failure_reason(exc) if disk_full(exc) else FailureReason.of(refusals.RESULTS_NOT_SAVED)
             await self._end_failed(entry, reason)
             return
-        entry.enter_stage(None)
+        entry.end_stages()
         if entry.cancel_requested:  # asked for while the results were being kept
             await remove_tree(folder)
             await self._end_cancelled(entry)
@@ -398,16 +454,23 @@ class JobRunner:
         self._publish(ReadyToDeliver(entry.job_id, entry.user_id, entry.chat_id))
 
     async def _end_failed(self, entry: _Entry, reason: FailureReason) -> None:
-        entry.enter_stage(None)
+        entry.end_stages()
         if await jobs_repo.finish_failed(self._db, entry.job_id, reason.message, entry.stage_seconds):
             log.info("job %s: failed (%s): %s", entry.job_id, reason.code, reason.message)
             self._publish_state(entry, JobState.FAILED, reason)
+        await self._drop_early_results(entry)
 
     async def _end_cancelled(self, entry: _Entry) -> None:
-        entry.enter_stage(None)
+        entry.end_stages()
         if await jobs_repo.finish_cancelled(self._db, entry.job_id, entry.stage_seconds):
             log.info("job %s: cancelled", entry.job_id)
         self._publish_state(entry, JobState.CANCELLED)
+        await self._drop_early_results(entry)
+
+    async def _drop_early_results(self, entry: _Entry) -> None:
+        """A job that ends without the rest of its results: the first ones it kept will not be delivered again."""
+        if entry.has_early_results:
+            await remove_tree(results_dir(self._config.data_dir, entry.job_id))
 
     # --- progress ------------------------------------------------------------------------------------
 
@@ -421,13 +484,21 @@ class JobRunner:
     def _on_progress(self, entry: _Entry, progress: Progress) -> None:
         if entry.ended:
             return
-        stage_changed = progress.stage != entry.stage
-        if stage_changed:
-            entry.enter_stage(progress.stage)
+        stage = progress.stage
         if progress.fraction is not None:
-            entry.progress = max(0.0, min(1.0, progress.fraction))
-        if stage_changed:
-            self._publish(StageStarted(entry.job_id, entry.user_id, entry.chat_id, progress.stage, entry.progress))
+            entry.progress = max(entry.progress, min(1.0, progress.fraction))
+        stage_changed = False
+        if progress.ended:
+            if stage in entry.running:
+                entry.end_stage(stage)
+                stage_changed = True
+                running = tuple(entry.running)
+                self._publish(StageEnded(entry.job_id, entry.user_id, entry.chat_id, stage, entry.progress, running))
+        elif stage not in entry.running:
+            entry.start_stage(stage)
+            stage_changed = True
+            running = tuple(entry.running)
+            self._publish(StageStarted(entry.job_id, entry.user_id, entry.chat_id, stage, entry.progress, running))
         if progress.step is not None:
             self._publish(
                 StepDone(

@@ -4,15 +4,20 @@
   prompt, parts, settings), read from its row once.
 - `FetchVideo`: `await fetch(video, dest_dir) -> Path` brings the video into the job's folder (the bot downloads
   it from Telegram; a test copies a sample).
-- `JobWork`: `await work(spec, video_path, workdir, report) -> JobOutput` does the job (`jobs.render_work`: the
-  render pipeline), calling `report(Progress(...))` as it goes (from the event loop or a worker thread), and
-  raising BadInput or EngineFailure for a failure its user should read about.
+- `JobWork`: `await work(spec, video_path, workdir, report, early) -> JobOutput` does the job (`jobs.render_work`:
+  the render pipeline), calling `report(Progress(...))` as it goes (from the event loop or a worker thread: each
+  stage's start, and its end with `ended`, since stages may overlap), awaiting `early(files, seed)` with the
+  results its user may have before the job ends (the chosen part with its new music, the music; these are in
+  the final `JobOutput` too, and stay where they are: the work may still need them), and raising BadInput or
+  EngineFailure for a failure its user should read about.
+- A job run again after an interruption that had kept early results is given the seed they were made with
+  (`JobSpec.of`), so that the rest matches what its user may already have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,6 +25,8 @@ from engine.stages import Stage
 from storage.jobs_repo import TAKE_KIND, JobRequest
 from storage.models import Job
 from storage.video_ref import VideoRef
+
+FIRST_RESULT_KIND = "result"  # the chosen part with its new music: the first result a job keeps
 
 
 @dataclass(frozen=True)
@@ -40,7 +47,11 @@ class JobSpec:
 
     @classmethod
     def of(cls, job: Job) -> JobSpec:
-        return cls(job.id, JobRequest.of(job), chosen_take(job))
+        request = JobRequest.of(job)
+        early = any(file.kind == FIRST_RESULT_KIND for file in job.files)  # kept by an earlier attempt
+        if early and job.seed is not None and request.options.seed is None:
+            request = replace(request, options=request.options.model_copy(update={"seed": job.seed}))
+        return cls(job.id, request, chosen_take(job))
 
 
 def chosen_take(job: Job) -> ChosenTake | None:
@@ -70,6 +81,7 @@ class Progress:
     total_steps: int | None = None
     windows: int = 1
     window: int | None = None  # the window being made, when windows are made one after another
+    ended: bool = False  # the stage is over (others may still be under way)
 
 
 ProgressReport = Callable[[Progress], None]
@@ -92,7 +104,13 @@ class JobOutput:
     choosing: bool = False  # the files are takes to pick from: the job waits (state choosing), holding nothing
 
 
+KeepEarly = Callable[[Sequence[OutputFile], int | None], Awaitable[None]]
+"""`await early(files, seed)`: results the job's user may have now, before the job ends, and their seed."""
+
+
 class JobWork(Protocol):
     """The work on one job once its video is in `workdir`; raises BadInput/EngineFailure for a clear failure."""
 
-    async def __call__(self, spec: JobSpec, video: Path, workdir: Path, report: ProgressReport) -> JobOutput: ...
+    async def __call__(
+        self, spec: JobSpec, video: Path, workdir: Path, report: ProgressReport, early: KeepEarly | None = None
+    ) -> JobOutput: ...

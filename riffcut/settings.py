@@ -8,7 +8,9 @@ names and meaning. Every field here is listed, with its default, in `.env.exampl
 from __future__ import annotations
 
 import contextlib
+import math
 import re
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
@@ -26,6 +28,7 @@ _LIMITS = MediaLimits()
 WEBHOOK_SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret_token
 
 IdList = Annotated[list[int], NoDecode]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def _split_ids(value: object) -> object:
@@ -90,6 +93,9 @@ class Settings(BaseSettings):
     daily_job_quota: int = Field(default=0, ge=0, description="Jobs per user per day; 0: no quota.")
     delivery_retry_seconds: float = Field(default=30.0, gt=0, description="A held-up delivery is tried again.")
     max_flood_wait_seconds: float = Field(default=3600.0, ge=0, description="429s one file waits out.")
+    startup_retry_seconds: float = Field(
+        default=300.0, ge=0, description="How long `riffcut bot` keeps trying to reach the Bot API at start-up."
+    )
 
     log_level: str = "INFO"
 
@@ -100,6 +106,39 @@ class Settings(BaseSettings):
     def _divisible_by_8(cls, value: int) -> int:
         if value % 8:
             raise ValueError(f"MAX_IMAGE_WIDTH must be divisible by 8 (got {value}; try {value - value % 8})")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a level; use one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_database(cls, value: str | None) -> str | None:
+        """A URL SQLAlchemy reads, of a dialect it has, with an async driver (what storage opens)."""
+        if value is None:
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        example = "sqlite+aiosqlite:///PATH or postgresql+asyncpg://USER:PASSWORD@HOST/NAME"
+        try:
+            url = make_url(value)
+            dialect = url.get_dialect()
+        except NoSuchModuleError:  # an ArgumentError too
+            raise ValueError(f"{value.split(':', 1)[0]!r} is not a database this can open; use {example}") from None
+        except ArgumentError:
+            raise ValueError(f"not a database URL; use {example}") from None
+        if not getattr(dialect, "is_async", False):
+            raise ValueError(f"{url.drivername} is not an async driver; use {example}")
+        try:
+            dialect.import_dbapi()
+        except ImportError as exc:
+            raise ValueError(f"its driver, {exc.name}, is not installed; use {example}") from None
         return value
 
     @field_validator("webhook_url", "database_url", mode="before")
@@ -147,19 +186,29 @@ class Settings(BaseSettings):
     def ffmpeg_threads(self) -> int | None:
         return self.threads_on_spliting or None
 
-    def media_config(self) -> MediaConfig:
-        """The media settings the engine's callers pass on."""
+    def media_config(self, *, lift_limits: bool = False) -> MediaConfig:
+        """The media settings the engine's callers pass on (`lift_limits`: the CLI's --no-limits)."""
         return MediaConfig(
             threads=self.ffmpeg_threads,
             timeout=self.ffmpeg_timeout_seconds,
             min_part_seconds=self.min_part_seconds,
             max_part_seconds=self.max_part_seconds,
             loudness_lufs=self.loudness_lufs,
-            limits=self.media_limits(),
+            limits=self.media_limits(lift=lift_limits),
         )
 
-    def media_limits(self) -> MediaLimits:
-        """The operator's limits on one video (the others keep the engine's defaults)."""
+    def media_limits(self, *, lift: bool = False) -> MediaLimits:
+        """The operator's limits on one video (the others keep the engine's defaults). Lifted (for local use),
+        the length, picture size, frame count, part count and probe time are unbounded; the sides and their
+        ratio stay within what encoders and players take."""
+        if lift:
+            return MediaLimits(
+                max_seconds=math.inf,
+                max_pixels=sys.maxsize,
+                max_frames=sys.maxsize,
+                max_parts=sys.maxsize,
+                probe_seconds=self.ffmpeg_timeout_seconds,
+            )
         return MediaLimits(
             max_seconds=self.max_video_seconds,
             max_pixels=self.max_video_pixels,

@@ -66,6 +66,7 @@ def bot_config(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> Bot
         delivery=DeliveryPolicy(
             retry_s=settings.delivery_retry_seconds, max_flood_wait_s=settings.max_flood_wait_seconds
         ),
+        startup_retry_seconds=settings.startup_retry_seconds,
     )
 
 

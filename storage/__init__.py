@@ -20,7 +20,8 @@ API (every function is async and takes a `Database` first):
         set_progress_message(db, job_id, message_id), record_sent(db, job_file_id, telegram_file_id=,
         message_id=), record_sent_files(db, [SentFile(...)]) (an album: all in one transaction),
         mark_delivered(db, job_id), undelivered_jobs(db);
-        the job queue's: mark_running, set_progress, finish_done/failed/cancelled, requeue, jobs_in_state
+        the job queue's: mark_running, set_progress, keep_early_files (first results while it runs),
+        finish_done/failed/cancelled, requeue, jobs_in_state
     storage.history: user_history(db, user_id, limit) -> [Job] newest first,
         shareable_results(db, user_id, limit) -> [SharedResult(job, video_file_id, music_file_id)] (inline sharing),
         admin_totals(db) -> Totals(jobs_per_state, average_stage_seconds, users)

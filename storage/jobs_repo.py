@@ -206,6 +206,13 @@ async def set_progress_message(db: Database, job_id: int, message_id: int | None
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _file_rows(job_id: int, files: Iterable[NewJobFile]) -> list[JobFile]:
+    return [
+        JobFile(job_id=job_id, kind=f.kind, path=f.path, part=f.part, size_bytes=f.size_bytes, meta=dict(f.meta))
+        for f in files
+    ]
+
+
 def _stage_rows(job_id: int, stage_seconds: Mapping[Stage, float]) -> list[JobStageTime]:
     return [JobStageTime(job_id=job_id, stage=stage, seconds=float(s)) for stage, s in stage_seconds.items()]
 
@@ -232,18 +239,23 @@ async def finish_done(
         job.finished_at = utcnow()
         job.result_dir = result_dir
         job.seed = seed
-        for item in files:
-            session.add(
-                JobFile(
-                    job_id=job_id,
-                    kind=item.kind,
-                    path=item.path,
-                    part=item.part,
-                    size_bytes=item.size_bytes,
-                    meta=dict(item.meta),
-                )
-            )
+        session.add_all(_file_rows(job_id, files))
         session.add_all(_stage_rows(job_id, stage_seconds or {}))
+    return True
+
+
+async def keep_early_files(
+    db: Database, job_id: int, *, result_dir: str, files: Iterable[NewJobFile], seed: int | None = None
+) -> bool:
+    """Record result files kept while the job still runs (its first results, delivered before the rest), with the
+    seed they were made with; False (nothing written) when the job is no longer running."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state != JobState.RUNNING:
+            return False
+        job.result_dir = result_dir
+        job.seed = seed
+        session.add_all(_file_rows(job_id, files))
     return True
 
 

@@ -15,7 +15,7 @@ from engine.host_check import parse_ffmpeg_version, require_recent
 from engine.media_limits import Limit, MediaLimits, check_video
 from engine.parts import check_part_count
 from jobs.events import FailureReason
-from riffcut.commands import media, music
+from riffcut.commands import checks, music
 
 
 def test_a_refusal_has_its_code_its_raw_values_and_the_same_english() -> None:
@@ -50,7 +50,7 @@ def test_a_refusal_without_its_values_or_a_second_code_is_a_mistake() -> None:
 
 
 def test_every_catalogue_refusal_is_known_by_a_code_of_its_own() -> None:
-    catalogues = (engine.refusals, storage.refusals, jobs.refusals, bot.refusals, media, music)
+    catalogues = (engine.refusals, storage.refusals, jobs.refusals, bot.refusals, checks, music)
     made = [value for module in catalogues for value in vars(module).values() if isinstance(value, Refusal)]
     codes = [refusal.code for refusal in made]
     assert len(codes) == len(set(codes)) > 60

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from riffcut.logs import quiet_libraries
+from riffcut.logs import quiet_http_clients
 from tests.bot.bot_harness import SHORT_VIDEO, BotUnderTest
 from tests.bot.bot_process import secrets_in
 from tests.fake_telegram import FakeTelegram
@@ -19,7 +19,7 @@ def _never_the_token(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFi
     """Every bot test, failures and faults included: with the logging the entry points set up, no log line,
     traceback or message to a user carries the token (a real process's whole output is checked the same way,
     tests/bot/bot_process.py)."""
-    quiet_libraries()
+    quiet_http_clients()
     tg: FakeTelegram | None = request.getfixturevalue("tg") if "tg" in request.fixturenames else None
     yield
     if tg is None:

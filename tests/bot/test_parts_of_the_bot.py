@@ -28,7 +28,7 @@ from bot.config import DOWNLOAD_LIMIT_BYTES
 from bot.context import BotData
 from bot.delivery import CAPTION_LIMIT, result_caption
 from bot.handlers.errors import on_error
-from bot.jobtexts import Phase, ProgressView, phase_of, progress_text
+from bot.jobtexts import BESIDE_PHASES, Phase, ProgressView, phase_of, phases_beside, progress_text
 from bot.keyboards import card_keyboard, forget_keyboard, pick_part_keyboard, result_keyboard
 from bot.progress import ProgressBoard, flood_wait_seconds
 from bot.refusals import words
@@ -135,6 +135,22 @@ def test_every_stage_a_job_goes_through_has_words_in_every_language() -> None:
             text = progress_text(lang, 7, ProgressView(phase, parts=3, part=2))
             assert "#7" in text and "{" not in text, (lang, stage, text)
     assert shown[Stage.FETCH] is Phase.DOWNLOADING and shown[Stage.GENERATE] is Phase.GENERATING
+
+
+def test_stages_under_way_at_the_same_time_each_have_a_line() -> None:
+    """The music made beside the split: the main phase, and a line for each other phase under way."""
+    beside = phases_beside(Phase.GENERATING, (Stage.SPLIT, Stage.GENERATE))
+    assert beside == (Phase.SPLITTING,)
+    view = ProgressView(Phase.GENERATING, step=3, steps=20, parts=4, part=2, beside=beside)
+    text = progress_text("en", 9, view)
+    assert "step 3/20" in text and text.endswith("splitting the video into 4 parts at the same time")
+    assert "одновременно режу видео на 4 части" in progress_text("ru", 9, view)
+    for lang in ("en", "ru"):
+        for phase in BESIDE_PHASES:
+            line = progress_text(lang, 9, ProgressView(Phase.PACKING, parts=3, part=2, beside=(phase,)))
+            assert "{" not in line and len(line.splitlines()) == 2, (lang, phase, line)
+    # The last word of a job names nothing under way.
+    assert "\n" not in progress_text("en", 9, ProgressView(Phase.DONE, seconds=5, beside=(Phase.SPLITTING,)))
 
 
 class RecordingBot:

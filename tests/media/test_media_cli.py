@@ -110,13 +110,13 @@ def test_bad_input_exits_2_with_one_line(
 def test_failure_on_our_side_exits_1(
     media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from engine import split
     from engine.errors import EngineFailure
-    from riffcut.commands import media as media_commands
 
     async def broken(*args: object, **kwargs: object) -> None:
         raise EngineFailure("ffmpeg failed: Conversion failed!")
 
-    monkeypatch.setattr(media_commands, "split_video", broken)
+    monkeypatch.setattr(split, "split_video", broken)  # the command imports it when it runs
     src = str(media / "h264-no-audio-2s.mp4")
     status, out, err = _run(capsys, "split", src, "--parts", "2", "--out", str(tmp_path))
     assert status == 1 and out == "" and err == "riffcut: ffmpeg failed: Conversion failed!\n"

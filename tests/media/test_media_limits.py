@@ -176,7 +176,9 @@ def test_cli_split_refuses_too_many_parts_before_any_work(
     status = main(["split", str(media / "h264-aac-1080p-10s.mp4"), "--parts", count, "--out", str(out)])
     _, err = capsys.readouterr()
     assert status == 2
-    assert err == f"riffcut: {count} parts are too many; the most accepted is 60.\n"
+    assert err == (
+        f"riffcut: --parts {count} is too many: the most is 60 (MAX_PARTS; --no-limits lifts it for local use).\n"
+    )
     assert not out.exists()
 
 
@@ -187,7 +189,15 @@ def test_cli_split_applies_the_video_limits(
     status = main(["split", str(media / "h264-aac-1080p-10s.mp4"), "--parts", "2", "--out", str(tmp_path / "o")])
     _, err = capsys.readouterr()
     assert status == 2
-    assert err == "riffcut: h264-aac-1080p-10s.mp4 lasts 00:00:10.04; the longest video accepted is 00:00:05.\n"
+    assert err == (
+        "riffcut: h264-aac-1080p-10s.mp4 lasts 00:00:10.04; the longest video accepted is 00:00:05 "
+        "(MAX_VIDEO_SECONDS; --no-limits lifts the limits for local use).\n"
+    )
+    # Lifted for local use, the same video splits.
+    status = main(
+        ["split", str(media / "h264-aac-1080p-10s.mp4"), "--parts", "2", "--out", str(tmp_path / "o"), "--no-limits"]
+    )
+    assert status == 0 and len(list((tmp_path / "o").iterdir())) == 2
 
 
 async def test_probe_refusals_leave_no_ffprobe_running(many_frames: Path, monkeypatch: pytest.MonkeyPatch) -> None:

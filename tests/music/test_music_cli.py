@@ -94,15 +94,36 @@ def test_render_writes_the_zip_full_cut_and_summary(
     model_env: Path, media: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, cut = tmp_path / "out" / "job.zip", tmp_path / "cut.mp4"
+    music, previews = tmp_path / "keep" / "music.wav", tmp_path / "previews"
     args = ["render", str(media / "h264-no-audio-2s.mp4"), "--prompt", "calm piano", "--parts", "2", "--part", "2"]
     args += ["--out", str(out), "--steps", "2", "--seed", "9", "--full-cut", str(cut)]
+    args += ["--music-out", str(music), "--previews-out", str(previews)]
     assert main(args) == 0
     printed = capsys.readouterr()
     assert "Chosen part: 2" in printed.out and "seed 9" in printed.out and "Seconds per stage" in printed.out
-    assert "generate: window 1/1, step 2/2" in printed.err  # plain progress lines when not on a terminal
+    assert f"Music: {music}" in printed.out and f"Previews: {previews}" in printed.out
+    assert "generate: window 1 of 1, step 2/2" in printed.err  # plain progress lines when not on a terminal
+    assert "split: done" in printed.err and "generate: started 1.00 s of music" in printed.err
     with zipfile.ZipFile(out) as archive:
         assert sorted(archive.namelist()) == ["job.json", "part-1-of-2.mp4", "part-2-of-2-new-music.mp4"]
     assert cut.is_file()
+    sound, rate = audio_io.read_wav(music)
+    assert rate == 48000 and abs(sound.shape[1] / rate - 1.0) < 0.05
+    assert sorted(p.name for p in previews.iterdir()) == [
+        "part-1-of-2-thumb.jpg",
+        "part-1-of-2.mp4",
+        "part-2-of-2-new-music-thumb.jpg",
+        "part-2-of-2-new-music.mp4",
+    ]
+
+
+def test_the_progress_line_names_windows_made_together() -> None:
+    """Windows made in one batch read "windows 1-2 of 2"; one after another, "window 2 of 3"."""
+    from engine.generator import GenerationProgress
+
+    assert GenerationProgress(3, 20, 2, 2, 3, 20, first_window=1).window_words == "windows 1-2 of 2"
+    assert GenerationProgress(3, 20, 2, 3, 23, 60).window_words == "window 2 of 3"
+    assert GenerationProgress(3, 20, 1, 1, 3, 20, first_window=1).window_words == "window 1 of 1"
 
 
 def test_tiny_model_command_writes_the_same_model_every_time(

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from engine import spectrogram as sp
-from engine.errors import BadInput, EngineFailure, OutOfGpuMemory
+from engine.errors import BadInput, ModelNotFound, OutOfGpuMemory
 from engine.generator import (
     CHAIN_STRENGTH,
     GenerationProgress,
@@ -23,6 +23,7 @@ from engine.generator import (
     download_progress_in_log,
     join_windows,
     load_pipeline,
+    locate_model,
     negative_prompt_ignored,
     plan_windows,
 )
@@ -242,9 +243,34 @@ def test_a_missing_cuda_device_falls_back_to_the_cpu(tiny_model: Path, caplog: p
     assert "no CUDA device is available: running on the CPU" in caplog.text
 
 
-def test_a_hub_model_that_cannot_be_fetched_fails_clearly() -> None:
-    with pytest.raises(EngineFailure, match="riffusion/riffusion-model-v1 could not be loaded"):
-        load_pipeline("riffusion/riffusion-model-v1", torch.device("cpu"))  # HF_HUB_OFFLINE=1 in tests
+def test_a_hub_model_that_cannot_be_fetched_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # as HF_HUB_OFFLINE=1 (tests set it)
+    with pytest.raises(ModelNotFound) as caught:
+        load_pipeline("riffusion/riffusion-model-v1", torch.device("cpu"))
+    error = caught.value
+    assert error.model == "riffusion/riffusion-model-v1" and error.cache == huggingface_hub.constants.HF_HUB_CACHE
+    assert "not in the Hugging Face cache" in error.message and "HF_HUB_OFFLINE" in error.message
+    assert "\n" not in error.message and len(error.message) < 300
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("{tmp}/missing-model", "there is no folder"),
+        ("{tmp}", "holds no diffusers pipeline (no model_index.json)"),
+        ("not a/hub id/at all", "not a Hugging Face id"),
+    ],
+)
+def test_a_model_that_is_not_there_is_named_before_anything_loads(tmp_path: Path, name: str, words: str) -> None:
+    with pytest.raises(ModelNotFound) as caught:
+        locate_model(name.format(tmp=tmp_path))
+    assert words in caught.value.message and "\n" not in caught.value.message
+
+
+def test_a_tiny_model_folder_is_found(tiny_model: Path) -> None:
+    assert locate_model(str(tiny_model)) == str(tiny_model)
 
 
 def test_download_progress_goes_to_the_log(

@@ -75,7 +75,7 @@ async def make_job(
         prompt=prompt,
         parts=parts,
         part=part,
-        options=UserOptions(steps=steps, seed=7, previews=1, **options),
+        options=UserOptions(**{"steps": steps, "seed": 7, "previews": 1, **options}),
     )
     return (await create_job(db, request, QueueLimits(2, 50))).job
 

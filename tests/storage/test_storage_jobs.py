@@ -269,7 +269,8 @@ async def test_the_migrations_create_exactly_the_models_schema(db: Database) -> 
 
 def test_riffcut_db_upgrade_and_current(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "current"]) == 0
-    assert "no schema yet" in capsys.readouterr().out
+    assert "no database yet" in capsys.readouterr().out
+    assert not (tmp_path / "data").exists()  # reading made nothing
     assert main(["db", "upgrade"]) == 0
     assert "at revision 0004_takes" in capsys.readouterr().out
     assert (tmp_path / "data" / "riffcut.db").is_file()
