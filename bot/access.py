@@ -3,12 +3,15 @@
 ALLOWED_USER_IDS and ALLOWED_CHAT_IDS: both empty, the bot is open to all; otherwise a user is let in when they
 are on the user list or write in a chat on the chat list. ADMIN_USER_IDS are always let in, get /queue and
 /stats, and have no quota. DAILY_JOB_QUOTA counts the jobs a user made since midnight UTC (0: no quota).
-A gate handler runs before every other handler and answers everyone else with one polite sentence.
+A gate handler runs before every other handler and answers everyone else with one polite sentence, once per
+user per hour (REFUSAL_INTERVAL_S): a stranger who sends twenty messages is not answered twenty times; a press on
+a button is always answered (silently after the first time), so it never spins.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
@@ -18,6 +21,8 @@ from bot.context import RiffcutContext
 from bot.texts import language_of, tr
 
 log = logging.getLogger(__name__)
+
+REFUSAL_INTERVAL_S = 3600.0
 
 
 def is_admin(config: BotConfig, user_id: int | None) -> bool:
@@ -48,6 +53,11 @@ async def gate(update: Update, context: RiffcutContext) -> None:
     if is_allowed(context.config, user.id if user else None, chat.id if chat else None):
         return
     lang = language_of(None, user.language_code if user else None)
+    if not should_refuse_aloud(context, user.id if user else None):
+        log.debug("refused user %s again within the hour: no answer", user.id if user else None)
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        raise ApplicationHandlerStop
     log.info("refused user %s in chat %s", user.id if user else None, chat.id if chat else None)
     if update.inline_query is not None:  # nothing to share
         await update.inline_query.answer([], cache_time=0, is_personal=True)
@@ -62,3 +72,16 @@ async def gate(update: Update, context: RiffcutContext) -> None:
             tr(lang, "Sorry, this bot is private. Ask its operator to let you in.")
         )
     raise ApplicationHandlerStop
+
+
+def should_refuse_aloud(context: RiffcutContext, user_id: int | None) -> bool:
+    """True the first time in REFUSAL_INTERVAL_S that this user is refused (noted now)."""
+    if user_id is None or not context.bot_data.started:
+        return True
+    refused = context.services.refused
+    now = time.monotonic()
+    last = refused.get(user_id)
+    if last is not None and now - last < REFUSAL_INTERVAL_S:
+        return False
+    refused[user_id] = now
+    return True

@@ -35,11 +35,13 @@ from bot.progress import ProgressBoard
 from bot.routes import register
 from bot.services import OpenBackend, Services
 from bot.texts import N_, SOURCE_LANGUAGE, tr
+from bot.update_order import MemberOrder
 from engine.errors import Unreachable
 from engine.options import LANGUAGES
 
 log = logging.getLogger(__name__)
 
+CONCURRENT_UPDATES = 64
 FIRST_RETRY_S = 1.0
 LONGEST_RETRY_S = 30.0
 HOPELESS = (httpx.UnsupportedProtocol, httpx.InvalidURL)  # a URL no retry will make work
@@ -113,7 +115,8 @@ def build_application(config: BotConfig, open_backend: OpenBackend) -> RiffcutAp
         .context_types(CONTEXT_TYPES)
         .job_queue(None)
         .get_updates_read_timeout(config.poll_timeout + 10.0)
-        .concurrent_updates(64)  # a slow handler (a download, a probe) never holds up anyone else
+        # A slow handler (a download, a probe) never holds up anyone else; a member's messages keep their order.
+        .concurrent_updates(MemberOrder(CONCURRENT_UPDATES))
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
@@ -135,7 +138,9 @@ async def post_init(application: RiffcutApp) -> None:
     board = ProgressBoard(application.bot, shared=backend.chat_slots)
     services = Services(config, backend.db, backend.jobs, backend.check_prompt, board)
     data.services = services
-    events = job_reporting(application.bot, backend.db, backend.jobs, board, services.languages, config.upload_limit)
+    events = job_reporting(
+        application.bot, backend.db, backend.jobs, board, services.languages, config.upload_limit, config.delivery
+    )
     data.job_events = events
     log.info("start-up: starting the job queue")
     redelivered = await events.start()

@@ -8,7 +8,8 @@ Each kind is a frozen dataclass with a one-letter prefix: `press.encode()` is it
 
     CardPress    k|action|value|video tag|owner   the status card (parts, chosen part, prompt, generate)
     MenuPress    s|owner|action|setting|value     the /settings menu
-    JobPress     j|action|job id|part             a job's buttons (cancel, new seed, another part, part k, take k)
+    JobPress     j|action|job id|part             a job's buttons (cancel, new seed, another part, part k, take k,
+                                                  a page of the part picker)
     ForgetPress  f|owner|y or n                   /forget's confirmation
 
 A keyboard that belongs to one member carries that member's id, so a group's other members are told politely
@@ -108,6 +109,7 @@ class JobAction(StrEnum):
     CANCEL = "c"
     NEW_SEED = "seed"
     PICK_PART = "parts"  # ask which part
+    PICK_PAGE = "pp"  # show page `part` (from 0) of the part picker
     RUN_PART = "pk"  # run again on `part`
     USE_TAKE = "t"  # finish the job with take `part` (its number)
 

@@ -56,7 +56,7 @@ def problems_of(
             problems.append(exc)
     the_plan: PartPlan | None = None
     try:
-        the_plan = plan(choice.video.duration, choice.parts, choice.part, rule.min_s, rule.max_s)
+        the_plan = plan(choice.video.duration, choice.parts, choice.part, rule.min_s, rule.max_s, rule.max_parts)
     except BadInput as exc:
         problems.append(exc)
     if options.remix is not None and choice.video.has_audio is False:
@@ -117,7 +117,7 @@ def build_card(
         tag=video_tag(video.file_unique_id),
         parts=choice.parts,
         part=min(choice.part, max(choice.parts, 1)),
-        part_counts=valid_part_counts(video.duration, rule.min_s, rule.max_s),
+        part_counts=valid_part_counts(video.duration, rule.min_s, rule.max_s, rule.max_parts),
         can_generate=not problems,
         needs_prompt=not choice.prompt,
     )

@@ -9,16 +9,22 @@ asked (opening at the chosen part: start_timestamp, and a frame of that part as 
 While a file uploads, the chat shows what is coming ("sending video…"). A job whose takes wait to be picked
 gets one clip per take instead, each with its "Use this take" button.
 
-Each file sent is recorded in storage with Telegram's file id, so a restart in the middle of a delivery sends
-only what is missing. Before it is sent, a file is marked in storage as being sent, by the one delivery that may
-send it (two processes finishing the same delivery never both send a file); the mark is taken back when the send
-fails before reaching Telegram, and a file whose sending began in a process that then died is not sent again (it
-may have arrived), as after a timeout mid-upload.
+Each file sent is recorded in storage with Telegram's file id as soon as Telegram answers (an album's files in
+one transaction), so a delivery started again (after a pause, or a restart) sends only what is missing. Before it
+is sent, a file is marked in storage as being sent, by the one delivery that may send it: two processes finishing
+the same delivery (a worker taking over from one thought lost) never both send a file. The mark is taken back when
+the send fails; a mark left by a process that died is taken back by whoever takes its jobs up (the bot at its next
+start; the worker that takes over a lost worker's delivery). A file over the upload limit is not sent: the member
+gets a sentence naming the limit and what to do, and the rest is still sent. A member who blocked the bot ends the
+delivery quietly.
 
-A file over the upload limit is not sent: the member gets a sentence naming the limit and what to do, and the
-rest is still sent. An upload is retried only when nothing can have reached Telegram (a 429, a refused
-connection); a timeout after the upload began is not retried, as it may have arrived.
-A member who blocked the bot ends the delivery quietly.
+Each file survives the network on its own (`bot.config.DeliveryPolicy`): a 429 is waited out for as long as
+Telegram asks (retry_after), up to MAX_FLOOD_WAIT_SECONDS for one file; a transient error (a 5xx, a timeout, a
+dropped or refused connection) is tried again after 1, 2, 4 and 8 s. A file that still fails pauses the
+delivery (`DeliveryPaused`): bot.delivery_supervisor tells the member it is still sending and starts it again
+later, from the first file not sent. Telegram has no idempotency key: when the answer to an upload is lost after
+Telegram took it (a read timeout, a connection dropped after the request was sent, a crash), that one file is
+sent again and may arrive twice; nothing already answered is ever sent again.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import contextlib
 import functools
 import html
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,24 +44,32 @@ import aiofiles
 import httpx
 from telegram import Bot, InputFile, InputMediaVideo, Message
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.config import DEFAULT_DELIVERY, DeliveryPolicy
 from bot.keyboards import result_keyboard, take_keyboard
 from bot.progress import flood_wait_seconds
 from bot.texts import human_size, tr, trn
 from engine.options import SPECS, UserOptions
 from storage.database import Database
-from storage.jobs_repo import TAKE_KIND, claim_send, mark_delivered, record_sent, release_send
+from storage.jobs_repo import (
+    TAKE_KIND,
+    SentFile,
+    claim_send,
+    mark_delivered,
+    record_sent,
+    record_sent_files,
+    release_send,
+)
 from storage.models import Job, JobFile, JobState, utcnow
 
 log = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024
 NEGATIVE_SHOWN = 200  # a long negative prompt is cut in the caption (the job's settings keep it whole)
-SEND_ATTEMPTS = 4
 # What the caption names besides the prompt and seed: every setting that changes the sound.
 SOUND_SETTINGS = ("steps", "guidance", "scheduler", "windows", "negative", "remix", "keep_original_db", "exact")
-NOTHING_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+NOTHING_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError)
 CHAT_ACTION_EVERY_S = 4.0  # Telegram shows a chat action for 5 s
 PERFORMER = "Riffcut"  # the music's performer in Telegram's player
 TITLE_CHARS = 64
@@ -62,6 +77,11 @@ TITLE_CHARS = 64
 
 class DeliveryStopped(Exception):
     """The member blocked the bot (or the chat is gone): nothing more can be sent."""
+
+
+class DeliveryPaused(Exception):
+    """A file could not be sent through the network's trouble (its retries, or the flood wait, ran out): the
+    delivery is to be started again later; what was sent is recorded."""
 
 
 class UploadTooBig(Exception):
@@ -144,6 +164,7 @@ class Delivery:
     lang: str
     upload_limit: int
     in_group: bool
+    policy: DeliveryPolicy = DEFAULT_DELIVERY
 
     @property
     def chat_id(self) -> int:
@@ -156,32 +177,42 @@ class Delivery:
         }
 
     async def send(self, what: str, call: Callable[[], Awaitable[Any]]) -> Any:
-        """Run one send, retrying only when nothing can have been sent; None when it may have been."""
-        for attempt in range(1, SEND_ATTEMPTS + 1):
+        """Run one send until Telegram answers it: 429s waited out, transient errors tried again with backoff.
+
+        DeliveryPaused when the flood outlasts MAX_FLOOD_WAIT_SECONDS or the tries run out; DeliveryStopped when
+        the member cannot be reached; UploadTooBig on a 413; a BadRequest (a bug on our side) is raised as is.
+        """
+        policy = self.policy
+        started = time.monotonic()
+        failures = 0
+        while True:
             try:
                 return await call()
-            except RetryAfter as exc:  # the rate limiter's retries ran out: nothing was sent, wait and go on
+            except RetryAfter as exc:  # the rate limiter's own retries ran out: nothing was sent, wait and go on
                 wait = flood_wait_seconds(exc)
-                log.info("job %s: %s flood-limited, waiting %.0f s (attempt %d)", self.job.id, what, wait, attempt)
+                flooded = time.monotonic() - started
+                if flooded + wait > policy.max_flood_wait_s:
+                    raise DeliveryPaused(f"{what}: flood-limited {flooded:.0f} s, asked for {wait:.0f} s more") from exc
+                log.info("job %s: %s flood-limited, waiting %.0f s as asked", self.job.id, what, wait)
                 await asyncio.sleep(wait)
             except Forbidden as exc:
                 raise DeliveryStopped(exc.message) from exc
-            except TimedOut as exc:
-                if isinstance(exc.__cause__, NOTHING_SENT_CAUSES) and attempt < SEND_ATTEMPTS:
-                    await asyncio.sleep(attempt)
-                    continue
-                log.warning("job %s: %s timed out after the upload began; not sent again", self.job.id, what)
-                return None
-            except NetworkError as exc:
+            except BadRequest:
+                raise
+            except NetworkError as exc:  # TimedOut included: a 5xx, a timeout, a dropped or refused connection
                 if "too large" in str(exc).lower() or "too big" in str(exc).lower():
                     raise UploadTooBig(str(exc)) from exc
-                if isinstance(exc, BadRequest):
-                    raise
-                if isinstance(exc.__cause__, NOTHING_SENT_CAUSES) and attempt < SEND_ATTEMPTS:
-                    await asyncio.sleep(attempt)
-                    continue
-                raise
-        raise RuntimeError(f"{what}: still flood-limited after {SEND_ATTEMPTS} attempts")
+                failures += 1
+                if failures >= policy.file_attempts:
+                    raise DeliveryPaused(f"{what}: {exc} ({failures} tries)") from exc
+                wait = policy.file_backoff_s * 2 ** (failures - 1)
+                if isinstance(exc.__cause__, NOTHING_SENT_CAUSES) or not isinstance(exc.__cause__, httpx.HTTPError):
+                    log.info("job %s: %s not sent (%s); trying again in %.0f s", self.job.id, what, exc, wait)
+                else:  # the request may have reached Telegram before the answer was lost
+                    log.warning(
+                        "job %s: %s: %s; sending it again in %.0f s (it may arrive twice)", self.job.id, what, exc, wait
+                    )
+                await asyncio.sleep(wait)
 
     @contextlib.asynccontextmanager
     async def showing(self, action: ChatAction) -> AsyncIterator[None]:
@@ -347,11 +378,17 @@ class Delivery:
 
         async with self.showing(ChatAction.UPLOAD_VIDEO):
             messages = await self.send("album", call)
+        sent: list[tuple[JobFile, SentFile]] = []
         for index, file in enumerate(files):
             if file is result:
                 continue
             message = messages[index] if messages and index < len(messages) else None
-            await self.note(file, message, message.video.file_id if message and message.video else None)
+            file_id = message.video.file_id if message and message.video else None
+            sent.append((file, SentFile(file.id, file_id, message.message_id if message else None)))
+        await record_sent_files(self.db, [entry for _, entry in sent])  # one transaction: all or none
+        now = utcnow()
+        for file, entry in sent:
+            file.telegram_file_id, file.sent_at = entry.telegram_file_id, now
 
     async def previews(self, previews: Sequence[JobFile], per_album: int) -> None:
         """The other parts in order, `per_album` to an album (1: each alone); the chosen part is not among them."""

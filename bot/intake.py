@@ -25,8 +25,10 @@ from bot.card_picture import keep_strip
 from bot.config import PartRule
 from bot.context import RiffcutContext
 from bot.download import download, safe_name
+from bot.submission import refuse_while_unwritable
 from bot.who import Who
 from engine.errors import BadInput
+from engine.media_limits import MediaLimits
 from engine.parts import check_part_count, valid_part_counts
 from engine.probe import VideoInfo, probe
 from storage.video_ref import VideoRef
@@ -89,16 +91,22 @@ def fresh_folder(root: Path) -> Path:
 
 
 async def fetch_and_probe(
-    bot: Bot, incoming: Incoming, temp_root: Path, then: Callable[[Path, VideoInfo], Awaitable[None]] | None = None
+    bot: Bot,
+    incoming: Incoming,
+    temp_root: Path,
+    limits: MediaLimits,
+    then: Callable[[Path, VideoInfo], Awaitable[None]] | None = None,
 ) -> VideoInfo:
-    """Download into a fresh folder (a local Bot API server's file is probed where it lies), probe, run `then`
-    on the file while it is there, remove the folder; BadInput for anything that is not a usable video."""
+    """Download into a fresh folder (a local Bot API server's file is probed where it lies), probe within the
+    operator's limits, run `then` on the file while it is there, remove the folder; BadInput for anything that is
+    not a usable video (LimitExceeded, naming the limit, for one over MAX_VIDEO_SECONDS, MAX_VIDEO_PIXELS,
+    MAX_VIDEO_FRAMES, ...)."""
     folder = fresh_folder(temp_root)
     try:
         path = await download(
             bot, incoming.video.file_id, folder / safe_name(incoming.video.file_name), copy_local=False
         )
-        info = await probe(path)
+        info = await probe(path, limits=limits)
         if then is not None:
             await then(path, info)
         return info
@@ -107,13 +115,14 @@ async def fetch_and_probe(
 
 
 def first_parts(info: VideoInfo, wanted: int, rule: PartRule) -> int:
-    """The number of parts a new video starts with: `wanted` when it fits, else the smallest that does.
+    """The number of parts a new video starts with: `wanted` when it fits, else the smallest that does (never more
+    than MAX_PARTS).
 
     BadInput (the rule's sentence) when no number of parts fits this video at all.
     """
-    counts = valid_part_counts(info.duration, rule.min_s, rule.max_s)
+    counts = valid_part_counts(info.duration, rule.min_s, rule.max_s, rule.max_parts)
     if not counts:
-        check_part_count(info.duration, 1, rule.min_s, rule.max_s)  # raises with the right words
+        check_part_count(info.duration, 1, rule.min_s, rule.max_s, rule.max_parts)  # raises with the right words
     return wanted if wanted in counts else counts.start
 
 
@@ -121,6 +130,7 @@ async def accept_video(context: RiffcutContext, me: Who, incoming: Incoming) -> 
     """Download, probe, store as the current video with a fitting number of parts; BadInput when unusable."""
     svc = context.services
     config = svc.config
+    refuse_while_unwritable(svc.db)
     check_size(incoming, config.download_limit)
 
     async def usable(path: Path, info: VideoInfo) -> None:  # a video no part count fits gets no strip
@@ -128,7 +138,7 @@ async def accept_video(context: RiffcutContext, me: Who, incoming: Incoming) -> 
         tag = video_tag(incoming.video.file_unique_id)
         await keep_strip(config.data_dir, me.chat_id, me.user_id, tag, path, info)
 
-    info = await fetch_and_probe(context.bot, incoming, config.temporary_directory / "intake", usable)
+    info = await fetch_and_probe(context.bot, incoming, config.temporary_directory / "intake", config.limits, usable)
     parts = first_parts(info, 1, config.part_rule)
     video = incoming.video.probed(info)
     async with svc.locks.hold(me.chat_id, me.user_id):

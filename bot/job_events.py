@@ -17,6 +17,7 @@ from typing import Any, assert_never
 
 from telegram import Bot
 
+from bot.config import DEFAULT_DELIVERY, DeliveryPolicy
 from bot.delivery_supervisor import DeliverySupervisor
 from bot.jobtexts import Phase
 from bot.progress import ProgressBoard
@@ -42,12 +43,18 @@ log = logging.getLogger(__name__)
 
 
 def job_reporting(
-    bot: Bot, db: Database, jobs: JobQueue, board: ProgressBoard, languages: BoundedDict[int, str], upload_limit: int
+    bot: Bot,
+    db: Database,
+    jobs: JobQueue,
+    board: ProgressBoard,
+    languages: BoundedDict[int, str],
+    upload_limit: int,
+    policy: DeliveryPolicy = DEFAULT_DELIVERY,
 ) -> JobEvents:
     """What tells members about their jobs, in any process that runs them (the bot's; a worker's on another host):
-    progress messages on `board`, the last words, the deliveries."""
+    progress messages on `board`, the last words, the deliveries (through a bad network as `policy` says)."""
     presenter = ProgressPresenter(bot, db, board, languages)
-    return JobEvents(jobs, presenter, DeliverySupervisor(bot, db, presenter, upload_limit))
+    return JobEvents(jobs, presenter, DeliverySupervisor(bot, db, presenter, upload_limit, policy))
 
 
 class JobEvents:

@@ -29,6 +29,7 @@ class Phase(StrEnum):
     REMUXING = "remuxing"
     PACKING = "packing"
     UPLOADING = "uploading"
+    STILL_SENDING = "still_sending"  # a delivery held up by the network, to be started again by itself
     CHOOSING = "choosing"  # its takes were sent: the member picks one
     DONE = "done"
     FAILED = "failed"
@@ -72,7 +73,8 @@ class ProgressView:
 
 
 BESIDE_PHASES = (Phase.DOWNLOADING, Phase.SPLITTING, Phase.GENERATING, Phase.REMUXING, Phase.PACKING, Phase.UPLOADING)
-LAST_WORDS = (Phase.QUEUED, Phase.CHOOSING, Phase.DONE, Phase.FAILED, Phase.CANCELLED)  # nothing shown beside
+# Nothing shown beside these (a delivery held up comes after the job's work, as its last words do)
+LAST_WORDS = (Phase.QUEUED, Phase.STILL_SENDING, Phase.CHOOSING, Phase.DONE, Phase.FAILED, Phase.CANCELLED)
 
 
 def phases_beside(main: Phase, stages: tuple[Stage, ...]) -> tuple[Phase, ...]:
@@ -119,7 +121,7 @@ def beside_words(lang: str, phase: Phase, view: ProgressView) -> str:
             return tr(lang, "📦 …and making the previews and the zip at the same time")
         case Phase.UPLOADING:
             return tr(lang, "⬆️ …and sending part {part} with its new music", part=view.part)
-        case Phase.QUEUED | Phase.CHOOSING | Phase.DONE | Phase.FAILED | Phase.CANCELLED:
+        case Phase.QUEUED | Phase.STILL_SENDING | Phase.CHOOSING | Phase.DONE | Phase.FAILED | Phase.CANCELLED:
             return ""
         case _:
             assert_never(phase)
@@ -175,6 +177,13 @@ def phase_words(lang: str, job_id: int, view: ProgressView) -> str:
             return tr(lang, "📦 Job #{job}: making previews and the zip…", job=job_id)
         case Phase.UPLOADING:
             return tr(lang, "⬆️ Job #{job}: uploading…", job=job_id)
+        case Phase.STILL_SENDING:
+            return tr(
+                lang,
+                "⬆️ Job #{job}: still sending. Telegram is not taking files right now; your results are kept and I "
+                "keep trying.",
+                job=job_id,
+            )
         case Phase.CHOOSING:
             return trn(
                 lang,

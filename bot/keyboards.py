@@ -78,9 +78,27 @@ def take_keyboard(lang: str, job_id: int, take: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(tr(lang, "✅ Use this take"), JobPress(JobAction.USE_TAKE, job_id, take))]])
 
 
-def pick_part_keyboard(job_id: int, parts: int, current: int) -> InlineKeyboardMarkup:
-    buttons = [button(str(k), JobPress(JobAction.RUN_PART, job_id, k)) for k in range(1, parts + 1) if k != current]
-    return InlineKeyboardMarkup([buttons[i : i + 5] for i in range(0, len(buttons), 5)])
+PICKER_ROW = 5
+PICKER_PAGE = 20  # parts on one page of the part picker: four rows of five, and a row to turn the page
+
+
+def pick_part_keyboard(job_id: int, parts: int, current: int, page: int = 0) -> InlineKeyboardMarkup:
+    """Every part but the current one, a page of PICKER_PAGE at a time (MAX_PARTS may be far more than a keyboard
+    should hold), with ‹ and › to turn the page when there are more."""
+    choices = [k for k in range(1, parts + 1) if k != current]
+    pages = max(1, -(-len(choices) // PICKER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = choices[page * PICKER_PAGE : (page + 1) * PICKER_PAGE]
+    buttons = [button(str(k), JobPress(JobAction.RUN_PART, job_id, k)) for k in shown]
+    rows = [buttons[i : i + PICKER_ROW] for i in range(0, len(buttons), PICKER_ROW)]
+    if pages > 1:
+        turn = [button(f"{page + 1}/{pages}", JobPress(JobAction.PICK_PAGE, job_id, page))]
+        if page > 0:
+            turn.insert(0, button("‹", JobPress(JobAction.PICK_PAGE, job_id, page - 1)))
+        if page < pages - 1:
+            turn.append(button("›", JobPress(JobAction.PICK_PAGE, job_id, page + 1)))
+        rows.append(turn)
+    return InlineKeyboardMarkup(rows)
 
 
 def forget_keyboard(lang: str, owner: int) -> InlineKeyboardMarkup:

@@ -127,6 +127,9 @@ class ProgressPresenter:
         track.running, track.sending_first = (), False
         self.show(track, replace(track.view, phase=Phase.UPLOADING), cancellable=False)
 
+    def still_sending(self, track: JobTrack) -> None:
+        self.show(track, replace(track.view, phase=Phase.STILL_SENDING), cancellable=False)
+
     async def finish(
         self, track: JobTrack, phase: Phase, *, reason: str = "", seconds: int = 0, takes: int = 0
     ) -> None:

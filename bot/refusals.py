@@ -40,9 +40,15 @@ MISSING_REMIX_AUDIO = Refusal(
 BUTTON_UNKNOWN = Refusal(
     "button_unknown", "This button is not one I know (it may be from an older version of me); send /status."
 )
+BUTTON_WITHOUT_MESSAGE = Refusal(
+    "button_without_message", "This button is on a message too old for me to change; send /status for a fresh one."
+)
 DOWNLOAD_TOO_BIG = Refusal("download_too_big", "This video is over the {limit} MB a bot can download from Telegram.")
 DOWNLOAD_REFUSED = Refusal(
     "download_refused", "Telegram would not give me this video ({reason}); please send it again."
+)
+TELEGRAM_UNAVAILABLE = Refusal(
+    "telegram_unavailable", "Telegram did not hand me the video just now; please try again in a few minutes."
 )
 
 

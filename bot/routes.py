@@ -31,6 +31,7 @@ def register(application: RiffcutApp) -> None:
     add(CallbackQueryHandler(settings.menu_button, pattern=MenuPress.matches))
     add(CallbackQueryHandler(jobs.job_button, pattern=JobPress.matches))
     add(CallbackQueryHandler(privacy.forget_button, pattern=ForgetPress.matches))
+    add(CallbackQueryHandler(privacy.unknown_button))  # any other data: answered, never left spinning
     # Inline mode: "@ThisBot" in any chat lists the member's results
     add(InlineQueryHandler(inline.share_query))
     # Commands (also `/cmd@ThisBot` in groups)

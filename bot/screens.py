@@ -20,6 +20,7 @@ from bot.card import Card, build_card
 from bot.card_picture import Picture, draw
 from bot.context import RiffcutContext
 from bot.delivery import CAPTION_LIMIT, caption_length
+from bot.presses import edit_caption, edit_text, not_modified
 from bot.services import Services
 from bot.texts import tr
 from bot.who import Who
@@ -47,19 +48,11 @@ async def picture_for(svc: Services, me: Who, choice: Choice, card: Card, text: 
 
 
 async def _edit_text(message: Message, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
-    try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+    await edit_text(message, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
 
 async def _edit_caption(message: Message, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
-    try:
-        await message.edit_caption(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+    await edit_caption(message, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
 
 async def _edit_photo(
@@ -73,7 +66,7 @@ async def _edit_photo(
             media = InputMediaPhoto(picture.jpeg, caption=text, parse_mode=ParseMode.HTML, filename="timeline.jpg")
             await message.edit_media(media, reply_markup=keyboard)
     except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
+        if not not_modified(exc):
             raise
     drawn[message.message_id] = picture.shows
 

@@ -91,3 +91,4 @@ class Services:
     board: ProgressBoard
     languages: BoundedDict[int, str] = field(default_factory=lambda: BoundedDict(10_000))  # job id -> language
     locks: UserLocks = field(default_factory=UserLocks)
+    refused: BoundedDict[int, float] = field(default_factory=lambda: BoundedDict(10_000))  # user -> when told no

@@ -26,12 +26,20 @@ from bot.texts import tr
 from bot.who import Who
 from engine.errors import BadInput
 from engine.options import UserOptions
+from storage import refusals as storage_refusals
+from storage.database import Database
 from storage.history import user_history
 from storage.jobs_repo import JobRequest, Submitted, create_job, set_progress_message
 from storage.models import Job
 from storage.videos_repo import Choice
 
 log = logging.getLogger(__name__)
+
+
+def refuse_while_unwritable(db: Database) -> None:
+    """No new video or job while the database cannot be written (one sentence; the log said why, once)."""
+    if not db.health.writable:
+        raise BadInput(storage_refusals.STORAGE_READ_ONLY)
 
 
 async def check_quota(svc: Services, me: Who) -> None:
@@ -56,6 +64,7 @@ async def submit(
 ) -> Submitted:
     """Make (or find) the job for this video and choices, open its progress message, hand it to the queue."""
     svc = context.services
+    refuse_while_unwritable(svc.db)
     chosen = choice if part is None else replace(choice, part=part)
     use = options or me.options
     _, problems = problems_of(chosen, use, svc.check_prompt, svc.config.part_rule)

@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 
 from bot.callbacks import ForgetPress, MenuPress
 from bot.context import RiffcutContext
+from bot.presses import pressed_message, the_query
 from bot.services import Services
 from bot.texts import language_of, tr
 from engine.options import UserOptions
@@ -70,13 +71,13 @@ class OwnPress(Generic[Owned]):
 
 async def own_press(update: Update, context: RiffcutContext, kind: type[Owned]) -> OwnPress[Owned] | None:
     """The press, or None (after telling the presser whose menu it is) when someone else's menu was pressed."""
-    query = update.callback_query
-    assert query is not None and isinstance(query.message, Message)
+    query = the_query(update)
     press = kind.decode(query.data)
+    message = pressed_message(query)
     me = await who(update, context)
     if press.owner != me.user_id:
         await query.answer(
             tr(me.lang, "This menu belongs to the member who opened it; send /settings for your own."), show_alert=True
         )
         return None
-    return OwnPress(query, query.message, press, me)
+    return OwnPress(query, message, press, me)

@@ -38,6 +38,7 @@ count n. Messages are one sentence each, with no traceback.
 
 from __future__ import annotations
 
+import errno
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -194,3 +195,23 @@ class ModelNotFound(ConfigError):
         self.model = model
         self.cache = cache
         self.reason = reason
+
+
+DISK_FULL_WORDS = ("No space left on device", "Disk quota exceeded")  # ffmpeg's words for ENOSPC and EDQUOT
+
+
+def disk_full(error: BaseException | None) -> bool:
+    """Whether `error`, or an error that led to it, is a full disk: ENOSPC or EDQUOT, or ffmpeg saying so.
+
+    A full disk is nobody's mistake and not a bug: users are told the server is short of space (never the path or
+    ffmpeg's words), and the operator's log keeps the detail.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(error, FfmpegError) and any(w in error.stderr or w in error.message for w in DISK_FULL_WORDS):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

@@ -14,6 +14,7 @@ which depends only on the `jobs.queue.JobQueue` protocol and the typed events of
     jobs.queue_order    first come, first served, one job per user at a time; queue positions
     jobs.config         RunnerConfig (built by the composition root from the settings)
     jobs.refusals       why a job failed, by code, besides the engine's refusals
+    jobs.failures       failure_reason(error): what the user reads for a job's failure (never ffmpeg's words)
 
 Workers on other hosts (RUNNER=celery; Celery is the optional `scale` extra, imported only there):
 

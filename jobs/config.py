@@ -19,3 +19,4 @@ class RunnerConfig:
     limits: QueueLimits = field(default_factory=QueueLimits)  # MAX_JOBS_PER_USER, MAX_QUEUE
     max_attempts: int = 2  # a job interrupted this many times while running ends failed
     retention_check_seconds: float = 900.0
+    database_check_seconds: float = 10.0  # how often the runner looks whether the database can be written

@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.errors import BadInput, EngineFailure, JobCancelled
+from engine.errors import BadInput, EngineFailure, JobCancelled, disk_full
 from engine.stages import Stage
 from engine.workspace import JobWorkspace
 from jobs import refusals
@@ -64,13 +64,14 @@ from jobs.events import (
     StepDone,
     Subscription,
 )
+from jobs.failures import failure_reason
 from jobs.ledger import JobLedger
 from jobs.queue import WorkerStatus
 from jobs.queue_order import Waiting, next_to_start, positions
 from jobs.results import keep_results
 from jobs.work import FetchVideo, JobOutput, JobSpec, JobWork, OutputFile, Progress
 from storage import jobs_repo
-from storage.database import Database
+from storage.database import Database, DatabaseUnwritable
 from storage.jobs_repo import QueueLimits
 from storage.models import Job, JobState
 from storage.results import remove_tree
@@ -181,6 +182,7 @@ class JobRunner:
         self._background = [
             asyncio.create_task(self._write_progress(), name="runner-progress-writer"),
             asyncio.create_task(self._keep_retention(), name="runner-retention"),
+            asyncio.create_task(self._watch_database(), name="runner-database-watch"),
         ]
         log.info(
             "job runner: %d queued, %d finished awaiting delivery, %d at once",
@@ -208,6 +210,11 @@ class JobRunner:
             if job.id not in known:
                 self._queue.append(_entry_of(job))
         self._queue.sort(key=lambda item: item.job_id)
+        dropped = await jobs_repo.drop_send_marks(self._db)  # this process is the only one: any mark is a dead one's
+        if dropped:
+            log.info(
+                "%d file(s) were being sent when the bot stopped: sending them again (each may arrive twice)", dropped
+            )
         undelivered = await jobs_repo.undelivered_jobs(self._db)
         for job in undelivered:
             self._publish(ReadyToDeliver(job.id, job.user_id, job.chat_id))
@@ -305,8 +312,9 @@ class JobRunner:
     # --- scheduling ----------------------------------------------------------------------------------
 
     def _dispatch(self) -> None:
-        """Start waiting jobs while a slot is free (no await in here: nothing can change halfway)."""
-        if self._stopping:
+        """Start waiting jobs while a slot is free (no await in here: nothing can change halfway); none while the
+        database cannot be written (they wait, queued, until it can)."""
+        if self._stopping or not self._db.health.writable:
             return
         while self._started and len(self._running) < self._config.concurrent_jobs:
             busy = {entry.user_id for entry in self._running.values()}
@@ -371,6 +379,9 @@ class JobRunner:
                 entry.inner.cancel()
                 await _settle(entry.inner)
             raise
+        except DatabaseUnwritable as exc:  # its state cannot be saved: it runs again once the database can be written
+            log.error("job %s: stopped, the database cannot be written: %s", entry.job_id, exc.message)
+            self._publish_state(entry, JobState.FAILED, FailureReason.of(refusals.STORAGE_READ_ONLY))
         except Exception:
             log.exception("job %s: the runner failed while handling it", entry.job_id)
             with contextlib.suppress(Exception):
@@ -439,11 +450,15 @@ class JobRunner:
             return
         except EngineFailure as exc:
             log.warning("job %s failed: %s", entry.job_id, exc.message, exc_info=exc.__cause__ is not None)
-            await self._end_failed(entry, FailureReason.of(refusals.ENGINE_FAILURE, detail=exc.message))
+            await self._end_failed(entry, failure_reason(exc))
             return
-        except Exception:
-            log.exception("job %s: unexpected error", entry.job_id)
-            await self._end_failed(entry, FailureReason.of(refusals.INTERNAL))
+        except Exception as exc:
+            if disk_full(exc):
+                log.error("job %s: the disk is full: %s", entry.job_id, exc)
+                await self._end_failed(entry, failure_reason(exc))
+            else:
+                log.exception("job %s: unexpected error", entry.job_id)
+                await self._end_failed(entry, FailureReason.of(refusals.INTERNAL))
             return
         if entry.cancel_requested:
             await self._end_cancelled(entry)
@@ -456,7 +471,7 @@ class JobRunner:
         except OSError as exc:
             log.exception("job %s: could not keep its results", entry.job_id)
             await remove_tree(folder)
-            reason = FailureReason.of(refusals.RESULTS_NOT_SAVED, reason=exc.strerror or str(exc))
+            reason = failure_reason(exc) if disk_full(exc) else FailureReason.of(refusals.RESULTS_NOT_SAVED)
             await self._end_failed(entry, reason)
             return
         entry.end_stages()
@@ -554,6 +569,8 @@ class JobRunner:
             for job_id, (stage, fraction) in batch.items():
                 try:
                     await self._ledger.progress(job_id, stage, fraction)
+                except DatabaseUnwritable:
+                    pass  # said once by the database's health; the job's own end says the rest
                 except Exception:
                     log.exception("job %s: could not record its progress", job_id)
 
@@ -599,6 +616,18 @@ class JobRunner:
         if removed:
             log.info("removed the delivered results of %d job(s) past retention", len(removed))
         return removed
+
+    async def _watch_database(self) -> None:
+        """Notice a database that cannot be written before a job fails on it, and when it can be again."""
+        while True:
+            await asyncio.sleep(self._config.database_check_seconds)
+            try:
+                writable = await self._db.check_writable()
+            except Exception:
+                log.exception("checking the database failed")
+                continue
+            if writable and self._queue:
+                self._dispatch()
 
     async def _keep_retention(self) -> None:
         while True:

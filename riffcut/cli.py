@@ -115,8 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command.reads:
             settings = env.settings  # a bad setting is refused before any work
-            if settings.telegram_bot_token is not None:
-                secrets.append(settings.telegram_bot_token.get_secret_value())
+            secrets += settings.secret_values()  # the token, the webhook secret, a database password
     except ConfigError as exc:
         return fail(f"bad setting: {exc.message}", 2)
     configure_logging(env.settings.log_level if env.loaded else "INFO", secrets=secrets)

@@ -7,12 +7,14 @@ names and meaning. Every field here is listed, with its default, in `.env.exampl
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -99,6 +101,8 @@ class Settings(BaseSettings):
     allowed_chat_ids: IdList = Field(default_factory=list)
     admin_user_ids: IdList = Field(default_factory=list)
     daily_job_quota: int = Field(default=0, ge=0, description="Jobs per user per day; 0: no quota.")
+    delivery_retry_seconds: float = Field(default=30.0, gt=0, description="A held-up delivery is tried again.")
+    max_flood_wait_seconds: float = Field(default=3600.0, ge=0, description="429s one file waits out.")
     startup_retry_seconds: float = Field(
         default=300.0, ge=0, description="How long `riffcut bot` keeps trying to reach the Bot API at start-up."
     )
@@ -203,6 +207,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'riffcut.db').resolve()}"
+
+    def secret_values(self) -> list[str]:
+        """What must never be shown: the bot token, the webhook secret, the database URL's password."""
+        values = [s.get_secret_value() for s in (self.telegram_bot_token, self.webhook_secret) if s is not None]
+        if self.database_url:
+            with contextlib.suppress(ValueError):
+                password = urlsplit(self.database_url).password
+                if password:
+                    values += [password, unquote(password)]
+        return values
 
     @property
     def ffmpeg_threads(self) -> int | None:

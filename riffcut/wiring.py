@@ -17,7 +17,7 @@ import asyncio
 import logging
 
 from bot.app import build_application
-from bot.config import POLL_TIMEOUT_S, BotConfig, PartRule, Webhook
+from bot.config import POLL_TIMEOUT_S, BotConfig, DeliveryPolicy, PartRule, Webhook
 from bot.context import RiffcutApp
 from bot.services import Backend, OpenBackend
 from engine.errors import ConfigError
@@ -28,7 +28,7 @@ from jobs.local_runner import JobRunner
 from jobs.render_work import render_work
 from jobs.work import FetchVideo
 from riffcut.settings import Settings
-from storage.database import Database
+from storage.database import Database, require_writable
 from storage.jobs_repo import QueueLimits
 from storage.migrate import upgrade_database
 
@@ -61,7 +61,8 @@ def bot_config(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> Bot
         local_mode=settings.telegram_local_mode,
         temporary_directory=settings.temporary_directory,
         data_dir=settings.data_dir,
-        part_rule=PartRule(settings.min_part_seconds, settings.max_part_seconds),
+        part_rule=PartRule(settings.min_part_seconds, settings.max_part_seconds, settings.max_parts),
+        limits=settings.media_limits(),
         result_retention_hours=settings.result_retention_hours,
         allowed_user_ids=frozenset(settings.allowed_user_ids),
         allowed_chat_ids=frozenset(settings.allowed_chat_ids),
@@ -69,6 +70,9 @@ def bot_config(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> Bot
         daily_job_quota=settings.daily_job_quota,
         webhook=webhook,
         poll_timeout=poll_timeout,
+        delivery=DeliveryPolicy(
+            retry_s=settings.delivery_retry_seconds, max_flood_wait_s=settings.max_flood_wait_seconds
+        ),
         startup_retry_seconds=settings.startup_retry_seconds,
     )
 
@@ -78,6 +82,7 @@ def local_backend(settings: Settings) -> OpenBackend:
 
     async def open_backend(fetch: FetchVideo) -> Backend:
         url = settings.resolved_database_url
+        await require_writable(url)  # one line for a read-only database, not a migration's traceback
         log.info("start-up: upgrading the database")
         await upgrade_database(url)
         db = Database.open(url)

@@ -146,7 +146,7 @@ async def open_worker(
         WorkerConfig(worker_id, name, heartbeat_s=settings.worker_heartbeat_seconds),
     )
     board = ProgressBoard(client.bot, shared=chat_slots)
-    events = job_reporting(client.bot, db, worker, board, BoundedDict(10_000), config.upload_limit)
+    events = job_reporting(client.bot, db, worker, board, BoundedDict(10_000), config.upload_limit, config.delivery)
     worker.wait_reported = events.settled
     await events.start()
     return Opened(db, client, chat_slots, worker, events)

@@ -18,7 +18,9 @@ API (every function is async and takes a `Database` first):
         create_job(db, request, limits) -> Submitted(job, created) (a double tap returns the waiting job;
             BadInput too_many_jobs / queue_full, nothing written), get_job,
         set_progress_message(db, job_id, message_id), claim_send / release_send(db, job_file_id) (the one
-        delivery that may send a file), record_sent(db, job_file_id, telegram_file_id=, message_id=),
+        delivery that may send a file), drop_send_marks(db, job_id=None) (marks a dead process left: sent again),
+        record_sent(db, job_file_id, telegram_file_id=, message_id=),
+        record_sent_files(db, [SentFile(...)]) (an album: all in one transaction),
         mark_delivered(db, job_id), undelivered_jobs(db);
         the job queue's: mark_running, set_progress, keep_early_files (first results while it runs),
         finish_done/failed/cancelled, requeue, jobs_in_state (each with an optional worker_id: a worker's own)

@@ -8,7 +8,8 @@
 - After a worker is lost: `recover_interrupted` puts its running job back in the queue (or fails it, interrupted
   too often); `take_delivery` hands its finished, undelivered job to a live worker. Both act only while the job's
   worker is still the one named and that worker is marked stopped or lost (never a worker that registered a
-  moment ago), as a compare-and-set, so two workers looking at once do it once.
+  moment ago), as a compare-and-set, so two workers looking at once do it once. Either takes back the marks the
+  lost worker left on files it was sending (bot.delivery): those files are sent again.
 - Queue positions: `queue_snapshot` (waiting jobs, running users) and `show_position` (True when the position
   shown to the job's user changes, for exactly one caller).
 """
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.database import Database
-from storage.jobs_repo import DELIVERABLE, back_in_queue, start_attempt
+from storage.jobs_repo import DELIVERABLE, back_in_queue, dropping_send_marks, start_attempt
 from storage.models import Job, JobState, Worker, utcnow
 
 _CLAIM_LOCK = 0x72696667  # PostgreSQL advisory lock held by a claim for its transaction
@@ -125,6 +126,7 @@ async def recover_interrupted(
             job.finished_at = utcnow()
             return Recovery.FAILED
         back_in_queue(job)
+        await session.execute(dropping_send_marks(job_id))  # first results the lost worker was sending
     return Recovery.REQUEUED
 
 
@@ -156,7 +158,10 @@ async def take_delivery(db: Database, job_id: int, owner: int | None, worker_id:
             .where(Job.id == job_id, Job.state.in_(DELIVERABLE), Job.delivered_at.is_(None), condition)
             .values(worker_id=worker_id)
         )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+        taken = bool(result.rowcount)  # type: ignore[attr-defined]
+        if taken:  # the file the lost worker was sending when it died is sent again (it may arrive twice)
+            await session.execute(dropping_send_marks(job_id))
+    return taken
 
 
 @dataclass(frozen=True)

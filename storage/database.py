@@ -14,21 +14,84 @@ passes there as on SQLite, each test in a database of its own made and dropped b
 the migrations were compared with the models' own `create_all` schema (the same, partial unique index included).
 Rerun with RIFFCUT_TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/riffcut_test scripts/test
 tests/storage tests/runner (asyncpg is the `postgres` extra; the URL's user must be allowed to create databases).
+
+A database that cannot be written (a read-only file or folder, a file system remounted read-only, a PostgreSQL
+standby or read-only transaction, an I/O error) is told apart from other errors: `transaction()` raises
+`DatabaseUnwritable` (one sentence, the driver's words as its cause) and notes it in `db.health`;
+`check_writable()` looks for it before anyone writes (SQLite: the file's and folder's write access; any
+database: a table made and rolled back) and notes when it can be written again. `require_writable(url)` is the
+start-up check: one line instead of a migration's traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from engine.errors import EngineFailure
+
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# How drivers say a write cannot happen: SQLite's result codes, PostgreSQL's read_only_sql_transaction (25006).
+UNWRITABLE_SQLITE = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_IOERR")
+UNWRITABLE_WORDS = ("readonly database", "read-only", "unable to open database file", "disk i/o error")
+UNWRITABLE_SQLSTATE = "25006"
+
+
+class DatabaseUnwritable(EngineFailure):
+    """The database cannot be written (read-only, or an I/O error): nothing can be saved until it can."""
+
+
+def cannot_write(error: BaseException) -> str | None:
+    """The driver's words when `error` says the database cannot be written; None for any other error."""
+    orig = error.orig if isinstance(error, DBAPIError) else error
+    name = str(getattr(orig, "sqlite_errorname", "") or "")
+    state = str(getattr(orig, "sqlstate", "") or getattr(orig, "pgcode", "") or "")
+    text = str(orig)
+    if (
+        name.startswith(UNWRITABLE_SQLITE)
+        or state == UNWRITABLE_SQLSTATE
+        or any(words in text.lower() for words in UNWRITABLE_WORDS)
+    ):
+        return text.splitlines()[0] if text else name or state
+    return None
+
+
+@dataclass
+class DatabaseHealth:
+    """Whether the database can be written, as last found; `problem` says why not."""
+
+    problem: str | None = None
+    since: float | None = None  # time.monotonic() when it was first found unwritable
+
+    @property
+    def writable(self) -> bool:
+        return self.problem is None
+
+    def unwritable(self, where: str, problem: str) -> None:
+        if self.problem is None:
+            log.error("the database (%s) cannot be written: %s; no new videos or jobs are taken until it can", where,
+                      problem)  # fmt: skip
+            self.since = time.monotonic()
+        self.problem = problem
+
+    def writable_again(self, where: str) -> None:
+        if self.problem is not None:
+            log.warning("the database (%s) can be written again; taking new videos and jobs", where)
+        self.problem, self.since = None, None
 
 
 def is_sqlite(url: str) -> bool:
@@ -75,6 +138,18 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def where(url: str) -> str:
+    """The database as the operator knows it, without a password: a SQLite file's path, or the URL."""
+    parsed = make_url(url)
+    if is_sqlite(url):
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+class _Rollback(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class Database:
     """The engine and a session factory; every query module takes one of these."""
@@ -82,6 +157,7 @@ class Database:
     url: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    health: DatabaseHealth = field(default_factory=DatabaseHealth)
 
     @classmethod
     def open(cls, url: str, **engine_kwargs: Any) -> Database:
@@ -90,9 +166,84 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on any exception."""
-        async with self.sessions.begin() as session:
-            yield session
+        """A session inside one transaction: committed on success, rolled back on any exception.
+
+        DatabaseUnwritable (noted in `health`) when the database cannot be written."""
+        try:
+            async with self.sessions.begin() as session:
+                yield session
+        except DBAPIError as exc:
+            problem = cannot_write(exc)
+            if problem is None:
+                raise
+            self.health.unwritable(where(self.url), problem)
+            raise unwritable_error(self.url, problem) from exc
+
+    async def check_writable(self) -> bool:
+        """Find out whether the database can be written now (noted in `health`, a change logged once)."""
+        problem = await asyncio.to_thread(_file_problem, self.url)
+        if problem is None:
+            problem = await _write_problem(self.engine)
+        if problem is None:
+            self.health.writable_again(where(self.url))
+        else:
+            self.health.unwritable(where(self.url), problem)
+        return problem is None
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def unwritable_error(url: str, problem: str) -> DatabaseUnwritable:
+    return DatabaseUnwritable(
+        f"The database ({where(url)}) cannot be written ({problem}); make it writable, then start again."
+    )
+
+
+def _file_problem(url: str) -> str | None:
+    """A SQLite file (or its folder, where its journal goes) this process may not write; None when it may."""
+    path = _sqlite_file(url) if is_sqlite(url) else None
+    if path is None:
+        return None
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    for item in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if item.exists() and not os.access(item, os.W_OK):
+            return f"{item} is read-only"
+    if not os.access(folder, os.W_OK):
+        return f"{folder} is read-only"
+    return None
+
+
+async def _write_problem(engine: AsyncEngine) -> str | None:
+    """Make a table and roll it back: the driver's words when the database refuses, else None."""
+    try:
+        async with engine.connect() as connection, connection.begin():
+            await connection.exec_driver_sql("CREATE TABLE riffcut_write_check (checked INTEGER)")
+            raise _Rollback
+    except _Rollback:
+        return None
+    except DBAPIError as exc:
+        problem = cannot_write(exc)
+        if problem is None:
+            raise
+        return problem
+
+
+async def require_writable(url: str) -> None:
+    """The start-up check: DatabaseUnwritable, in one line, when the database (or the folder for a new SQLite
+    file) cannot be written."""
+    problem = await asyncio.to_thread(_file_problem, url)
+    if problem is None:
+        try:
+            db = Database.open(url)
+        except OSError as exc:  # the folder for a new SQLite file could not be made
+            problem = exc.strerror or str(exc)
+        else:
+            try:
+                problem = await _write_problem(db.engine)
+            finally:
+                await db.close()
+    if problem is not None:
+        raise unwritable_error(url, problem)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -360,6 +360,23 @@ async def release_send(db: Database, file_id: int) -> None:
         )
 
 
+def dropping_send_marks(job_id: int | None = None) -> Update:
+    """The statement that takes back the marks of files not sent (of one job, or all): marks left by a process
+    that died while sending. Such a file may have reached Telegram before the process died: it is sent again (the
+    one file in flight at a crash may arrive twice; nothing answered is ever sent again)."""
+    query = update(JobFile).where(JobFile.sending_at.is_not(None), JobFile.sent_at.is_(None))
+    if job_id is not None:
+        query = query.where(JobFile.job_id == job_id)
+    return query.values(sending_at=None)
+
+
+async def drop_send_marks(db: Database, job_id: int | None = None) -> int:
+    """Take back the marks a process that died left on files it was sending (see `dropping_send_marks`); how many."""
+    async with db.transaction() as session:
+        result = await session.execute(dropping_send_marks(job_id))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def record_sent(
     db: Database, file_id: int, *, telegram_file_id: str | None, message_id: int | None, sent_at: datetime | None = None
 ) -> bool:
@@ -371,6 +388,27 @@ async def record_sent(
             .values(telegram_file_id=telegram_file_id, message_id=message_id, sent_at=sent_at or utcnow())
         )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """One result file as Telegram took it: its row, Telegram's file id, the message carrying it."""
+
+    file_id: int
+    telegram_file_id: str | None
+    message_id: int | None
+
+
+async def record_sent_files(db: Database, files: Sequence[SentFile], sent_at: datetime | None = None) -> None:
+    """Note several files as sent in one transaction (an album: all of them or none, never half)."""
+    when = sent_at or utcnow()
+    async with db.transaction() as session:
+        for file in files:
+            await session.execute(
+                update(JobFile)
+                .where(JobFile.id == file.file_id)
+                .values(telegram_file_id=file.telegram_file_id, message_id=file.message_id, sent_at=when)
+            )
 
 
 async def mark_delivered(db: Database, job_id: int, when: datetime | None = None) -> bool:

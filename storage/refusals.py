@@ -15,3 +15,7 @@ SETTINGS_OUT_OF_RANGE = Refusal("settings_out_of_range", "Some settings are out 
 NO_CURRENT_VIDEO = Refusal("no_current_video", "Send a video first.")
 SPLIT_PARTS_BELOW_ONE = Refusal("split_parts_below_one", "The number of parts must be 1 or more; {parts} is not.")
 SPLIT_PART_OUT_OF_RANGE = Refusal("split_part_out_of_range", "The part must be 1 to {parts}; {part} is out of range.")
+STORAGE_READ_ONLY = Refusal(
+    "storage_read_only",
+    "The server's storage cannot be written right now, so I cannot take new videos or jobs; please try again later.",
+)

@@ -8,13 +8,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import assert_never
 
-from telegram import Message, Update
+from telegram import Update
 
 from bot import refusals
 from bot.callbacks import CardAction, CardPress, video_tag
 from bot.command_args import command_text, whole_number
 from bot.context import RiffcutContext
 from bot.job_control import unfinished_summary
+from bot.presses import pressed_message, the_query
 from bot.prompting import ask_prompt, is_prompt_answer, store_prompt
 from bot.refusals import words
 from bot.screens import current_choice, show_card
@@ -71,7 +72,7 @@ async def change_parts(context: RiffcutContext, me: Who, parts: int) -> None:
         if choice is None:
             raise BadInput(refusals.NO_VIDEO)
         rule = svc.config.part_rule
-        check_part_count(choice.video.duration, parts, rule.min_s, rule.max_s)
+        check_part_count(choice.video.duration, parts, rule.min_s, rule.max_s, rule.max_parts)
         await set_split(svc.db, me.chat_id, me.user_id, parts, min(choice.part, parts))
 
 
@@ -119,17 +120,20 @@ async def part_command(update: Update, context: RiffcutContext) -> None:
 
 async def card_button(update: Update, context: RiffcutContext) -> None:
     """A press on the status card (bot.callbacks.CardPress)."""
-    query = update.callback_query
-    assert query is not None and isinstance(query.message, Message)
+    query = the_query(update)
     press = CardPress.decode(query.data)
+    card = pressed_message(query)
     me = await who(update, context)
     if press.owner != me.user_id:
         await query.answer(tr(me.lang, "These buttons belong to the member who sent the video."), show_alert=True)
         return
     choice = await current_choice(context.services, me)
     if choice is None or video_tag(choice.video.file_unique_id) != press.tag:
-        await query.answer(tr(me.lang, "This card is about an earlier video; here is the current one."))
-        await show_card(context, me, edit=query.message)
+        if choice is None:
+            await query.answer(tr(me.lang, "You have no video here yet: send me one."))
+        else:
+            await query.answer(tr(me.lang, "This card is about an earlier video; here is the current one."))
+        await show_card(context, me, edit=card)
         return
     try:
         match press.action:
@@ -139,7 +143,7 @@ async def card_button(update: Update, context: RiffcutContext) -> None:
                 return
             case CardAction.ASK_PROMPT:
                 await query.answer()
-                await ask_prompt(context, me, query.message)
+                await ask_prompt(context, me, card)
                 return
             case CardAction.PARTS:
                 await change_parts(context, me, press.value)
@@ -153,7 +157,7 @@ async def card_button(update: Update, context: RiffcutContext) -> None:
         await query.answer(words(me.lang, exc)[:200], show_alert=True)
         return
     await query.answer()
-    await show_card(context, me, edit=query.message)
+    await show_card(context, me, edit=card)
 
 
 async def status_command(update: Update, context: RiffcutContext) -> None:

@@ -1,7 +1,8 @@
 """The application's error handler: nothing fails silently.
 
 Bad input (`BadInput`, raised anywhere in a handler, a forged button's data included) is answered with its own
-sentence in the member's language (bot.refusals.words) and logged at INFO, without a traceback. Anything else is
+sentence in the member's language (bot.refusals.words) and logged at INFO, without a traceback. A full disk is
+told as the server being short of space (never a path or ffmpeg's words; the log keeps them). Anything else is
 logged with its traceback and answered with an apology that names the job, when there is one, so the operator
 can find it in the log.
 """
@@ -16,7 +17,9 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, T
 from bot.context import RiffcutContext
 from bot.refusals import words
 from bot.texts import language_of, tr
-from engine.errors import BadInput
+from engine.errors import BadInput, disk_full
+from storage import refusals as storage_refusals
+from storage.database import DatabaseUnwritable
 from storage.options_repo import language_for
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,12 @@ async def on_error(update: object, context: RiffcutContext) -> None:
     if isinstance(error, BadInput):
         text = words(lang, error)
         log.info("bad input from user %s (%s): %s", user.id if user else None, error.code, error.message)
+    elif isinstance(error, DatabaseUnwritable):  # the database's health logged it, once
+        text = words(lang, BadInput(storage_refusals.STORAGE_READ_ONLY))
+        log.warning("update %s from user %s: %s", update.update_id, user.id if user else None, error.message)
+    elif disk_full(error):
+        text = tr(lang, "The server is short of space right now, so I cannot take this; please try again later.")
+        log.error("the disk is full (update %s from user %s): %s", update.update_id, user.id if user else None, error)
     else:
         job_id = getattr(error, "job_id", None)
         log.error("error while handling update %s", update.update_id, exc_info=error)

@@ -7,6 +7,7 @@ import contextlib
 import html
 import logging
 import secrets
+from typing import assert_never
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ParseMode
@@ -17,6 +18,7 @@ from bot.context import RiffcutContext
 from bot.job_control import cancel_job, choice_of, job_of_progress_message, my_unfinished
 from bot.jobtexts import state_words
 from bot.keyboards import pick_part_keyboard
+from bot.presses import edit_markup, pressed_message, the_query
 from bot.refusals import words
 from bot.submission import submit, submitted_text
 from bot.texts import tr
@@ -81,8 +83,7 @@ async def history_command(update: Update, context: RiffcutContext) -> None:
 
 async def job_button(update: Update, context: RiffcutContext) -> None:
     """A press on a job's button (bot.callbacks.JobPress): cancel, new seed, pick a part, run on part k."""
-    query = update.callback_query
-    assert query is not None and isinstance(query.message, Message)
+    query = the_query(update)
     press = JobPress.decode(query.data)
     me = await who(update, context)
     job = await get_job(context.services.db, press.job_id)
@@ -95,21 +96,30 @@ async def job_button(update: Update, context: RiffcutContext) -> None:
     if job.user_id != me.user_id:
         await query.answer(tr(me.lang, "These buttons belong to the member who sent the video."), show_alert=True)
         return
-    if press.action is JobAction.USE_TAKE:
-        await use_take(context, me, job, press.part, query)
-        return
-    if press.action is JobAction.PICK_PART:
-        await query.answer()
-        await query.message.reply_text(
-            tr(me.lang, "Which part should get new music?"),
-            reply_markup=pick_part_keyboard(job.id, job.parts, job.part),
-        )
-        return
     options, part = job.options, None
-    if press.action is JobAction.NEW_SEED:
-        options = options.model_copy(update={"seed": secrets.randbelow(SEED_MAX + 1)})
-    else:
-        part = press.part
+    match press.action:
+        case JobAction.USE_TAKE:
+            await use_take(context, me, job, press.part, query)
+            return
+        case JobAction.PICK_PART:
+            message = pressed_message(query)
+            await query.answer()
+            keyboard = pick_part_keyboard(job.id, job.parts, job.part)
+            await message.reply_text(tr(me.lang, "Which part should get new music?"), reply_markup=keyboard)
+            return
+        case JobAction.PICK_PAGE:
+            message = pressed_message(query)
+            await query.answer()
+            await edit_markup(message, pick_part_keyboard(job.id, job.parts, job.part, press.part))
+            return
+        case JobAction.NEW_SEED:
+            options = options.model_copy(update={"seed": secrets.randbelow(SEED_MAX + 1)})
+        case JobAction.RUN_PART:
+            part = press.part
+        case JobAction.CANCEL:  # answered above, for the job's starter or a chat admin
+            return
+        case _:
+            assert_never(press.action)
     try:
         submitted = await submit(
             context, me, choice_of(job), options=options, part=part, reply_to=job.reply_to_message_id

@@ -1,4 +1,4 @@
-"""/forget (after a confirmation button) and the answer to commands the bot does not know."""
+"""/forget (after a confirmation button), and the answer to commands and buttons the bot does not know."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import logging
 
 from telegram import Update
 
+from bot import refusals
 from bot.callbacks import Answer, ForgetPress
 from bot.card_picture import forget_pictures
 from bot.context import RiffcutContext
 from bot.keyboards import forget_keyboard
+from bot.presses import edit_text
 from bot.texts import tr
 from bot.who import own_press, who
+from engine.errors import BadInput
 from storage.forget import forget_user
 from storage.jobs_repo import jobs_in_state
 from storage.models import UNFINISHED
@@ -38,7 +41,7 @@ async def forget_button(update: Update, context: RiffcutContext) -> None:
     query, message, me = own.query, own.message, own.me
     if own.press.answer is not Answer.YES:
         await query.answer()
-        await message.edit_text(tr(me.lang, "Nothing was deleted."))
+        await edit_text(message, tr(me.lang, "Nothing was deleted."))
         return
     svc = context.services
     for job in await jobs_in_state(svc.db, *UNFINISHED):
@@ -50,7 +53,12 @@ async def forget_button(update: Update, context: RiffcutContext) -> None:
         "forgot user %s: %d job(s), %d result folder(s)", me.user_id, forgotten.jobs, forgotten.result_folders_removed
     )
     await query.answer()
-    await message.edit_text(tr(me.lang, "Done: I kept nothing about you."))
+    await edit_text(message, tr(me.lang, "Done: I kept nothing about you."))
+
+
+async def unknown_button(update: Update, context: RiffcutContext) -> None:
+    """A press whose data no codec reads (forged, cut, or from another version): answered, logged at INFO."""
+    raise BadInput(refusals.BUTTON_UNKNOWN)
 
 
 async def unknown_command(update: Update, context: RiffcutContext) -> None:

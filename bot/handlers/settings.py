@@ -7,11 +7,11 @@ from typing import assert_never
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 
 from bot.callbacks import MenuAction, MenuPress
 from bot.command_args import command_text
 from bot.context import RiffcutContext
+from bot.presses import edit_text
 from bot.refusals import words
 from bot.setting_words import setting_title, shown
 from bot.settings_screens import describe, home_screen, setting_screen
@@ -31,11 +31,7 @@ async def open_menu(update: Update, context: RiffcutContext) -> None:
 
 
 async def _edit(message: Message, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-    except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
-            raise
+    await edit_text(message, text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
 
 async def menu_button(update: Update, context: RiffcutContext) -> None:

@@ -70,11 +70,13 @@ async def preflight(env: Env) -> None:
     """What can be checked before the network: ffmpeg, the database (migrated), the model's whereabouts."""
     from engine.host_check import check_host
     from riffcut.commands.db import upgrade_database_checked, where
+    from storage.database import require_writable
 
     settings = env.settings
     # ffmpeg >= 5.1 or one line, exit 2; logs ffmpeg's line and the GPU's (a front end of workers uses none)
     await check_host(None if settings.runner == "celery" else settings.device)
     url = settings.resolved_database_url
+    await require_writable(url)  # a read-only database: one line (DatabaseUnwritable), not a failed migration
     log.info("start-up: database %s at revision %s", where(url), await upgrade_database_checked(url))
     model = settings.riffusion_model
     log.info("start-up: the model %s will load from %s", model, model_source(model))

@@ -5,6 +5,7 @@ its users would: with the in-process runner (RUNNER=local), or as a front end of
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,13 @@ class BotUnderTest:
         if self.application is not None:
             await bot_app.stop(self.application)
             self.application = None
+
+    async def __aenter__(self) -> BotUnderTest:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
 
     async def restart(self) -> None:
         await self.stop()
@@ -158,3 +166,13 @@ async def wait_for_zip(tg: FakeTelegram, chat_id: int, since: int, wait_s: float
         return None
 
     return await tg.wait_until(found, wait_s, what="the zip")
+
+
+def uploads(tg: FakeTelegram, user: FakeUser) -> Counter[str]:
+    """How many times each result file reached the member, by file name: one count per upload (a file sent again
+    is a second upload, with a new file id)."""
+    seen: dict[str, str] = {}
+    for message in tg.bot_messages(user):
+        if message.media and message.media_type in ("video", "audio", "document"):
+            seen[str(message.media["file_id"])] = str(message.media.get("file_name"))
+    return Counter(seen.values())

@@ -7,13 +7,15 @@ The bot runs its jobs in its own process; a flow test marked `@FLOW` runs twice,
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from riffcut.logs import quiet_http_clients
 from tests.bot.bot_harness import SHORT_VIDEO, BotUnderTest
+from tests.bot.bot_process import secrets_in
 from tests.fake_telegram import FakeTelegram
 from tests.scratch_database import scratch_database_url
 from tests.workers import FLEET_BACKEND, Workers, fleet
@@ -26,6 +28,21 @@ FLOW = pytest.mark.parametrize("runner", RUNNERS, indirect=True)
 def runner(request: pytest.FixtureRequest) -> str:
     """local (the default) or celery (a test parametrised with FLOW)."""
     return str(getattr(request, "param", "local"))
+
+
+@pytest.fixture(autouse=True)
+def _never_the_token(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every bot test, failures and faults included: with the logging the entry points set up, no log line,
+    traceback or message to a user carries the token (a real process's whole output is checked the same way,
+    tests/bot/bot_process.py)."""
+    quiet_http_clients()
+    tg: FakeTelegram | None = request.getfixturevalue("tg") if "tg" in request.fixturenames else None
+    yield
+    if tg is None:
+        return
+    logged = [record.getMessage() for record in caplog.records] + [caplog.text]
+    said = [str(call.params) for call in tg.calls if call.method != "getUpdates"]
+    assert secrets_in(logged + said, tg) == []
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +62,32 @@ async def test_history_and_forget(bot: BotUnderTest, tg: FakeTelegram, tiny_vide
     assert "no jobs yet" in (await bot.say(ann, "/history")).content
     assert "no video here yet" in (await bot.say(ann, "/status")).content
     assert "Diffusion steps: 50" in (await bot.say(ann, "/settings")).content
+
+
+async def test_a_stranger_is_refused_once_an_hour_not_once_a_message(
+    tg: FakeTelegram, bot_settings: dict[str, Any], video: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot.access")
+    ann, eve = tg.add_user("Ann"), tg.add_user("Eve")
+    bot = BotUnderTest(tg, {**bot_settings, "allowed_user_ids": [ann.id]})
+    await bot.start()
+    try:
+        first = await bot.say(eve, "/start")
+        assert "private" in first.content
+        for text in ("/start", "hello?", "/help", "/parts 3"):
+            tg.send_text(eve, text)
+        tg.send_video(eve, video)
+
+        def quiet_refusals() -> int:
+            return sum("again within the hour" in r.getMessage() for r in caplog.records)
+
+        await tg.wait_until(lambda: quiet_refusals() == 5, what="Eve's five other messages handled")
+        assert [m.content for m in tg.bot_messages(eve)] == [first.content]
+        assert "Send me a video" in (await bot.say(ann, "/start")).content  # Ann is let in
+        query = tg.forge_press(eve, "zzz")  # a press is still answered, silently, so it does not spin
+        await tg.wait_until(lambda: query in tg.callback_answers)
+        assert "text" not in tg.callback_answers[query]
+        other = tg.add_user("Mallory")
+        assert "private" in (await bot.say(other, "/start")).content  # one refusal per user, not one in all
+    finally:
+        await bot.stop()

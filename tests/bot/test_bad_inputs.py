@@ -43,7 +43,8 @@ async def test_kept_video_survives_bad_input(bot: BotUnderTest, tg: FakeTelegram
     await bot.answer_to(sent)
     refusals = {
         "/parts 0": "must be at least 1",
-        "/parts 99": "would be too short",
+        "/parts 50": "would be too short",
+        "/parts 99": "too many; the most accepted is 60",  # MAX_PARTS
         "/parts two": "'two' is not",
         "/part 5": "5 is not",
     }

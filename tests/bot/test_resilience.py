@@ -10,7 +10,7 @@ from jobs.events import StepDone
 from storage.history import user_history
 from tests.bot.bot_harness import BotUnderTest, next_event, ready_card, wait_for_zip
 from tests.bot.conftest import FLOW
-from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.fake_telegram import DOWNLOAD, FakeTelegram, FakeUser
 
 pytestmark = pytest.mark.slow
 
@@ -125,12 +125,32 @@ async def test_a_job_whose_progress_message_failed_still_runs(
     assert len(jobs) == 1 and jobs[0].state == "done"
 
 
-async def test_a_failure_while_checking_a_video_leaves_an_apology_not_a_checking_message(
+async def test_telegram_failing_while_a_video_is_checked_leaves_a_sentence_not_a_checking_message(
     bot: BotUnderTest, tg: FakeTelegram, video: Path
 ) -> None:
+    """getFile answers 500 on every try: after its retries the member gets one sentence, no apology, and the
+    "Checking your video…" message does not stay as if still at work."""
     ann = tg.add_user("Ann")
-    tg.fail("getFile", error_code=500, description="Internal Server Error")
+    tg.fail("getFile", error_code=500, description="Internal Server Error", times=None)
     sent = tg.send_video(ann, video)
-    apology = await bot.answer_to(sent, lambda m: "went wrong" in m.content)
-    await tg.wait_until(lambda: not any("Checking" in m.content for m in tg.bot_messages(ann)))
-    assert [m.text for m in tg.bot_messages(ann)] == [apology.text]
+    answer = await bot.answer_to(sent, lambda m: "did not hand me the video" in m.content, wait_s=60)
+    assert [m.text for m in tg.bot_messages(ann)] == [answer.text]
+    assert len(tg.calls_of("getFile")) == 5
+
+
+async def test_transient_trouble_on_downloads_is_retried(bot: BotUnderTest, tg: FakeTelegram, tiny_video: Path) -> None:
+    """getFile 500s and a dropped download, when the video arrives and again when its job fetches it: no one
+    notices."""
+    ann = tg.add_user("Ann")
+    tg.fail("getFile", error_code=500, description="Internal Server Error", times=2)
+    tg.drop(DOWNLOAD)
+    card = await ready_card(bot, ann, tiny_video, previews=0)
+    assert "Ready" in card.content
+    tg.fail("getFile", error_code=502, description="Bad Gateway")
+    tg.fail(DOWNLOAD, error_code=500, description="Internal Server Error")
+    tg.drop(DOWNLOAD)
+    since = tg.mark()
+    tg.press(ann, card, "Split-n-Generate")
+    await wait_for_zip(tg, ann.id, since)
+    assert [status for _, status in tg.failed_downloads] == [0, 500, 0]
+    assert not [m for m in tg.bot_messages(ann) if "went wrong" in m.content or "❌" in m.content]

@@ -28,8 +28,10 @@ Users and chats: ``add_user``, ``private_chat`` (as on Telegram, the bot cannot 
 has sent something or the test calls ``private_chat(user)``, sends answer 403 "bot can't initiate conversation"),
 ``add_group(title, members=, admins=, creator=, privacy=True)``;
 ``send_text``, ``send_video``, ``send_document`` (a video "as a file": mime_type), ``send_video_note``,
-``send_animation`` (each takes ``chat=`` for a group and ``reply_to=``); ``press``; ``register_file`` (bytes or
-a path served in place; ``file_size=`` declares a bigger size, e.g. to hit the 20 MB getFile limit).
+``send_animation`` (each takes ``chat=`` for a group and ``reply_to=``); ``press``; ``forge_press(user, data,
+message=None)`` (any callback data, on a message or with none, as a forged or outdated button sends it);
+``register_file`` (bytes or a path served in place; ``file_size=`` declares a bigger size, e.g. to hit the 20 MB
+getFile limit).
 Privacy mode: in a group the bot only gets commands (``/cmd``, ``/cmd@ThisBot``, also in captions) and replies
 to its own messages; others land in ``tg.undelivered``.
 
@@ -42,9 +44,14 @@ Looking: ``calls`` (every request: method, params decoded, files, started/finish
 after ``setWebhook`` (updates are POSTed with the secret header, retried until a 2xx). getUpdates follows
 Telegram: an update comes back until an ``offset`` above it confirms it; a second poller gets the first a 409.
 
-Faults: ``flood(method, times=, retry_after=, seconds=, chat=)`` (429 with parameters.retry_after),
-``slow(method, delay=, times=, seconds=)``, ``fail(method, error_code=, description=, ...)``, ``block_bot(user)``
-(403 "Forbidden: bot was blocked by the user"), ``clear_faults()``; limits ``download_limit`` (20 MB) and
+Faults: ``flood(method, times=, retry_after=, seconds=, chat=)`` (429 with parameters.retry_after;
+``retry_after=None`` with ``seconds=``: a long flood whose every 429 asks to wait until it ends),
+``slow(method, delay=, times=, seconds=)``, ``fail(method, error_code=, description=, ...)``,
+``drop(method, times=, handled=False)`` (the connection closes without an answer: before the method runs, or with
+``handled=True`` after it ran, so a message is posted and only its answer is lost), ``block_bot(user)``
+(403 "Forbidden: bot was blocked by the user"), ``clear_faults()``. The method name ``"download"`` (``DOWNLOAD``)
+applies a fault to file downloads (``fail("download", error_code=500)``, ``drop("download")``); those that failed
+are in ``failed_downloads``; limits ``download_limit`` (20 MB) and
 ``upload_limit`` (50 MB, 413) can be lowered for a test; ``FakeTelegram(local_mode=True)`` answers getFile
 with absolute paths and no limit and takes ``file://`` uploads (copied), like a local Bot API server.
 A bug in the fake answers 500 and logs "fake Telegram failed on ..." (look for calls with status 500).
@@ -53,10 +60,11 @@ A bug in the fake answers 500 and logs "fake Telegram failed on ..." (look for c
 from __future__ import annotations
 
 from .models import ApiError, Call, FakeChat, FakeUser, QueuedUpdate, StoredFile, ViewMessage
-from .server import DOWNLOAD_LIMIT, UPLOAD_LIMIT, FakeTelegram, Fault
+from .server import DOWNLOAD, DOWNLOAD_LIMIT, UPLOAD_LIMIT, FakeTelegram, Fault
 from .world import probe_video
 
 __all__ = [
+    "DOWNLOAD",
     "DOWNLOAD_LIMIT",
     "UPLOAD_LIMIT",
     "ApiError",

@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import json
 import logging
+import math
 import mimetypes
 import re
 import secrets
@@ -62,16 +63,30 @@ _NOT_MODIFIED = (
 Handler = Callable[[JSON, dict[str, StoredFile]], Awaitable[Any]]
 
 
+DOWNLOAD = "download"  # the pseudo-method name faults use for file downloads (GET /file/bot<token>/<path>)
+
+
+class Dropped(Exception):
+    """The connection is closed without an answer (a fault): the bot sees a dropped connection."""
+
+
 @dataclass
 class Fault:
-    """A rule applied to matching calls before they are handled: a delay and/or an error answer."""
+    """A rule applied to matching calls: a delay, an error answer, and/or a dropped connection.
 
-    methods: frozenset[str] | None  # lowercase method names; None: every method but getUpdates
+    ``drop`` is "before" (the connection closes before the method runs: nothing happened) or "after" (the method
+    runs, e.g. the message is posted, and the answer is lost: the bot cannot tell that it arrived).
+    A flood with ``retry_after=None`` answers with the seconds left until the flood ends, as Telegram does.
+    """
+
+    methods: frozenset[str] | None  # lowercase method names; None: every method but getUpdates and downloads
     chat_id: int | None = None
     remaining: int | None = None  # how many more calls it applies to (None: unlimited)
     until: float | None = None  # time.monotonic() after which it no longer applies
     delay: float = 0.0
     error: ApiError | None = None
+    drop: str | None = None  # None, "before" or "after"
+    flood_until_end: bool = False  # a 429 whose retry_after is the time left (error is then made per call)
 
     def matches(self, method: str, chat_id: Any, now: float) -> bool:
         if self.until is not None and now >= self.until:
@@ -79,11 +94,22 @@ class Fault:
         if self.remaining is not None and self.remaining <= 0:
             return False
         if self.methods is None:
-            if method == "getupdates":
+            if method in ("getupdates", DOWNLOAD):
                 return False
         elif method not in self.methods:
             return False
         return self.chat_id is None or self.chat_id == chat_id
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    return ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+
+
+def _drop_connection(request: web.Request) -> web.Response:
+    """Close the connection without an answer (the client sees it dropped mid-request)."""
+    if request.transport is not None:
+        request.transport.abort()
+    return web.Response(status=499)  # never reaches the client
 
 
 def _method_set(method: str | Iterable[str] | None) -> frozenset[str] | None:
@@ -129,6 +155,7 @@ class FakeTelegram(TelegramWorld):
         self.faults: list[Fault] = []
         self.unknown_methods: list[str] = []
         self.downloads: list[str] = []  # file_path of every download served
+        self.failed_downloads: list[tuple[str, int]] = []  # (file_path, HTTP status or 0: dropped) made to fail
         self.chat_actions: list[tuple[int | str, str]] = []
         self.commands: dict[str, list[JSON]] = {}  # scope/language key -> commands
         self.descriptions: dict[tuple[str, str], str] = {}  # (description | short_description, language) -> text
@@ -199,17 +226,23 @@ class FakeTelegram(TelegramWorld):
         method: str | Iterable[str] | None = None,
         *,
         times: int | None = 1,
-        retry_after: int = 1,
+        retry_after: int | None = 1,
         seconds: float | None = None,
         chat: FakeChat | FakeUser | int | None = None,
     ) -> Fault:
         """Answer the next ``times`` matching calls (or all of them for ``seconds``) with 429 and retry_after.
 
         ``method=None`` means every method except getUpdates. With ``seconds`` set and ``times`` left at 1,
-        the count is unlimited.
+        the count is unlimited. ``retry_after=None`` (with ``seconds``): each 429 asks to wait until the flood
+        ends, as Telegram does in a long flood (``flood(seconds=95, retry_after=None)``: "retry after 95").
         """
-        error = ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
-        return self._add_fault(method, chat, times, seconds, error=error)
+        if retry_after is None:
+            if seconds is None:
+                raise ValueError("a flood that says how long it lasts (retry_after=None) needs seconds=")
+            fault = self._add_fault(method, chat, times, seconds)
+            fault.flood_until_end = True
+            return fault
+        return self._add_fault(method, chat, times, seconds, error=too_many_requests(retry_after))
 
     def fail(
         self,
@@ -236,6 +269,22 @@ class FakeTelegram(TelegramWorld):
         """Answer matching calls ``delay`` seconds late (all of them unless ``times``/``seconds`` limit it)."""
         return self._add_fault(method, chat, times, seconds, delay=delay)
 
+    def drop(
+        self,
+        method: str | Iterable[str] | None = None,
+        *,
+        times: int | None = 1,
+        seconds: float | None = None,
+        chat: FakeChat | FakeUser | int | None = None,
+        handled: bool = False,
+    ) -> Fault:
+        """Close the connection of matching calls without an answer (``method="download"``: file downloads).
+
+        ``handled=False``: before the method runs, so nothing happened; ``handled=True``: after it ran (a message
+        is posted) and only the answer is lost.
+        """
+        return self._add_fault(method, chat, times, seconds, drop="after" if handled else "before")
+
     def clear_faults(self) -> None:
         self.faults.clear()
 
@@ -248,6 +297,7 @@ class FakeTelegram(TelegramWorld):
         *,
         delay: float = 0.0,
         error: ApiError | None = None,
+        drop: str | None = None,
     ) -> Fault:
         if seconds is not None and times == 1:
             times = None
@@ -258,26 +308,44 @@ class FakeTelegram(TelegramWorld):
             until=None if seconds is None else time.monotonic() + seconds,
             delay=delay,
             error=error,
+            drop=drop,
         )
         self.faults.append(fault)
         return fault
 
-    async def _apply_faults(self, method: str, params: JSON) -> None:
+    async def _apply_faults(self, method: str, params: JSON) -> str | None:
+        """Delay and/or raise the matching faults' error (Dropped for a drop before the method runs); returns
+        "after" when the answer is to be dropped once the method has run.
+
+        Every matching delay applies; of the faults that answer instead of the method (an error, a flood, a
+        drop) only the first that matches does, and only it counts the call: faults added one after another
+        take their turns (``fail(...)`` then ``drop(...)``: the first call fails, the second is dropped).
+        """
         now = time.monotonic()
         delay = 0.0
         error: ApiError | None = None
+        drop: str | None = None
         for fault in self.faults:
             if not fault.matches(method, params.get("chat_id"), now):
+                continue
+            answers = fault.error is not None or fault.flood_until_end or fault.drop is not None
+            if answers and (error is not None or drop is not None):
                 continue
             if fault.remaining is not None:
                 fault.remaining -= 1
             delay += fault.delay
-            if fault.error is not None and error is None:
-                error = fault.error
+            if fault.flood_until_end:
+                assert fault.until is not None
+                error = too_many_requests(max(1, math.ceil(fault.until - now)))
+            error = error or fault.error
+            drop = drop or fault.drop
         if delay:
             await asyncio.sleep(delay)
+        if drop == "before":
+            raise Dropped
         if error is not None:
             raise error
+        return drop
 
     # ---- HTTP -------------------------------------------------------------------------------------------------
 
@@ -297,15 +365,22 @@ class FakeTelegram(TelegramWorld):
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             too_big = await self._read_request(request, call)
+            self._notify()  # received whole: a test may wait for a request in flight (params read, no status)
             if too_big:
                 raise ApiError(413, "Request Entity Too Large")
             if known is None:
                 self.unknown_methods.append(name)
                 raise ApiError(404, "Not Found")
-            await self._apply_faults(name.lower(), call.params)
+            drop = await self._apply_faults(name.lower(), call.params)
             result = await known[1](call.params, call.files)
             status, body = 200, {"ok": True, "result": result}
             call.result = result
+            if drop == "after":
+                raise Dropped
+        except Dropped:
+            call.status, call.error, call.finished = 0, "connection dropped", time.monotonic()
+            self._notify()
+            return _drop_connection(request)
         except ApiError as exc:
             status, body = exc.error_code, exc.payload()
             call.error = exc.description
@@ -363,6 +438,16 @@ class FakeTelegram(TelegramWorld):
         stored = self.files_by_path.get(file_path)
         if stored is None or file_path not in self._downloadable:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        try:
+            await self._apply_faults(DOWNLOAD, {})
+        except Dropped:
+            self.failed_downloads.append((file_path, 0))
+            self._notify()
+            return _drop_connection(request)
+        except ApiError as exc:
+            self.failed_downloads.append((file_path, exc.error_code))
+            self._notify()
+            return web.json_response(exc.payload(), status=exc.error_code)
         self.downloads.append(file_path)
         self._notify()
         return web.FileResponse(stored.path)

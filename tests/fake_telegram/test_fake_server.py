@@ -13,7 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMedia
 from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
-from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.fake_telegram import DOWNLOAD, FakeTelegram, FakeUser
 
 VIDEO = "h264-aac-320x240-7s.mp4"
 
@@ -351,3 +351,37 @@ async def test_local_mode_exchanges_files_by_path(tmp_path: Path, media: Path) -
             assert call.params["video"] == result.as_uri()  # PTB sends the path, not the bytes
             result.unlink()  # the bot cleans up: what Telegram took is kept
             assert call.files["video"].data == b"result bytes"
+
+
+async def test_dropped_connections_long_floods_and_failed_downloads(tg: FakeTelegram, bot: Bot, media: Path) -> None:
+    ann = tg.add_user("Ann")
+    tg.private_chat(ann)
+    tg.drop("sendMessage")  # before the method runs: nothing is posted
+    with pytest.raises(NetworkError):
+        await bot.send_message(ann.id, "lost on the way")
+    assert tg.bot_messages(ann) == []
+    tg.drop("sendMessage", handled=True)  # after it ran: posted, but the answer is lost
+    with pytest.raises(NetworkError):
+        await bot.send_message(ann.id, "arrived, answer lost")
+    assert [m.text for m in tg.bot_messages(ann)] == ["arrived, answer lost"]
+    assert [c.status for c in tg.calls_of("sendMessage")] == [0, 0]
+
+    tg.flood("sendMessage", seconds=95, retry_after=None)  # Telegram says how long the flood lasts
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(ann.id, "flooded")
+    wait = caught.value.retry_after
+    assert isinstance(wait, dtm.timedelta) and dtm.timedelta(seconds=90) <= wait <= dtm.timedelta(seconds=95)
+    tg.clear_faults()
+
+    stored = tg.register_file(media / VIDEO, kind="video")
+    telegram_file = await bot.get_file(stored.file_id)
+    tg.fail(DOWNLOAD, error_code=500, description="Internal Server Error")
+    with pytest.raises(NetworkError):
+        await telegram_file.download_as_bytearray()
+    tg.drop(DOWNLOAD)
+    with pytest.raises(NetworkError):
+        await telegram_file.download_as_bytearray()
+    assert tg.failed_downloads == [(stored.file_path, 500), (stored.file_path, 0)]
+    assert bytes(await telegram_file.download_as_bytearray()) == (media / VIDEO).read_bytes()
+    tg.flood(seconds=5.0)  # every method: downloads are only affected when named
+    assert bytes(await telegram_file.download_as_bytearray()) == (media / VIDEO).read_bytes()

@@ -417,6 +417,34 @@ class TelegramWorld:
         self._enqueue({"callback_query": query})
         return query_id
 
+    def forge_press(
+        self,
+        user: FakeUser,
+        data: str | None,
+        message: ViewMessage | int | None = None,
+        *,
+        chat: FakeChat | int | None = None,
+    ) -> str:
+        """A callback query with any data, as a hostile or outdated client may send: on `message` (pressed even if
+        the message no longer shows such a button), or with no message at all (an inline message's button, or a
+        message too old for Telegram to include). Returns the callback id."""
+        query_id = str(secrets.randbits(62))
+        chat_obj = self._chat_of(user, chat if not isinstance(message, ViewMessage) else message.chat_id)
+        query: JSON = {"id": query_id, "from": user.to_dict(), "chat_instance": str(abs(chat_obj.id) * 7919 + 13)}
+        if message is None:
+            query["inline_message_id"] = f"inline-{query_id}"
+        else:
+            message_id = message.message_id if isinstance(message, ViewMessage) else message
+            raw = chat_obj.live_message(message_id)
+            if raw is None:
+                raise LookupError(f"message {message_id} is not in chat {chat_obj.id} (deleted?)")
+            query["message"] = dict(raw)
+        if data is not None:
+            query["data"] = data
+        self.callback_queries[query_id] = query
+        self._enqueue({"callback_query": query})
+        return query_id
+
     def _caption(self, caption: str | None) -> JSON:
         if not caption:
             return {}
