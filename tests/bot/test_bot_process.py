@@ -75,16 +75,22 @@ async def test_killed_at_every_point_of_a_job_sends_each_result_once(
 
     in_flight_methods = ["sendVideo", "sendMediaGroup", "sendDocument"]
     for method in in_flight_methods:
-        tg.slow(method, delay=3.0, times=1)  # held by Telegram long enough to kill the bot meanwhile
-        since = tg.mark()
+        tg.slow(method, delay=20.0, times=1)  # held by Telegram long enough to kill the bot meanwhile
+        since, said = tg.mark(), len(bot_process.lines)
         await bot_process.start()
         await in_flight(tg, method, since)
+        if method == "sendVideo":  # the part goes out early, while the job runs: killed once the job is done (a
+            # second kill while it runs would fail it, interrupted twice), with the part's upload still in flight
+            await bot_process.wait_for_line(lambda line: "job 1: done" in line, said)
         await bot_process.kill()  # 2, 3, 4: the upload in flight (Telegram takes it after the bot is gone)
 
     since = tg.mark()
     await bot_process.start()
     done = await tg.wait_for_bot_message(ann, lambda m: "done in" in m.content, timeout=240, after=card)
     assert "Job #1" in done.content
+    await tg.wait_until(  # the uploads held at the kills, taken by Telegram after the bot was gone
+        lambda: not [c for c in tg.calls if c.method in in_flight_methods and c.status is None], 60, what="held"
+    )
     # Each file in flight at a kill was taken by Telegram after the bot died: the bot could not know, so it is the
     # one file sent again (Telegram has no idempotency key); the music, never in flight at a kill, came once.
     assert uploads(tg, ann) == {

@@ -19,6 +19,7 @@ from storage.jobs_repo import (
     QueueLimits,
     claim_send,
     create_job,
+    drop_send_marks,
     finish_done,
     get_job,
     record_sent,
@@ -113,6 +114,29 @@ async def test_a_delivery_is_taken_over_once(db: Database) -> None:
     await lose(db, w1)
     takes = await asyncio.gather(claims.take_delivery(db, job.id, w1, w2), claims.take_delivery(db, job.id, w1, w3))
     assert sorted(takes) == [False, True]
+
+
+async def test_a_file_a_dead_process_was_sending_is_sent_again_by_whoever_takes_over(db: Database) -> None:
+    """Marks left by a worker that died mid-send are taken back with its delivery (the file may arrive twice);
+    sent files stay sent; the in-process bot takes back every mark at its start."""
+    job = await queued(db, 1)
+    w1, w2 = await worker(db, "w1"), await worker(db, "w2")
+    await claims.claim_next(db, w1)
+    files = [NewJobFile("result", "r/p.mp4"), NewJobFile("music", "r/m.m4a"), NewJobFile("zip", "r/z.zip")]
+    await finish_done(db, job.id, result_dir="r", files=files, worker_id=w1)
+    done = await get_job(db, job.id)
+    assert done is not None
+    sent, in_flight, waiting = sorted(done.files, key=lambda f: f.id)
+    assert await claim_send(db, sent.id) and await claim_send(db, in_flight.id)
+    await record_sent(db, sent.id, telegram_file_id="F", message_id=3)
+    # w1 dies while uploading `in_flight`: nobody may send it while w1 may still be alive
+    assert not await claim_send(db, in_flight.id)
+    await lose(db, w1)
+    assert await claims.take_delivery(db, job.id, w1, w2)
+    assert [await claim_send(db, f.id) for f in (sent, in_flight, waiting)] == [False, True, True]
+    # the bot in-process (RUNNER=local) after a kill: every mark is a dead process's
+    assert await drop_send_marks(db) == 2
+    assert [await claim_send(db, f.id) for f in (sent, in_flight, waiting)] == [False, True, True]
 
 
 async def test_a_result_file_is_sent_by_one_delivery(db: Database) -> None:
