@@ -178,3 +178,10 @@ class Workers:
                 await worker.exited(timeout=60)
             except TimeoutError:
                 worker.kill()
+        assert self.leaks() == [], "a worker's output carries the bot token"
+
+    def leaks(self) -> list[str]:
+        """The workers whose output (every line, killed ones' too) carries the bot token or its secret part."""
+        token = self.env.get("TELEGRAM_BOT_TOKEN", "")
+        secret = token.split(":", 1)[-1]
+        return [worker.name for worker in self.started if secret and secret in worker.text()]

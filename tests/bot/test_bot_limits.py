@@ -91,7 +91,7 @@ async def test_parts_over_max_parts_are_refused_by_command_and_by_button(
     ann = tg.add_user("Ann")
     sent = tg.send_video(ann, video, caption="calm piano")
     await bot.answer_to(sent, lambda m: "Ready" in m.content)
-    for asked in ("4", "10800", "99999999999999999999"):
+    for asked in ("4", "10800", "36000", "99999999999999999999"):
         answer = await bot.say(ann, f"/parts {asked}")
         assert answer.content == f"{asked} parts are too many; the most accepted is 3."
     card = await bot.say(ann, "/parts 3")
