@@ -62,35 +62,37 @@ async def test_a_refused_token_is_one_line_without_the_token(bot_process: BotPro
 async def test_killed_at_every_point_of_a_job_sends_each_result_once(
     bot_process: BotProcess, tg: FakeTelegram, tiny_video: Path
 ) -> None:
-    """SIGKILL while the job generates, then while each kind of upload is in flight (the part, the previews'
-    album, the zip): after each restart the job goes on, and only the file in flight at a kill is sent again."""
+    """SIGKILL while the job runs, then while each kind of upload is in flight (the part, the previews' album, the
+    zip): after each restart the job goes on, and only the file in flight at a kill is sent again. Each point is
+    held by the fake server until the kill (no race with the tiny model's speed)."""
     ann = tg.add_user("Ann")
     bot_process.env["MIN_PART_SECONDS"] = "0.5"  # three parts of the 2 s video: the other two make an album
-    card = await started_with_a_card(bot_process, ann, tiny_video, steps=30, parts=3)
+    card = await started_with_a_card(bot_process, ann, tiny_video, steps=10, parts=3)
 
+    fetching = tg.hold("getFile")  # the job fetching its video: it runs
     since = tg.mark()
     tg.press(ann, card, "Split-n-Generate")
-    await tg.wait_for(lambda c: c.method == "editMessageText" and "generating" in (c.text or ""), 240, since)
-    await bot_process.kill()  # 1: while generating (the job runs again: its second attempt)
+    await in_flight(tg, "getFile", since)
+    await bot_process.kill()  # 1: while the job runs (it runs again at the next start: its second attempt)
+    fetching.set()
 
     in_flight_methods = ["sendVideo", "sendMediaGroup", "sendDocument"]
     for method in in_flight_methods:
-        tg.slow(method, delay=20.0, times=1)  # held by Telegram long enough to kill the bot meanwhile
+        gate = tg.hold(method)  # held by Telegram, received whole, until the bot is killed
         since, said = tg.mark(), len(bot_process.lines)
         await bot_process.start()
-        await in_flight(tg, method, since)
+        held = await in_flight(tg, method, since)
         if method == "sendVideo":  # the part goes out early, while the job runs: killed once the job is done (a
             # second kill while it runs would fail it, interrupted twice), with the part's upload still in flight
             await bot_process.wait_for_line(lambda line: "job 1: done" in line, said)
-        await bot_process.kill()  # 2, 3, 4: the upload in flight (Telegram takes it after the bot is gone)
+        await bot_process.kill()  # 2, 3, 4: the upload in flight...
+        gate.set()  # ...which Telegram takes after the bot is gone
+        await tg.wait_until(lambda: held.status is not None, what=f"{method} taken")  # noqa: B023
 
     since = tg.mark()
     await bot_process.start()
     done = await tg.wait_for_bot_message(ann, lambda m: "done in" in m.content, timeout=240, after=card)
     assert "Job #1" in done.content
-    await tg.wait_until(  # the uploads held at the kills, taken by Telegram after the bot was gone
-        lambda: not [c for c in tg.calls if c.method in in_flight_methods and c.status is None], 60, what="held"
-    )
     # Each file in flight at a kill was taken by Telegram after the bot died: the bot could not know, so it is the
     # one file sent again (Telegram has no idempotency key); the music, never in flight at a kill, came once.
     assert uploads(tg, ann) == {

@@ -87,6 +87,7 @@ class Fault:
     error: ApiError | None = None
     drop: str | None = None  # None, "before" or "after"
     flood_until_end: bool = False  # a 429 whose retry_after is the time left (error is then made per call)
+    gate: asyncio.Event | None = None  # matching calls wait (received whole, unanswered) until it is set
 
     def matches(self, method: str, chat_id: Any, now: float) -> bool:
         if self.until is not None and now >= self.until:
@@ -269,6 +270,19 @@ class FakeTelegram(TelegramWorld):
         """Answer matching calls ``delay`` seconds late (all of them unless ``times``/``seconds`` limit it)."""
         return self._add_fault(method, chat, times, seconds, delay=delay)
 
+    def hold(
+        self,
+        method: str | Iterable[str] | None = None,
+        *,
+        times: int | None = 1,
+        chat: FakeChat | FakeUser | int | None = None,
+    ) -> asyncio.Event:
+        """Hold matching calls, received whole and unanswered, until the returned event is set; then they run and
+        are answered (a client gone meanwhile, as a killed bot, never reads the answer: Telegram took the call)."""
+        fault = self._add_fault(method, chat, times, None)
+        fault.gate = asyncio.Event()
+        return fault.gate
+
     def drop(
         self,
         method: str | Iterable[str] | None = None,
@@ -325,6 +339,7 @@ class FakeTelegram(TelegramWorld):
         delay = 0.0
         error: ApiError | None = None
         drop: str | None = None
+        gates: list[asyncio.Event] = []
         for fault in self.faults:
             if not fault.matches(method, params.get("chat_id"), now):
                 continue
@@ -334,6 +349,8 @@ class FakeTelegram(TelegramWorld):
             if fault.remaining is not None:
                 fault.remaining -= 1
             delay += fault.delay
+            if fault.gate is not None:
+                gates.append(fault.gate)
             if fault.flood_until_end:
                 assert fault.until is not None
                 error = too_many_requests(max(1, math.ceil(fault.until - now)))
@@ -341,6 +358,8 @@ class FakeTelegram(TelegramWorld):
             drop = drop or fault.drop
         if delay:
             await asyncio.sleep(delay)
+        for gate in gates:
+            await gate.wait()
         if drop == "before":
             raise Dropped
         if error is not None:
