@@ -2,7 +2,7 @@
 jobs per minute with 1 and with 2 `riffcut worker` processes, and the time Celery adds to one job against the
 in-process runner.
 
-    .venv/bin/python benchmarks/bench_celery.py [--jobs 24] [--steps 10] [--overhead-jobs 5]
+    .venv/bin/python benchmarks/bench_celery.py [--jobs 24] [--steps 10] [--overhead-jobs 5] [--pin]
 
 Everything is local and temporary: a Redis of its own (Debian's redis-server, append-only as in production), a
 SQLite database per run (PostgreSQL with RIFFCUT_TEST_DATABASE_URL, as the tests), the fake Telegram server over
@@ -11,7 +11,10 @@ HTTP (every result is really uploaded to it), the tiny model.
 Throughput: `--jobs` jobs of as many users, queued at once, from the first submit to the last delivery; the
 2-worker figure over the 1-worker figure is the scaling. With each, the CPU seconds the workers (and their ffmpeg
 children) spent per job and the cores they had on average: on a machine shared with other work, two workers get
-fewer than two cores, and the CPU per job shows what the fleet itself costs.
+fewer than two cores, and the CPU per job shows what the fleet itself costs. One worker alone keeps more than one
+core busy (its ffmpeg children run beside the diffusion), so on two cores two workers cannot double it; `--pin`
+gives each worker one core of its own (as each has a GPU of its own in production), which measures the fleet's
+scaling rather than the machine's.
 
 The time Celery adds: jobs run one at a time on each side, and for each the time around its render (submit to
 delivered, less started to finished: queueing, the claim, the delivery) is compared, median against median, so
@@ -153,6 +156,9 @@ async def main(args: argparse.Namespace) -> None:
                 queue = CeleryJobQueue(db, BrokerConfig(broker_url, 7200.0), limits)
                 try:
                     started = [workers.spawn(f"w{n}") for n in range(1, count + 1)]
+                    if args.pin:  # one core each, as one GPU each: ffmpeg children inherit it
+                        for core, worker in enumerate(started):
+                            os.sched_setaffinity(worker.pid, {core % (os.cpu_count() or 1)})
                     for worker in started:
                         await workers.wait_ready(worker)
                     jobs = [(await create_job(db, request(next(users)), limits)).job for _ in range(args.jobs)]
@@ -239,7 +245,7 @@ async def main(args: argparse.Namespace) -> None:
                 stops: list[float] = []
                 for _ in range(3):
                     long_request = request(next(users))
-                    long_request = replace(long_request, options=UserOptions(steps=500, previews=0, seed=1))
+                    long_request = replace(long_request, options=UserOptions(steps=100, previews=0, seed=1))
                     job = (await create_job(db, long_request, limits)).job
                     await queue.submit(job.id)
                     await until(functools.partial(_diffusing, db, job.id))
@@ -298,5 +304,8 @@ if __name__ == "__main__":
     parser.add_argument("--jobs", type=int, default=24, help="jobs per throughput run (one user each)")
     parser.add_argument("--steps", type=int, default=10, help="diffusion steps per job")
     parser.add_argument("--overhead-jobs", type=int, default=5, help="jobs per side for the time Celery adds")
+    parser.add_argument(
+        "--pin", action="store_true", help="each worker on a core of its own (as each on a GPU of its own)"
+    )
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(main(parser.parse_args()))
