@@ -12,7 +12,7 @@ import logging
 import sys
 
 from engine.errors import Unreachable
-from riffcut.command import DATABASE, FFMPEG, LIMITS, LOGGING, MODEL, PART_RULE, Command, Env
+from riffcut.command import CELERY, DATABASE, LOGGING, MODEL, RENDER, Command, Env
 
 log = logging.getLogger("riffcut")
 
@@ -35,14 +35,6 @@ TELEGRAM = (
     "ADMIN_USER_IDS",
     "DAILY_JOB_QUOTA",
 )
-CELERY = (  # RUNNER=celery: a front end of workers elsewhere (riffcut.commands.worker)
-    "RUNNER",
-    "CELERY_BROKER_URL",
-    "CELERY_VISIBILITY_TIMEOUT_SECONDS",
-    "SHARED_DIR",
-    "WORKER_HEARTBEAT_SECONDS",  # checked with the others: they must agree with the workers'
-    "WORKER_LOST_SECONDS",
-)
 QUEUE = (
     "MAX_JOBS_PER_USER",
     "MAX_QUEUE",
@@ -62,10 +54,9 @@ COMMANDS = (
         "bot",
         "run the Telegram bot",
         bot_arguments,
-        reads=LOGGING + TELEGRAM + DATABASE + QUEUE + CELERY + MODEL
-        + ("TEMPORARY_DIRECTORY", *FFMPEG, *PART_RULE, "LOUDNESS_LUFS", *LIMITS),
+        reads=LOGGING + TELEGRAM + DATABASE + QUEUE + CELERY + MODEL + RENDER,
     ),
-)  # fmt: skip
+)
 
 
 async def preflight(env: Env) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from engine.errors import BadInput, Refusal
-from riffcut.command import FFMPEG, LIMITS, LOGGING, MODEL, PART_RULE, Command, Env
+from riffcut.command import LOGGING, MODEL, RENDER, Command, Env
 from riffcut.commands import checks
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ COMMANDS = (
         "render",
         "the whole job without Telegram: split, new music on one part, zip",
         render_arguments,
-        reads=LOGGING + MODEL + ("TEMPORARY_DIRECTORY",) + FFMPEG + PART_RULE + ("LOUDNESS_LUFS",) + LIMITS,
+        reads=LOGGING + MODEL + RENDER,
         lifts_limits=True,
     ),
 )

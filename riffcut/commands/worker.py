@@ -6,16 +6,8 @@ from __future__ import annotations
 
 import argparse
 
-from riffcut.command import DATABASE, FFMPEG, LIMITS, LOGGING, MODEL, PART_RULE, Command, Env
+from riffcut.command import CELERY, DATABASE, LOGGING, MODEL, RENDER, Command, Env
 
-CELERY = (
-    "RUNNER",
-    "CELERY_BROKER_URL",
-    "CELERY_VISIBILITY_TIMEOUT_SECONDS",
-    "SHARED_DIR",
-    "WORKER_HEARTBEAT_SECONDS",
-    "WORKER_LOST_SECONDS",
-)
 WORKER_TELEGRAM = (
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_API_BASE_URL",
@@ -45,10 +37,9 @@ COMMANDS = (
         "worker",
         "run jobs queued by the bot's front ends (RUNNER=celery): one worker per GPU",
         worker_arguments,
-        reads=LOGGING + CELERY + WORKER_TELEGRAM + DATABASE + WORKER_QUEUE + MODEL
-        + ("TEMPORARY_DIRECTORY", *FFMPEG, *PART_RULE, "LOUDNESS_LUFS", *LIMITS),
+        reads=LOGGING + CELERY + WORKER_TELEGRAM + DATABASE + WORKER_QUEUE + MODEL + RENDER,
     ),
-)  # fmt: skip
+)
 
 
 def run(args: argparse.Namespace, env: Env) -> int:
