@@ -12,6 +12,9 @@ share is in the database and the broker.
 - `position`: from the database (`jobs.fleet`); positions that change with a submit or cancel made here are
   announced as events from here, those that change as workers take and end jobs by the workers.
 - The results of finished jobs are delivered by the workers, so `start` offers none.
+- From `start` to `stop` it looks every `database_check_s` whether the database can be written
+  (`storage.database.watch_writable`): after an unwritable moment (a PostgreSQL failover, say) the bot takes new
+  videos and jobs again once it can.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from celery import Celery
 
 from jobs.celery_app import BrokerConfig, broker_problem, enqueue, make_celery
 from jobs.chat_slots import RedisChatSlots
+from jobs.config import RunnerConfig
 from jobs.events import EventHub, StateChanged, Subscription
 from jobs.fleet import current_positions, refresh_positions, worker_statuses
 from jobs.queue import WorkerStatus
 from storage import claims
-from storage.database import Database
+from storage.database import Database, watch_writable
 from storage.jobs_repo import QueueLimits, get_job
 from storage.models import JobState
 
@@ -35,11 +39,21 @@ log = logging.getLogger(__name__)
 
 
 class CeleryJobQueue:
-    def __init__(self, db: Database, broker: BrokerConfig, limits: QueueLimits, app: Celery | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        broker: BrokerConfig,
+        limits: QueueLimits,
+        app: Celery | None = None,
+        *,
+        database_check_s: float = RunnerConfig.database_check_seconds,
+    ) -> None:
         self._db = db
         self._broker = broker
         self._limits = limits
         self._app = app or make_celery(broker)
+        self._database_check_s = database_check_s
+        self._watch: asyncio.Task[None] | None = None
         self._hub = EventHub()
         self.chat_slots = RedisChatSlots(broker.url)  # for the bot's progress board: edits within chats' budgets
 
@@ -51,6 +65,9 @@ class CeleryJobQueue:
         return self._hub.subscribe()
 
     async def start(self) -> list[int]:
+        self._watch = asyncio.create_task(
+            watch_writable(self._db, self._database_check_s), name="front-end-database-watch"
+        )
         problem = await asyncio.to_thread(broker_problem, self._broker)
         if problem:
             log.warning(
@@ -63,6 +80,9 @@ class CeleryJobQueue:
         return []
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
         self._hub.close()
         await self.chat_slots.close()
         await asyncio.to_thread(self._app.close)

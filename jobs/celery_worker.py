@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -43,10 +42,11 @@ from jobs.local_runner import JobRunner
 from jobs.queue import WorkerStatus
 from jobs.queue_order import Waiting, next_to_start
 from storage import claims, workers_repo
-from storage.claims import Recovery
+from storage.claims import Recovery, StopWanted
 from storage.database import Database
 from storage.jobs_repo import QueueLimits, get_job
 from storage.models import Job, JobState
+from storage.results import remove_tree
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +59,6 @@ class WorkerConfig:
     max_attempts: int = 2  # a job interrupted this many times while running ends failed
     cancel_poll_s: float = 0.5
     wait_poll_s: float = 1.0  # how often a turn that found only busy users' jobs looks again
-
-
-class _Watch(enum.Enum):
-    CANCEL = "cancel"
-    LOST = "lost"  # the job is no longer this worker's: it was thought lost
 
 
 async def _nothing() -> None:
@@ -222,27 +217,17 @@ class CeleryWorker:
         while True:
             await asyncio.sleep(self._config.cancel_poll_s)
             try:
-                wanted = await self._cancel_wanted(job_id)
+                wanted = await claims.cancel_wanted(self._db, job_id, self.worker_id)
             except Exception:
                 log.warning("job %s: could not ask the database about a cancel", job_id, exc_info=True)
                 continue
-            if wanted is _Watch.CANCEL:
+            if wanted is StopWanted.CANCEL:
                 log.info("job %s: cancelled by its user; stopping it", job_id)
                 await self._runner.cancel(job_id)
                 return
-            if wanted is _Watch.LOST:
+            if wanted is StopWanted.LOST:
                 self._marked_lost(f"job {job_id} was taken over")
                 return
-
-    async def _cancel_wanted(self, job_id: int) -> _Watch | None:
-        job = await get_job(self._db, job_id)
-        if job is None:  # forgotten (/forget): stop it like a cancel
-            return _Watch.CANCEL
-        if job.worker_id != self.worker_id:  # queued again or running elsewhere: this worker was thought lost
-            return _Watch.LOST
-        if job.state == JobState.CANCELLED or job.cancel_requested:
-            return _Watch.CANCEL
-        return None  # still running here, or just ended here
 
     async def _give_turn_back(self, job_id: int) -> None:
         try:
@@ -304,6 +289,7 @@ class CeleryWorker:
             elif outcome is Recovery.FAILED:
                 log.warning("job %s: interrupted %d times while running; failed", job.id, job.attempts)
                 self._runner.publish(StateChanged(job.id, job.user_id, job.chat_id, JobState.FAILED, failure))
+                await remove_tree(job.result_dir)  # first results kept before the interruptions
                 changed = True
         for job in await claims.orphaned_deliveries(self._db, live):
             if await claims.take_delivery(self._db, job.id, job.worker_id, self.worker_id):

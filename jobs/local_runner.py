@@ -71,7 +71,7 @@ from jobs.queue_order import Waiting, next_to_start, positions
 from jobs.results import keep_results
 from jobs.work import FetchVideo, JobOutput, JobSpec, JobWork, OutputFile, Progress
 from storage import jobs_repo
-from storage.database import Database, DatabaseUnwritable
+from storage.database import Database, DatabaseUnwritable, watch_writable
 from storage.jobs_repo import QueueLimits
 from storage.models import Job, JobState
 from storage.results import remove_tree
@@ -182,7 +182,10 @@ class JobRunner:
         self._background = [
             asyncio.create_task(self._write_progress(), name="runner-progress-writer"),
             asyncio.create_task(self._keep_retention(), name="runner-retention"),
-            asyncio.create_task(self._watch_database(), name="runner-database-watch"),
+            asyncio.create_task(
+                watch_writable(self._db, self._config.database_check_seconds, self._dispatch_waiting),
+                name="runner-database-watch",
+            ),
         ]
         log.info(
             "job runner: %d queued, %d finished awaiting delivery, %d at once",
@@ -617,17 +620,10 @@ class JobRunner:
             log.info("removed the delivered results of %d job(s) past retention", len(removed))
         return removed
 
-    async def _watch_database(self) -> None:
-        """Notice a database that cannot be written before a job fails on it, and when it can be again."""
-        while True:
-            await asyncio.sleep(self._config.database_check_seconds)
-            try:
-                writable = await self._db.check_writable()
-            except Exception:
-                log.exception("checking the database failed")
-                continue
-            if writable and self._queue:
-                self._dispatch()
+    def _dispatch_waiting(self) -> None:
+        """The database can be written (again): start the jobs that waited for it."""
+        if self._queue:
+            self._dispatch()
 
     async def _keep_retention(self) -> None:
         while True:

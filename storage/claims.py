@@ -4,7 +4,8 @@
   worker (its attempt counted), in one transaction that no other claim runs beside: first come, first served, one
   running job per user, across hosts.
 - `request_cancel(db, job_id)`: a waiting job is cancelled at once; a running one is asked to stop (its worker
-  looks with `cancel_wanted` and stops at the next diffusion step or ffmpeg call).
+  looks with `cancel_wanted`, which also tells it when the job is no longer its own, and stops at the next
+  diffusion step or ffmpeg call).
 - After a worker is lost: `recover_interrupted` puts its running job back in the queue (or fails it, interrupted
   too often); `take_delivery` hands its finished, undelivered job to a live worker. Both act only while the job's
   worker is still the one named and that worker is marked stopped or lost (never a worker that registered a
@@ -20,21 +21,15 @@ import enum
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, exists, func, or_, select, true, update
+from sqlalchemy import ColumnElement, exists, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.database import Database
+from storage.database import Database, hold_xact_lock
 from storage.jobs_repo import DELIVERABLE, back_in_queue, dropping_send_marks, start_attempt
 from storage.models import Job, JobState, Worker, utcnow
 
 _CLAIM_LOCK = 0x72696667  # PostgreSQL advisory lock held by a claim for its transaction
-
-
-async def _one_claim_at_a_time(session: AsyncSession) -> None:
-    """SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL takes a transaction-level advisory lock."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(_CLAIM_LOCK)))
 
 
 async def claim_next(db: Database, worker_id: int) -> Job | None:
@@ -42,7 +37,7 @@ async def claim_next(db: Database, worker_id: int) -> Job | None:
     running = aliased(Job)
     busy = exists().where(running.user_id == Job.user_id, running.state == JobState.RUNNING)
     async with db.transaction() as session:
-        await _one_claim_at_a_time(session)
+        await hold_xact_lock(session, _CLAIM_LOCK)  # one claim at a time
         job = await session.scalar(select(Job).where(Job.state == JobState.QUEUED, ~busy).order_by(Job.id).limit(1))
         if job is None:
             return None
@@ -72,16 +67,27 @@ async def request_cancel(db: Database, job_id: int) -> JobState | None:
     return None
 
 
-async def cancel_wanted(db: Database, job_id: int, worker_id: int) -> bool:
-    """True when the worker should stop the job: a cancel was asked for, or the job is no longer its own."""
+class StopWanted(enum.Enum):
+    """Why a worker should stop the job it runs (a member is truthy)."""
+
+    CANCEL = "cancel"  # its user cancelled it (or forgot it: the job is gone)
+    LOST = "lost"  # the job is no longer this worker's: it was thought lost
+
+
+async def cancel_wanted(db: Database, job_id: int, worker_id: int) -> StopWanted | None:
+    """Whether the worker should stop the job, and why; None while it is still running there (or just ended)."""
     async with db.sessions() as session:
         row = (
             await session.execute(select(Job.state, Job.cancel_requested, Job.worker_id).where(Job.id == job_id))
         ).one_or_none()
-    if row is None:
-        return True
+    if row is None:  # forgotten (/forget): stopped like a cancel
+        return StopWanted.CANCEL
     state, requested, owner = row
-    return bool(requested) or state != JobState.RUNNING or owner != worker_id
+    if owner != worker_id:  # queued again or running elsewhere
+        return StopWanted.LOST
+    if state == JobState.CANCELLED or requested:
+        return StopWanted.CANCEL
+    return None
 
 
 def _not_live(live_workers: Collection[int]) -> ColumnElement[bool]:

@@ -19,8 +19,9 @@ A database that cannot be written (a read-only file or folder, a file system rem
 standby or read-only transaction, an I/O error) is told apart from other errors: `transaction()` raises
 `DatabaseUnwritable` (one sentence, the driver's words as its cause) and notes it in `db.health`;
 `check_writable()` looks for it before anyone writes (SQLite: the file's and folder's write access; any
-database: a table made and rolled back) and notes when it can be written again. `require_writable(url)` is the
-start-up check: one line instead of a migration's traceback.
+database: a table made and rolled back) and notes when it can be written again. `watch_writable` calls it every
+few seconds, in every process that writes (nothing else does: without it, unwritable would stay so).
+`require_writable(url)` is the start-up check: one line instead of a migration's traceback.
 """
 
 from __future__ import annotations
@@ -28,14 +29,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -75,7 +75,6 @@ class DatabaseHealth:
     """Whether the database can be written, as last found; `problem` says why not."""
 
     problem: str | None = None
-    since: float | None = None  # time.monotonic() when it was first found unwritable
 
     @property
     def writable(self) -> bool:
@@ -85,13 +84,12 @@ class DatabaseHealth:
         if self.problem is None:
             log.error("the database (%s) cannot be written: %s; no new videos or jobs are taken until it can", where,
                       problem)  # fmt: skip
-            self.since = time.monotonic()
         self.problem = problem
 
     def writable_again(self, where: str) -> None:
         if self.problem is not None:
             log.warning("the database (%s) can be written again; taking new videos and jobs", where)
-        self.problem, self.since = None, None
+        self.problem = None
 
 
 def is_sqlite(url: str) -> bool:
@@ -192,6 +190,28 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+async def watch_writable(db: Database, every_s: float, on_writable: Callable[[], None] | None = None) -> None:
+    """Until cancelled: `db.check_writable()` every `every_s` seconds, and `on_writable()` each time it can be
+    written. Every process that writes runs it: a database once found unwritable is noted writable again only so."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            writable = await db.check_writable()
+        except Exception:
+            log.exception("checking the database failed")
+            continue
+        if writable and on_writable is not None:
+            on_writable()
+
+
+async def hold_xact_lock(session: AsyncSession, key: int) -> None:
+    """Let one transaction at a time (of those holding `key`) go on from here, until it ends. SQLite's `BEGIN
+    IMMEDIATE` already holds the database's write lock; on PostgreSQL, where READ COMMITTED transactions would go on
+    side by side, a transaction-level advisory lock on `key` does it."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 def unwritable_error(url: str, problem: str) -> DatabaseUnwritable:

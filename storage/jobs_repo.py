@@ -20,13 +20,12 @@ from typing import Any
 
 from sqlalchemy import Update, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from engine.errors import BadInput
 from engine.options import UserOptions
 from engine.stages import Stage
 from storage import refusals
-from storage.database import Database
+from storage.database import Database, hold_xact_lock
 from storage.models import UNFINISHED, Job, JobFile, JobStageTime, JobState, options_to_json, utcnow
 from storage.users import user_row
 from storage.video_ref import VideoRef
@@ -96,16 +95,6 @@ class NewJobFile:
 _JOB_CREATION_LOCK = 0x72696666
 
 
-async def _serialize_job_creation(session: AsyncSession) -> None:
-    """Let one job creation at a time count the queue, so concurrent requests cannot exceed its limits.
-
-    SQLite's `BEGIN IMMEDIATE` already holds the database's write lock; PostgreSQL (READ COMMITTED) would let two
-    transactions each count 4 of 5 and both insert, so there a transaction-level advisory lock does it.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(_JOB_CREATION_LOCK)))
-
-
 async def _active_duplicate(session: Any, user_id: int, key: str) -> Job | None:
     states = (*UNFINISHED, JobState.CHOOSING)  # a job waiting for its take to be picked comes back as queued
     query = select(Job).where(Job.user_id == user_id, Job.request_key == key, Job.state.in_(states))
@@ -122,7 +111,8 @@ async def create_job(db: Database, request: JobRequest, limits: QueueLimits) -> 
     for _ in range(3):
         try:
             async with db.transaction() as session:
-                await _serialize_job_creation(session)
+                # one creation at a time counts the queue: two that each counted 4 of 5 would both insert
+                await hold_xact_lock(session, _JOB_CREATION_LOCK)
                 await user_row(session, request.user_id)
                 existing = await _active_duplicate(session, request.user_id, key)
                 if existing is not None:
@@ -442,11 +432,8 @@ async def choose_take(db: Database, job_id: int, take: int) -> Job | None:
             return None
         if not any(file.kind == TAKE_KIND and file.part == take for file in job.files):
             return None
-        job.state = JobState.QUEUED
+        back_in_queue(job)
         job.chosen_take = take
-        job.stage = None
-        job.progress = 0.0
         job.attempts = 0
-        job.started_at = None
         job.delivered_at = None  # the chosen take's results are delivered next
     return job

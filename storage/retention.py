@@ -16,7 +16,8 @@ from storage.results import remove_tree
 
 
 async def remove_expired_results(db: Database, retention_hours: float, now: datetime | None = None) -> list[int]:
-    """Remove the result files of jobs delivered more than `retention_hours` ago; returns those jobs' ids."""
+    """Remove the result files of jobs delivered more than `retention_hours` ago, and drop the takes not chosen
+    within it; returns those jobs' ids."""
     cutoff = (now or utcnow()) - timedelta(hours=retention_hours)
     async with db.sessions() as session:
         rows = await session.execute(
@@ -28,24 +29,35 @@ async def remove_expired_results(db: Database, retention_hours: float, now: date
             )
         )
         expired = rows.all()
-    async with db.sessions() as session:
         rows = await session.execute(
-            select(Job.id, Job.result_dir).where(
+            select(Job.id).where(
                 Job.state == JobState.CHOOSING, Job.finished_at <= cutoff, Job.results_removed_at.is_(None)
             )
         )
-        unchosen = rows.all()
-    for job_id, _ in unchosen:
-        async with db.transaction() as session:
-            job = await session.get(Job, job_id, with_for_update=True)
-            if job is not None and job.state == JobState.CHOOSING:
-                job.state = JobState.CANCELLED
+        unchosen = rows.scalars().all()
     removed: list[int] = []
-    for job_id, result_dir in [*expired, *unchosen]:
+    for job_id, result_dir in expired:
         await remove_tree(result_dir)
         async with db.transaction() as session:
             job = await session.get(Job, job_id)
             if job is not None:
                 job.results_removed_at = utcnow()
                 removed.append(job_id)
+    for job_id in unchosen:
+        if await drop_unchosen_takes(db, job_id):
+            removed.append(job_id)
     return removed
+
+
+async def drop_unchosen_takes(db: Database, job_id: int) -> bool:
+    """A job still waiting for its take to be picked ended cancelled, its files removed; False (nothing changed)
+    when it is not waiting for a pick any more (a take was picked meanwhile, or it is gone)."""
+    async with db.transaction() as session:
+        job = await session.get(Job, job_id, with_for_update=True)
+        if job is None or job.state != JobState.CHOOSING or job.results_removed_at is not None:
+            return False
+        job.state = JobState.CANCELLED
+        job.results_removed_at = utcnow()
+        result_dir = job.result_dir
+    await remove_tree(result_dir)
+    return True
