@@ -45,7 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT.parent / "shared" / "media"))
+MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT / "tests" / "data"))
 VIDEO = "h264-no-audio-2s.mp4"
 
 

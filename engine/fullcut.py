@@ -16,9 +16,8 @@ import ffmpeg
 from engine.errors import EngineFailure
 from engine.ffmpeg_process import DEFAULT_TIMEOUT, ffmpeg_args, gather_or_cancel, open_input, output_path, run
 from engine.probe import probe
+from engine.rates import OUTPUT_RATE
 from engine.split import H264_OPTIONS
-
-SAMPLE_RATE = 48000
 
 
 async def join_parts(
@@ -48,10 +47,10 @@ async def join_parts(
         if info.audio_index is not None:
             sound = source[str(info.audio_index)]
         else:
-            sound = ffmpeg.input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", f="lavfi")["a"]
+            sound = ffmpeg.input(f"anullsrc=r={OUTPUT_RATE}:cl=stereo", f="lavfi")["a"]
         sound = (
-            sound.filter("aresample", SAMPLE_RATE)
-            .filter("aformat", sample_rates=SAMPLE_RATE, channel_layouts="stereo")
+            sound.filter("aresample", OUTPUT_RATE)
+            .filter("aformat", sample_rates=OUTPUT_RATE, channel_layouts="stereo")
             .filter("apad", whole_dur=span)
             .filter("atrim", end=span)
         )

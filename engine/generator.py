@@ -405,6 +405,7 @@ class Generator:
         self.device = device
         self.max_image_width = max_image_width
         self.pipe = pipe
+        self.prompts = PromptCheck(pipe.tokenizer)
         # Shares every module of `pipe` (no second copy) and keeps its dtype. Not `from_pipe`: it always ends
         # with `.to(dtype)` on the shared modules (float32 unless told otherwise, which would turn the fp16
         # pipeline on CUDA into an fp32 one of twice the memory), and that cast makes diffusers warn that
@@ -429,18 +430,6 @@ class Generator:
         return generator
 
     @property
-    def tokenizer(self) -> Any:
-        return self.pipe.tokenizer
-
-    @property
-    def prompts(self) -> PromptCheck:
-        return PromptCheck(self.pipe.tokenizer)
-
-    @property
-    def max_prompt_tokens(self) -> int:
-        return self.prompts.max_tokens
-
-    @property
     def busy(self) -> bool:
         """True while a generation holds the accelerator."""
         return self._lock is not None and self._lock.locked()
@@ -451,13 +440,6 @@ class Generator:
         if self._lock is None or (self._lock_loop is not loop and not self._lock.locked()):
             self._lock, self._lock_loop = asyncio.Lock(), loop
         return self._lock
-
-    def prompt_tokens(self, text: str) -> int:
-        """Tokens the model's own tokenizer makes of `text`, with the start and end tokens."""
-        return self.prompts.tokens(text)
-
-    def _tokens_fit(self, text: str) -> tuple[int, bool]:
-        return self.prompts.fits(text)
 
     def check_prompt(self, text: str) -> str:
         """The prompt, stripped; BadInput when empty or longer than the text encoder takes (never truncated)."""
@@ -471,11 +453,8 @@ class Generator:
         """The refusals of a request before any work: prompt and negative prompt, steps and guidance, the
         duration, remix of a part without sound, the remix and chained step counts, the scheduler."""
         self.check_prompt(prompt)
-        negative = " ".join(options.negative.split())
-        if negative:
-            count, fits = self._tokens_fit(negative)
-            if not fits:
-                raise BadInput(refusals.NEGATIVE_TOO_LONG, count=count, limit=self.max_prompt_tokens)
+        if options.negative.split():
+            self.prompts(options.negative, too_long=refusals.NEGATIVE_TOO_LONG)
         steps, remix = options.steps, options.remix
         SPECS_BY_NAME["steps"].check(steps)
         SPECS_BY_NAME["guidance"].check(options.guidance)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import refusals
-from engine.errors import BadInput, EngineFailure
+from engine.errors import BadInput, EngineFailure, Refusal
 
 
 class PromptCheck:
@@ -43,12 +43,12 @@ class PromptCheck:
         count = self.tokens(text)
         return count, count <= self.max_tokens
 
-    def __call__(self, text: str) -> str:
+    def __call__(self, text: str, *, too_long: Refusal = refusals.PROMPT_TOO_LONG) -> str:
         """The prompt, stripped; BadInput when empty or longer than the text encoder takes (never truncated)."""
         stripped = " ".join(text.split())
         if not stripped:
             raise BadInput(refusals.PROMPT_EMPTY)
         count, fits = self.fits(stripped)
         if not fits:
-            raise BadInput(refusals.PROMPT_TOO_LONG, count=count, limit=self.max_tokens)
+            raise BadInput(too_long, count=count, limit=self.max_tokens)
         return stripped

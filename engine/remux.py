@@ -33,7 +33,6 @@ from engine.sound_read import decode_sound, read_wav
 from engine.split import H264_OPTIONS, even_size
 
 COPYABLE_VIDEO = {"h264", "hevc"}
-SAMPLE_RATE = OUTPUT_RATE  # of the AAC written (the codec writes its music at this rate too)
 # AAC bitrate by channel count: 128k for mono (more than each channel of 192k stereo gets; ffmpeg's encoder
 # spends three times as long on a mono channel at 192k for nothing a listener hears).
 REMUX_AAC_BITRATE = {1: "128k", 2: "192k"}
@@ -66,8 +65,8 @@ async def read_music(path: str, timeout: float) -> tuple[np.ndarray, int]:  # no
     try:
         samples, rate = await asyncio.to_thread(read_wav, path)
     except BadInput:
-        samples = await decode_sound(path, channels=2, rate=SAMPLE_RATE, timeout=timeout)
-        return samples, SAMPLE_RATE
+        samples = await decode_sound(path, channels=2, rate=OUTPUT_RATE, timeout=timeout)
+        return samples, OUTPUT_RATE
     if samples.shape[1] == 0:
         raise BadInput(refusals.NO_SOUND, name=Path(path).name)
     return samples, rate
@@ -105,7 +104,7 @@ def remux_args(part: str, info: VideoInfo, target: Path, rate: int, channels: in
     options: dict[str, Any] = {
         "c:a": "aac",
         "b:a": REMUX_AAC_BITRATE[channels],
-        "ar": SAMPLE_RATE,
+        "ar": OUTPUT_RATE,
         "movflags": "+faststart",
     }
     if info.video_codec in COPYABLE_VIDEO:

@@ -33,7 +33,7 @@ import logging
 import secrets
 import shutil
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +63,7 @@ from engine.preview import Preview, make_preview
 from engine.probe import VideoInfo, probe
 from engine.rates import OUTPUT_RATE
 from engine.remux import check_keep_db, replace_audio
-from engine.split import PartSpan, SplitResult, part_name, split_video
+from engine.split import PartSpan, SplitPart, SplitResult, part_name, split_video
 from engine.stages import Stage
 from engine.words import format_time
 
@@ -395,7 +395,6 @@ async def _split_beside(
                 video, job.info, job.plan.parts, folder / "parts", exact=options.exact, threads=config.threads,
                 timeout=config.timeout, on_spans=lengths_known,
             )  # fmt: skip
-        lengths_known(tuple((p.start, p.duration) for p in split.parts))
         if then is not None:
             await then(split)
         return split
@@ -430,6 +429,31 @@ async def _made_music(
             source = decoded[0]
         request = GenerationRequest(job.prompt, seconds, options, seed, source)
         return await generator.generate_takes(request, takes, report.diffusion)
+
+
+def _previews(folder: Path, config: MediaConfig) -> Callable[[Path], Coroutine[Any, Any, Preview]]:
+    """A preview maker into `folder` that runs at most PREVIEW_CONCURRENCY at once."""
+    limit = asyncio.Semaphore(PREVIEW_CONCURRENCY)
+
+    async def preview_of(path: Path) -> Preview:
+        async with limit:
+            return await make_preview(path, folder, threads=config.threads, timeout=config.timeout)
+
+    return preview_of
+
+
+async def _music_on_part(chosen: SplitPart, wav: Path, out: Path, options: UserOptions, config: MediaConfig) -> Path:
+    """The chosen part with `wav` as its sound (`out`)."""
+    return await replace_audio(
+        chosen.path,
+        wav,
+        out,
+        info=chosen.info,
+        keep_original_db=options.keep_original_db,
+        loudness_lufs=config.loudness_lufs,
+        threads=config.threads,
+        timeout=config.timeout,
+    )
 
 
 async def render(
@@ -471,13 +495,8 @@ async def render(
 
     job = await _checked(video, request, prepared, generator, media_config, report)
     part_plan = job.plan
-    previews_dir = folder / "previews"
-    limit = asyncio.Semaphore(PREVIEW_CONCURRENCY)
+    preview_of = _previews(folder / "previews", media_config)
     others: dict[int, Preview] = {}
-
-    async def preview_of(path: Path) -> Preview:
-        async with limit:
-            return await make_preview(path, previews_dir, threads=threads, timeout=timeout)
 
     async def previews_of_others(split: SplitResult) -> None:
         todo = [p for p in split.parts if p.index != part_plan.chosen and p.index not in others]
@@ -515,16 +534,7 @@ async def render(
         new_name = part_name(chosen.index, part_plan.parts, ".mp4", "new-music")
         new_part, music_m4a = await gather_or_cancel(
             [
-                replace_audio(
-                    chosen.path,
-                    music_wav,
-                    folder / new_name,
-                    info=chosen.info,
-                    keep_original_db=options.keep_original_db,
-                    loudness_lufs=media_config.loudness_lufs,
-                    threads=threads,
-                    timeout=timeout,
-                ),
+                _music_on_part(chosen, music_wav, folder / new_name, options, media_config),
                 encode_m4a(music_wav, folder / "music.m4a", title=job.prompt, artist=MUSIC_ARTIST, timeout=timeout),
             ]
         )
@@ -589,7 +599,6 @@ async def render_takes(
     folder = Path(workdir)
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     report = _Reporter(on_event, [Stage.PROBE, Stage.SPLIT, Stage.GENERATE, Stage.REMUX, Stage.PREVIEW])
-    timeout, threads = media_config.timeout, media_config.threads
     job = await _checked(video, request, None, generator, media_config, report)
     seed = options.seed if options.seed is not None else new_seed()
 
@@ -608,26 +617,12 @@ async def render_takes(
             audio = fit_music(music.audio, chosen.duration)
             wav = await asyncio.to_thread(audio_io.write_wav, takes_dir / f"take-{index}.wav", audio)
             cover = await spectrogram_cover(music.image, takes_dir / f"take-{index}-cover.jpg")
-            clip = await replace_audio(
-                chosen.path,
-                wav,
-                takes_dir / f"take-{index}.mp4",
-                info=chosen.info,
-                keep_original_db=options.keep_original_db,
-                loudness_lufs=media_config.loudness_lufs,
-                threads=threads,
-                timeout=timeout,
-            )
+            clip = await _music_on_part(chosen, wav, takes_dir / f"take-{index}.mp4", options, media_config)
             return wav, cover, clip
 
         made_clips = await gather_or_cancel([clip_of(i, music) for i, music in enumerate(made, start=1)])
     with report.stage(Stage.PREVIEW):
-        limit = asyncio.Semaphore(PREVIEW_CONCURRENCY)
-
-        async def preview_of(path: Path) -> Preview:
-            async with limit:
-                return await make_preview(path, takes_dir / "previews", threads=threads, timeout=timeout)
-
+        preview_of = _previews(takes_dir / "previews", media_config)
         clips = await gather_or_cancel([preview_of(clip) for _, _, clip in made_clips])
     takes = [
         Take(index, music.seed, wav, cover, clip)

@@ -39,13 +39,12 @@ from PIL import Image
 from engine import phase_retrieval, refusals
 from engine.errors import BadInput
 from engine.rates import FORMAT_RATE, OUTPUT_RATE
-from engine.stft import FORMAT, StftGeometry, resynthesize, stft
+from engine.stft import FORMAT, MAX_HZ, StftGeometry, resynthesize, stft
 
 __all__ = ["FORMAT", "FORMAT_RATE", "OUTPUT_RATE"]  # re-exported: callers name the rates through this module
 
 N_MELS = 512  # the image height
 MIN_HZ = 0.0
-MAX_HZ = 10000.0
 POWER_FOR_IMAGE = 0.25
 DEFAULT_MAX_VALUE = 30e6  # used when an image does not say
 INT16_SCALE = 32767.0  # audio is analysed as int16-range floats

@@ -54,11 +54,6 @@ class StftGeometry:
         return self.n_fft // 2 + 1
 
     @property
-    def band_bins(self) -> int:
-        """Bins from 0 to 10 kHz inclusive: the ones the mel bands see (4001 at every rate)."""
-        return round(MAX_HZ * self.n_fft / self.rate) + 1
-
-    @property
     def magnitude_scale(self) -> float:
         """Multiplies this rate's magnitudes onto the 44.1 kHz scale (the window sum grows with the rate)."""
         return FORMAT_RATE / self.rate

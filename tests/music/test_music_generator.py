@@ -81,7 +81,7 @@ async def test_same_seed_gives_the_same_audio_and_other_seeds_do_not(generator: 
 
 def test_a_prompt_too_long_is_refused_with_the_count(generator: Generator) -> None:
     text = "drums " * 20  # a character tokenizer: 5 letters + 1 per word, 120 in all
-    count = generator.prompt_tokens(text.strip())
+    count = generator.prompts.tokens(text.strip())
     assert count > 77
     with pytest.raises(BadInput, match=f"{count} tokens.*at most 77"):
         generator.check_prompt(text)
