@@ -94,10 +94,10 @@ async def main(args: argparse.Namespace) -> None:
     from sqlalchemy import func, select
 
     from bot.app import build_client
+    from bot.bounded import BoundedDict
     from bot.fetch import TelegramFetch
     from bot.job_events import job_reporting
     from bot.progress import ProgressBoard
-    from bot.services import BoundedDict
     from engine.generator import Generator
     from engine.options import UserOptions
     from engine.tiny_model import write_tiny_model

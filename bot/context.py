@@ -11,9 +11,10 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.bounded import BoundedDict
 from bot.config import BotConfig
 from bot.job_events import JobEvents
-from bot.services import BoundedDict, OpenBackend, Services
+from bot.services import OpenBackend, Services
 
 PROMPT_QUESTIONS_KEPT = 50  # per chat: the "what music?" questions whose replies are taken as prompts
 CARDS_KEPT = 200  # per chat: the status cards whose picture is known

@@ -348,27 +348,26 @@ class Delivery:
             message = await self.send("zip", call)
         await self.note(file, message, message.document.file_id if message and message.document else None)
 
-    async def album(self, files: Sequence[JobFile], result: JobFile | None) -> None:
-        """One album; `result` (the chosen part, already sent) takes its slot by its Telegram file id."""
+    def part_caption(self, file: JobFile) -> str | None:
+        """A preview's caption: its part among the job's parts ("2/5")."""
+        return f"{file.part}/{self.job.parts}" if file.part else None
+
+    async def album(self, files: Sequence[JobFile]) -> None:
+        """One album of previews, each file recorded as sent once Telegram answers."""
         media = []
         for file in files:
             meta = file.meta or {}
             # In an album, python-telegram-bot takes a Path for a local Bot API server's file:// only: send bytes.
-            source: str | bytes = file.telegram_file_id if file is result and file.telegram_file_id else ""
-            thumbnail: bytes | None = None
-            if not source:
-                source = await read_bytes(file.path)
-                thumb = existing(meta.get("thumbnail"))
-                thumbnail = await read_bytes(thumb) if thumb else None
+            thumb = existing(meta.get("thumbnail"))
             media.append(
                 InputMediaVideo(
-                    media=source,
+                    media=await read_bytes(file.path),
                     filename=Path(file.path).name,
-                    caption=f"{file.part}/{self.job.parts}" if file.part else None,
+                    caption=self.part_caption(file),
                     duration=round(float(meta["duration"])) if meta.get("duration") else None,
                     width=int(meta["width"]) if meta.get("width") else None,
                     height=int(meta["height"]) if meta.get("height") else None,
-                    thumbnail=thumbnail,
+                    thumbnail=await read_bytes(thumb) if thumb else None,
                     supports_streaming=True,
                 )
             )
@@ -380,8 +379,6 @@ class Delivery:
             messages = await self.send("album", call)
         sent: list[tuple[JobFile, SentFile]] = []
         for index, file in enumerate(files):
-            if file is result:
-                continue
             message = messages[index] if messages and index < len(messages) else None
             file_id = message.video.file_id if message and message.video else None
             sent.append((file, SentFile(file.id, file_id, message.message_id if message else None)))
@@ -400,21 +397,18 @@ class Delivery:
                 continue
             items.append(file)
 
-        def caption(file: JobFile) -> str | None:
-            return f"{file.part}/{self.job.parts}" if file.part else None
-
         if per_album <= 1:
             for file in items:
                 what = tr(self.lang, "preview of part {index}", index=file.part)
-                await self.each(file, what, lambda f: self.video(f, caption(f)))
+                await self.each(file, what, lambda f: self.video(f, self.part_caption(f)))
             return
         for start in range(0, len(items), per_album):
 
             async def send_chunk(chunk: list[JobFile]) -> None:
                 if len(chunk) == 1:
-                    await self.video(chunk[0], caption(chunk[0]))
+                    await self.video(chunk[0], self.part_caption(chunk[0]))
                 else:
-                    await self.album(chunk, None)
+                    await self.album(chunk)
 
             await self.sending(items[start : start + per_album], send_chunk)
 

@@ -51,7 +51,6 @@ class DeliverySupervisor:
         self.upload_limit = upload_limit
         self.policy = policy
         self.deliveries: dict[int, asyncio.Task[None]] = {}
-        self.paused: set[int] = set()  # jobs whose delivery waits to be started again
         self.final_next: set[int] = set()  # jobs whose final delivery waits for their early one
         self.stopping = False
 
@@ -105,13 +104,10 @@ class DeliverySupervisor:
                     return
                 except DeliveryPaused as exc:
                     log.warning("job %s: delivery paused (%s); trying again in %.0f s", track.job_id, exc, wait)
-                    self.paused.add(track.job_id)
                     self.presenter.still_sending(track)
                     await asyncio.sleep(wait)
-                    self.paused.discard(track.job_id)
                     wait = min(wait * 2, max(self.policy.retry_max_s, self.policy.retry_s))
         finally:
-            self.paused.discard(track.job_id)
             self.presenter.tracks.pop(track.job_id, None)
             self.final_next.discard(track.job_id)
             self._then(track)

@@ -20,25 +20,25 @@ from telegram import Bot
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot import refusals
-from bot.config import DOWNLOAD_LIMIT_BYTES
+from bot.config import DEFAULT_DELIVERY, DOWNLOAD_LIMIT_BYTES
 from bot.progress import flood_wait_seconds
 from engine.errors import BadInput
+from jobs.results import copy_chunks
 
 log = logging.getLogger(__name__)
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-CHUNK_BYTES = 1 << 20
-ATTEMPTS = 5  # tries of getFile and of the download each, 1, 2, 4, 8 s apart
-BACKOFF_S = 1.0
+ATTEMPTS = DEFAULT_DELIVERY.file_attempts  # tries of getFile and of the download each, 1, 2, 4, 8 s apart
+BACKOFF_S = DEFAULT_DELIVERY.file_backoff_s
 MAX_FLOOD_WAIT_S = 60.0
 
 T = TypeVar("T")
 
 
-async def patiently(what: str, call: Callable[[], Awaitable[T]], *, attempts: int = ATTEMPTS) -> T:
+async def patiently(what: str, call: Callable[[], Awaitable[T]]) -> T:
     """`call()` until Telegram answers it; transient errors tried again, BadInput(telegram_unavailable) when the
     tries run out. A BadRequest (Telegram's considered answer) is raised as is."""
-    for attempt in range(1, attempts + 1):
+    for attempt in range(1, ATTEMPTS + 1):
         try:
             return await call()
         except BadRequest:
@@ -49,8 +49,8 @@ async def patiently(what: str, call: Callable[[], Awaitable[T]], *, attempts: in
         except NetworkError as exc:  # TimedOut included
             wait = BACKOFF_S * 2 ** (attempt - 1)
             cause = exc
-        if attempt == attempts:
-            log.warning("%s: Telegram failed %d times, last: %s", what, attempts, cause)
+        if attempt == ATTEMPTS:
+            log.warning("%s: Telegram failed %d times, last: %s", what, ATTEMPTS, cause)
             break
         log.info("%s: %s; trying again in %.0f s", what, cause, wait)
         await asyncio.sleep(wait)
@@ -82,9 +82,7 @@ async def download(bot: Bot, file_id: str, dest: Path, *, copy_local: bool = Tru
     if local is not None and Path(local).is_absolute():  # a local Bot API server names the file on disk
         if not copy_local:
             return Path(local)
-        async with aiofiles.open(local, "rb") as reader, aiofiles.open(dest, "wb") as writer:
-            while chunk := await reader.read(CHUNK_BYTES):
-                await writer.write(chunk)
+        await copy_chunks(Path(local), dest)
     else:
         data = await patiently("download", telegram_file.download_as_bytearray)
         async with aiofiles.open(dest, "wb") as writer:

@@ -17,13 +17,13 @@ from typing import Any, assert_never
 
 from telegram import Bot
 
+from bot.bounded import BoundedDict
 from bot.config import DEFAULT_DELIVERY, DeliveryPolicy
 from bot.delivery_supervisor import DeliverySupervisor
 from bot.jobtexts import Phase
 from bot.progress import ProgressBoard
 from bot.progress_presenter import ProgressPresenter
 from bot.refusals import reason_words
-from bot.services import BoundedDict
 from jobs.events import (
     AnyEvent,
     FirstResultsReady,

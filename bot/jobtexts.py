@@ -128,13 +128,8 @@ def beside_words(lang: str, phase: Phase, view: ProgressView) -> str:
 
 
 def _main_text(lang: str, job_id: int, view: ProgressView) -> str:
-    phase = view.phase
-    if phase is Phase.QUEUED:
-        return queued_text(lang, job_id, view.position)
-    if phase is Phase.GENERATING and not view.steps:
-        return tr(lang, "🎹 Job #{job}: generating music…", job=job_id)
-    if phase is Phase.GENERATING:
-        fraction = view.step / view.steps if view.steps else 0.0
+    if view.phase is Phase.GENERATING and view.steps:
+        fraction = view.step / view.steps
         eta = tr(lang, ", about {seconds} s left", seconds=view.eta_s) if view.eta_s else ""
         windows = ""
         if view.windows > 1:
@@ -154,8 +149,6 @@ def _main_text(lang: str, job_id: int, view: ProgressView) -> str:
             windows=windows,
             eta=eta,
         )
-    if phase is Phase.FAILED:
-        return tr(lang, "❌ Job #{job}: {reason}", job=job_id, reason=html.escape(view.reason))
     return phase_words(lang, job_id, view)
 
 

@@ -18,13 +18,14 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.bounded import BoundedDict
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class ProgressBoard:
         self.private_interval = private_interval
         self.group_interval = group_interval
         self.shared = shared
-        self._entries: OrderedDict[int, _Entry] = OrderedDict()
+        self._entries: BoundedDict[int, _Entry] = BoundedDict(MAX_JOBS)  # a front end never sees some jobs end
         self._next_slot: dict[int, float] = {}  # chat id -> monotonic time of its next free slot
 
     def has(self, job_id: int) -> bool:
@@ -101,8 +102,6 @@ class ProgressBoard:
         if text:
             entry.shown = (text, "")
         self._entries[job_id] = entry
-        while len(self._entries) > MAX_JOBS:
-            self._entries.popitem(last=False)
         self.reserve(chat_id, in_group)
 
     def reserve(self, chat_id: int, in_group: bool) -> float:

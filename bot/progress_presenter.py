@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.bounded import BoundedDict
 from bot.jobtexts import Phase, ProgressView, phase_of, phases_beside, progress_text
 from bot.keyboards import cancel_keyboard
 from bot.progress import MAX_JOBS, ProgressBoard
-from bot.services import BoundedDict
 from bot.texts import language_of
 from engine.stages import Stage
 from jobs.events import JobEvent, PositionChanged, StageEnded, StageStarted, StepDone

@@ -8,20 +8,16 @@ opens the database, loads what checks a prompt, and makes the job queue. The bot
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
 
+from bot.bounded import BoundedDict
 from bot.config import BotConfig
 from bot.progress import ProgressBoard, SharedSlots
 from jobs.queue import JobQueue
 from jobs.work import FetchVideo
 from storage.database import Database
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 PromptCheck = Callable[[str], str]  # the prompt, stripped; BadInput when the model cannot take it
 
@@ -37,20 +33,6 @@ class Backend:
 
 
 OpenBackend = Callable[[FetchVideo], Awaitable[Backend]]
-
-
-class BoundedDict(OrderedDict[K, V]):
-    """A dict that forgets its oldest entries beyond `limit` (in-memory notes that must not grow forever)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def __setitem__(self, key: K, value: V) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.limit:
-            self.popitem(last=False)
 
 
 class UserLocks:

@@ -60,10 +60,6 @@ class MemberOrder(BaseUpdateProcessor):
             if self._last.get(key) is mine:
                 del self._last[key]
 
-    def waiting(self) -> int:
-        """Members with a message being handled or waiting (for tests and the operator)."""
-        return len(self._last)
-
     async def initialize(self) -> None:
         pass
 

@@ -68,7 +68,7 @@ async def copy_file(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
             raise
-    await _copy_chunks(source, target)
+    await copy_chunks(source, target)
 
 
 async def move(source: Path, target: Path) -> None:
@@ -79,11 +79,12 @@ async def move(source: Path, target: Path) -> None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-    await _copy_chunks(source, target)
+    await copy_chunks(source, target)
     await aiofiles.os.remove(source)
 
 
-async def _copy_chunks(source: Path, target: Path) -> None:
+async def copy_chunks(source: Path, target: Path) -> None:
+    """Copy `source` to `target` in CHUNK_BYTES chunks, the disk work in aiofiles' worker threads."""
     async with aiofiles.open(source, "rb") as reader, aiofiles.open(target, "wb") as writer:
         while chunk := await reader.read(CHUNK_BYTES):
             await writer.write(chunk)

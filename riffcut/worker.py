@@ -31,11 +31,11 @@ import torch
 from celery.signals import setup_logging, worker_ready, worker_shutting_down
 
 from bot.app import build_client, connect
+from bot.bounded import BoundedDict
 from bot.config import BotConfig
 from bot.fetch import TelegramFetch
 from bot.job_events import JobEvents, job_reporting
 from bot.progress import ProgressBoard
-from bot.services import BoundedDict
 from engine.errors import EngineFailure, ModelNotFound
 from engine.generator import Generator
 from engine.host_check import check_host
