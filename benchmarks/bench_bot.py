@@ -34,6 +34,7 @@ from bot.context import RiffcutApp  # noqa: E402
 from riffcut.settings import load_settings  # noqa: E402
 from riffcut.wiring import build_bot  # noqa: E402
 from storage.history import user_history  # noqa: E402
+from storage.migrate import upgrade_database  # noqa: E402
 from storage.models import JobStageTime  # noqa: E402
 from tests.fake_telegram import FakeTelegram, FakeUser  # noqa: E402
 
@@ -109,6 +110,7 @@ async def main(jobs: int, steps: int) -> None:
         settings = load_settings(
             telegram_bot_token=tg.token, telegram_api_base_url=tg.base_url, telegram_file_base_url=tg.base_file_url
         )
+        await upgrade_database(settings.resolved_database_url)  # as `riffcut bot`'s preflight does
         application = build_bot(settings, poll_timeout=1)
         await bot_app.start(application)
         try:

@@ -32,7 +32,6 @@ import functools
 import logging
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,14 +48,10 @@ MEDIA = Path(os.environ.get("RIFFCUT_TEST_MEDIA", ROOT / "tests" / "data"))
 VIDEO = "h264-no-audio-2s.mp4"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A Redis of the benchmark's own on loopback (the compose file's persistence flags); its URL."""
+    from tests.net import free_port
+
     folder.mkdir(parents=True)
     port = free_port()
     command = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder)]

@@ -22,7 +22,6 @@ import warnings
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 QUIET_LIBRARIES = {
     "TRANSFORMERS_VERBOSITY": "error",
     "DIFFUSERS_VERBOSITY": "error",

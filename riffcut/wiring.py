@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from bot.app import build_application
 from bot.config import POLL_TIMEOUT_S, BotConfig, DeliveryPolicy, PartRule, Webhook
@@ -28,9 +29,11 @@ from jobs.local_runner import JobRunner
 from jobs.render_work import render_work
 from jobs.work import FetchVideo
 from riffcut.settings import Settings
-from storage.database import Database, require_writable
+from storage.database import Database
 from storage.jobs_repo import QueueLimits
-from storage.migrate import upgrade_database
+
+if TYPE_CHECKING:
+    from jobs.celery_app import BrokerConfig
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,19 @@ def runner_config(settings: Settings, *, worker: bool = False) -> RunnerConfig:
         job_time_limit_seconds=settings.job_time_limit_seconds,
         min_free_disk_mb=settings.min_free_disk_mb,
         result_retention_hours=settings.result_retention_hours,
-        limits=QueueLimits(settings.max_jobs_per_user, settings.max_queue),
+        limits=queue_limits(settings),
     )
+
+
+def queue_limits(settings: Settings) -> QueueLimits:
+    return QueueLimits(settings.max_jobs_per_user, settings.max_queue)
+
+
+def broker_config(settings: Settings) -> BrokerConfig:
+    """The broker that front ends and workers share (riffcut.command's CELERY: what both read)."""
+    from jobs.celery_app import BrokerConfig  # Celery is the optional `scale` extra, needed only with RUNNER=celery
+
+    return BrokerConfig(settings.celery_broker_url, settings.celery_visibility_timeout_seconds)
 
 
 def bot_config(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> BotConfig:
@@ -81,11 +95,7 @@ def local_backend(settings: Settings) -> OpenBackend:
     """Everything in this process: the database, the model (loaded once) and the in-process job runner."""
 
     async def open_backend(fetch: FetchVideo) -> Backend:
-        url = settings.resolved_database_url
-        await require_writable(url)  # one line for a read-only database, not a migration's traceback
-        log.info("start-up: upgrading the database")
-        await upgrade_database(url)
-        db = Database.open(url)
+        db = Database.open(settings.resolved_database_url)  # checked and migrated before (riffcut bot's preflight)
         log.info("start-up: loading the model %s on %s", settings.riffusion_model, settings.device)
         generator = await asyncio.to_thread(
             Generator.load, settings.riffusion_model, settings.device, settings.max_image_width
@@ -101,26 +111,23 @@ def celery_backend(settings: Settings) -> OpenBackend:
     """A front end of workers elsewhere: the database, the model's tokenizer, the queue in the broker."""
     # Imported here: Celery is the optional `scale` extra, needed only with RUNNER=celery.
     try:
-        from jobs.celery_app import BrokerConfig
         from jobs.celery_queue import CeleryJobQueue
     except ImportError as exc:
         raise ConfigError(f"RUNNER=celery needs Celery: pip install 'riffcut[scale]' ({exc})") from exc
 
     async def open_backend(fetch: FetchVideo) -> Backend:
-        url = settings.resolved_database_url
-        log.info("start-up: upgrading the database")
-        await upgrade_database(url)
-        db = Database.open(url)
+        db = Database.open(settings.resolved_database_url)  # checked and migrated before (riffcut bot's preflight)
         log.info("start-up: loading the tokenizer of %s (the model runs on the workers)", settings.riffusion_model)
         check_prompt = await asyncio.to_thread(PromptCheck.load, settings.riffusion_model)
-        broker = BrokerConfig(settings.celery_broker_url, settings.celery_visibility_timeout_seconds)
-        jobs = CeleryJobQueue(db, broker, QueueLimits(settings.max_jobs_per_user, settings.max_queue))
+        jobs = CeleryJobQueue(db, broker_config(settings), queue_limits(settings))
         return Backend(db=db, jobs=jobs, check_prompt=check_prompt, chat_slots=jobs.chat_slots)
 
     return open_backend
 
 
 def build_bot(settings: Settings, *, poll_timeout: int = POLL_TIMEOUT_S) -> RiffcutApp:
-    """The bot, ready to start: with the in-process job runner (RUNNER=local) or as a front end of workers."""
+    """The bot, ready to start: with the in-process job runner (RUNNER=local) or as a front end of workers.
+
+    The database must be writable and at the newest schema first: `riffcut bot`'s preflight sees to both."""
     backend = celery_backend(settings) if settings.runner == "celery" else local_backend(settings)
     return build_application(bot_config(settings, poll_timeout=poll_timeout), backend)

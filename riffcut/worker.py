@@ -20,7 +20,6 @@ import logging
 import os
 import signal
 import socket
-import sys
 import threading
 import warnings
 from collections.abc import Coroutine
@@ -45,10 +44,10 @@ from jobs.chat_slots import RedisChatSlots
 from jobs.ledger import JobLedger
 from jobs.local_runner import JobRunner
 from jobs.render_work import render_work
-from riffcut.cli import model_words
+from riffcut.cli import fail, model_words
 from riffcut.commands.db import upgrade_database_checked, where
 from riffcut.settings import Settings
-from riffcut.wiring import bot_config, runner_config
+from riffcut.wiring import bot_config, broker_config, runner_config
 from storage import workers_repo
 from storage.database import Database, is_sqlite
 from storage.workers_repo import NewWorker
@@ -63,11 +62,6 @@ EXIT_FAILURE = 1
 # workers set worker_cancel_long_running_tasks_on_connection_loss=False on purpose (the job's state is in the
 # database, not the broker), so the warning says nothing.
 warnings.filterwarnings("ignore", message=r"(?s).*worker_cancel_long_running_tasks_on_connection_loss")
-
-
-def fail(message: str, status: int) -> int:
-    print(f"riffcut: {message}", file=sys.stderr)
-    return status
 
 
 def worker_name(gpu: int | None, name: str | None) -> str:
@@ -158,10 +152,8 @@ def run_worker(settings: Settings, gpu: int | None, name: str | None) -> int:
         return fail(
             "riffcut worker runs the jobs of front ends with RUNNER=celery: set RUNNER=celery", EXIT_BAD_SETTING
         )
-    if problem := settings.celery_problem():
-        return fail(problem, EXIT_BAD_SETTING)
     name = worker_name(gpu, name)
-    broker = BrokerConfig(settings.celery_broker_url, settings.celery_visibility_timeout_seconds)
+    broker = broker_config(settings)
     log.info("worker %s: checking the broker at %s", name, broker.shown_url)
     if problem := broker_problem(broker):
         return fail(f"cannot reach the broker at CELERY_BROKER_URL={broker.shown_url}: {problem}", EXIT_BAD_SETTING)

@@ -1,11 +1,12 @@
 """Fixtures shared by every test module: the sample media, the tiny model and one generator on it, a migrated
-database, the fake Telegram server, and a test's own temporary folders and environment.
+database, the fake Telegram server, a render's zip held (held_zip), and a test's own temporary folders and environment.
 
 Tests that take more than a few seconds are marked `slow`; `scripts/test -m "not slow"` runs the rest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -101,6 +102,15 @@ async def tg(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FakeTele
     """A started fake Bot API server on 127.0.0.1 (tests.fake_telegram)."""
     async with FakeTelegram(root=tmp_path_factory.mktemp("fake-telegram")) as server:
         yield server
+
+
+@pytest.fixture
+def held_zip(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """The render's zip waits until the test lets it go (tests/holds.py): the job surely runs until then."""
+    from engine import archive
+    from tests.holds import hold
+
+    return hold(monkeypatch, "engine.render.write_zip_async", archive.write_zip_async, after=False)
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 from engine.generator import Generator
 from riffcut.cli import all_commands, main
 from riffcut.settings import Settings
+from tests.net import free_port
 
 TOKEN = "123456:AAsecretTokenThatMustNeverBePrinted"
 
@@ -131,12 +131,6 @@ def test_a_bad_setting_is_one_line_exit_2(
     assert main([a.format(video=media / "h264-no-audio-2s.mp4") for a in argv]) == 2
     line = one_line(capsys)
     assert line.startswith("riffcut: bad setting: ") and words in line, line
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_a_database_that_cannot_be_reached_is_one_line_with_the_password_hidden(

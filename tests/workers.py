@@ -24,6 +24,7 @@ import pytest
 import redis
 
 from tests.fake_telegram import FakeTelegram
+from tests.leaks import secrets_in
 from tests.scratch_database import BACKENDS
 
 # The database front ends and workers share: PostgreSQL where the test run has one (the database for more than one
@@ -183,5 +184,4 @@ class Workers:
     def leaks(self) -> list[str]:
         """The workers whose output (every line, killed ones' too) carries the bot token or its secret part."""
         token = self.env.get("TELEGRAM_BOT_TOKEN", "")
-        secret = token.split(":", 1)[-1]
-        return [worker.name for worker in self.started if secret and secret in worker.text()]
+        return [worker.name for worker in self.started if secrets_in([worker.text()], token)]

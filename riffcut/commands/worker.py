@@ -43,18 +43,13 @@ COMMANDS = (
 
 
 def run(args: argparse.Namespace, env: Env) -> int:
-    import sys
+    from riffcut.cli import fail
 
     if args.gpu is not None and args.gpu < 0:
-        print("riffcut: --gpu takes a GPU number, 0 or more", file=sys.stderr)
-        return 2
+        return fail("--gpu takes a GPU number, 0 or more", 2)
     # Imported here: Celery and the model are needed only when a worker runs.
     try:
         from riffcut.worker import run_worker
     except ImportError as exc:
-        print(
-            f"riffcut: a worker needs Celery (and Redis's client): pip install 'riffcut[scale]' ({exc})",
-            file=sys.stderr,
-        )
-        return 2
+        return fail(f"a worker needs Celery (and Redis's client): pip install 'riffcut[scale]' ({exc})", 2)
     return run_worker(env.settings, args.gpu, args.name)

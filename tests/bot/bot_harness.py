@@ -19,6 +19,7 @@ from riffcut.settings import Settings, load_settings
 from riffcut.wiring import build_bot
 from storage import workers_repo
 from storage.jobs_repo import get_job, jobs_in_state, undelivered_jobs
+from storage.migrate import upgrade_database
 from storage.models import UNFINISHED, Job, JobState
 from tests.fake_telegram import Call, FakeTelegram, FakeUser, ViewMessage
 from tests.workers import Workers, eventually
@@ -45,7 +46,9 @@ class BotUnderTest:
         )
 
     async def start(self) -> None:
-        self.application = build_bot(self.settings(), poll_timeout=1)
+        settings = self.settings()
+        await upgrade_database(settings.resolved_database_url)  # as `riffcut bot`'s preflight does
+        self.application = build_bot(settings, poll_timeout=1)
         await bot_app.start(self.application)
 
     async def stop(self) -> None:

@@ -14,7 +14,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tests.fake_telegram import FakeTelegram
@@ -163,9 +163,3 @@ class BotProcess:
         )
         out, _ = await done.communicate()
         assert done.returncode == 0, out.decode()
-
-
-def secrets_in(texts: Sequence[str], tg: FakeTelegram) -> list[str]:
-    """The texts that carry the bot token or its secret part."""
-    secret = tg.token.split(":", 1)[1]
-    return [text for text in texts if secret in text]

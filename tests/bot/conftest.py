@@ -15,8 +15,8 @@ import pytest
 
 from riffcut.logs import quiet_http_clients
 from tests.bot.bot_harness import SHORT_VIDEO, BotUnderTest
-from tests.bot.bot_process import secrets_in
 from tests.fake_telegram import FakeTelegram
+from tests.leaks import secrets_in
 from tests.scratch_database import scratch_database_url
 from tests.workers import FLEET_BACKEND, Workers, fleet
 
@@ -42,7 +42,7 @@ def _never_the_token(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFi
         return
     logged = [record.getMessage() for record in caplog.records] + [caplog.text]
     said = [str(call.params) for call in tg.calls if call.method != "getUpdates"]
-    assert secrets_in(logged + said, tg) == []
+    assert secrets_in(logged + said, tg.token) == []
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.bot.bot_harness import uploads
-from tests.bot.bot_process import BotProcess, namespaces, secrets_in
+from tests.bot.bot_process import BotProcess, namespaces
 from tests.fake_telegram import Call, FakeTelegram, FakeUser, ViewMessage
+from tests.leaks import secrets_in
 
 pytestmark = pytest.mark.slow
 
@@ -22,8 +23,8 @@ async def bot_process(tg: FakeTelegram, tmp_path: Path, tiny_model: Path) -> Asy
         yield process
     finally:
         await process.stop()
-        assert secrets_in(process.lines, tg) == []
-        assert secrets_in([c.text or "" for c in tg.calls], tg) == []
+        assert secrets_in(process.lines, tg.token) == []
+        assert secrets_in([c.text or "" for c in tg.calls], tg.token) == []
 
 
 async def in_flight(tg: FakeTelegram, method: str, since: int) -> Call:
@@ -138,7 +139,7 @@ async def test_a_full_disk_when_a_video_arrives_is_one_sentence(
         assert "No space left on device" in line  # the operator's log keeps the detail
     finally:
         await bot.stop()
-    assert secrets_in(bot.lines, tg) == []
+    assert secrets_in(bot.lines, tg.token) == []
 
 
 @needs_namespaces
@@ -162,7 +163,7 @@ async def test_a_full_disk_in_the_middle_of_a_job_is_one_sentence(
         await bot.stop()
     everything = "\n".join(said_to(tg, ann))
     assert str(tmp_path) not in everything and "No space" not in everything and "ffmpeg" not in everything
-    assert secrets_in(bot.lines, tg) == []
+    assert secrets_in(bot.lines, tg.token) == []
 
 
 @needs_namespaces

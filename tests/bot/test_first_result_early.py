@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import archive, split
+from engine import split
 from engine.generator import Generator
 from engine.stages import Stage
 from jobs.events import FirstResultsReady, StageStarted
@@ -20,12 +20,6 @@ from tests.fake_telegram import FakeTelegram
 from tests.holds import hold
 
 pytestmark = pytest.mark.slow  # whole jobs
-
-
-@pytest.fixture
-def held_zip(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
-    """The render's zip waits until the test lets it go: the job surely runs until then."""
-    return hold(monkeypatch, "engine.render.write_zip_async", archive.write_zip_async, after=False)
 
 
 def seed_in(caption: str | None) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,10 @@ from bot import app as bot_app
 from engine.errors import Unreachable
 from riffcut.settings import load_settings
 from riffcut.wiring import build_bot
+from storage.migrate import upgrade_database
 from tests.bot.bot_harness import BotUnderTest
 from tests.fake_telegram import FakeTelegram
+from tests.net import free_port
 
 WAIT_S = 120.0
 
@@ -54,25 +55,18 @@ def lines() -> Any:
     logger.removeHandler(handler)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_a_bot_api_server_that_comes_up_late(
     bot_settings: dict[str, Any], lines: Lines, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     port = free_port()
     late = FakeTelegram(root=tmp_path_factory.mktemp("late-telegram"))
-    application = build_bot(
-        load_settings(
-            telegram_bot_token=late.token,
-            telegram_api_base_url=f"http://127.0.0.1:{port}/bot",
-            telegram_file_base_url=f"http://127.0.0.1:{port}/file/bot",
-        ),
-        poll_timeout=1,
+    settings = load_settings(
+        telegram_bot_token=late.token,
+        telegram_api_base_url=f"http://127.0.0.1:{port}/bot",
+        telegram_file_base_url=f"http://127.0.0.1:{port}/file/bot",
     )
+    await upgrade_database(settings.resolved_database_url)  # as `riffcut bot`'s preflight does
+    application = build_bot(settings, poll_timeout=1)
     starting = asyncio.create_task(bot_app.start(application))
     try:
         await lines.wait_for("; try 3 in")  # two tries failed: the server is not up yet

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import aiohttp
 
 from tests.bot.bot_harness import BotUnderTest
 from tests.fake_telegram import FakeTelegram
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.net import free_port
 
 
 async def test_webhook_with_secret(tg: FakeTelegram, bot_settings: dict[str, Any]) -> None:

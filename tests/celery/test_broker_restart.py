@@ -3,7 +3,6 @@ runs one job and four wait: no queued job is lost, all five finish, each deliver
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,17 +15,12 @@ import redis
 from engine.stages import Stage
 from storage.models import JobState
 from tests.celery.conftest import Fleet
+from tests.net import free_port
 from tests.workers import eventually
 
 pytestmark = pytest.mark.slow  # a real worker running five jobs
 
 QUEUE = "riffcut"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -19,6 +19,7 @@ from storage.history import user_history
 from storage.models import JobState
 from tests.bot.bot_harness import BotUnderTest, ready_card
 from tests.fake_telegram import FakeTelegram
+from tests.net import free_port
 from tests.workers import Workers, eventually, fleet
 
 TINY_VIDEO = "h264-no-audio-2s.mp4"
@@ -53,12 +54,6 @@ async def front_ends(
     async with contextlib.AsyncExitStack() as stack:
         stack.push_async_callback(workers.stop)
         yield FrontEnds(tg, workers, stack)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.slow  # a real worker and a job

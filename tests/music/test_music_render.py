@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from engine import audio_io
@@ -21,6 +20,7 @@ from engine.probe import probe
 from engine.rates import OUTPUT_RATE
 from engine.render import RenderEvent, RenderRequest, RenderResult, render
 from engine.stages import RENDER_STAGES, Stage
+from tests.media.measure import likeness
 
 pytestmark = pytest.mark.slow  # each test runs whole jobs
 
@@ -72,14 +72,6 @@ async def test_the_chosen_part_has_new_sound_of_its_length(webm_job: tuple[Rende
     # bot's flow test measures +0.999): inaudible, so the test takes either polarity.
     assert abs(likeness(sound[0], music[0])) > 0.9
     assert abs(likeness(sound[0], original[0])) < 0.5
-
-
-def likeness(a: np.ndarray, b: np.ndarray) -> float:
-    """Normalised correlation of two signals from their start: 1 for the same sound at any level, ~0 unrelated."""
-    n = min(len(a), len(b))
-    x, y = a[:n].astype(np.float64), b[:n].astype(np.float64)
-    norm = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
-    return float(np.dot(x, y)) / norm if norm else 0.0
 
 
 def test_previews_summary_events_and_timings(webm_job: tuple[RenderResult, list[RenderEvent]]) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine import archive
 from engine.stages import Stage
 from jobs.events import FirstResultsReady, ReadyToDeliver, StageEnded, StageStarted
 from jobs.local_runner import JobRunner
@@ -17,16 +16,9 @@ from jobs.work import JobWork
 from storage import Database
 from storage.jobs_repo import get_job
 from storage.models import JobStageTime, JobState
-from tests.holds import hold
 from tests.runner.runner_helpers import EventLog, config, copy_fetch, files_exist, make_job, new_runner
 
 pytestmark = pytest.mark.slow  # whole jobs on the tiny model
-
-
-@pytest.fixture
-def held_zip(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
-    """The render's zip waits until the test lets it go: the job is surely still running until then."""
-    return hold(monkeypatch, "engine.render.write_zip_async", archive.write_zip_async, after=False)
 
 
 async def test_first_results_are_kept_and_announced_while_the_job_runs(
