@@ -33,8 +33,6 @@ PROMPT_SHOWN_CHARS = 300
 class Card:
     text: str
     keyboard: InlineKeyboardMarkup
-    ready: bool  # Split-n-Generate is offered
-    problems: tuple[BadInput, ...]
     plan: PartPlan | None = None  # the split, when the numbers are right (the picture draws it)
 
 
@@ -121,4 +119,4 @@ def build_card(
         can_generate=not problems,
         needs_prompt=not choice.prompt,
     )
-    return Card("\n".join(lines), keyboard, not problems, tuple(problems), the_plan)
+    return Card("\n".join(lines), keyboard, the_plan)

@@ -6,10 +6,12 @@ downloaded (unless a local Bot API server lifts it). The file is downloaded into
 TEMPORARY_DIRECTORY, probed, its strip of frames made for the status card (bot.card_picture), and removed: the
 job downloads it again when it runs, so the video itself is not kept.
 A video that no number of parts fits is refused with the rule's own sentence.
+`receive_video` is the handlers' one way in (a private chat's video and /riff's): it says each step to the member.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import Bot, Message
+from telegram.error import TelegramError
 
 from bot import refusals
 from bot.callbacks import video_tag
@@ -25,7 +28,9 @@ from bot.card_picture import keep_strip
 from bot.config import PartRule
 from bot.context import RiffcutContext
 from bot.download import download, safe_name
+from bot.refusals import words
 from bot.submission import refuse_while_unwritable
+from bot.texts import tr
 from bot.who import Who
 from engine.errors import BadInput
 from engine.media_limits import MediaLimits
@@ -114,16 +119,15 @@ async def fetch_and_probe(
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def first_parts(info: VideoInfo, wanted: int, rule: PartRule) -> int:
-    """The number of parts a new video starts with: `wanted` when it fits, else the smallest that does (never more
-    than MAX_PARTS).
+def first_parts(info: VideoInfo, rule: PartRule) -> int:
+    """The number of parts a new video starts with: the smallest that fits (never more than MAX_PARTS).
 
     BadInput (the rule's sentence) when no number of parts fits this video at all.
     """
     counts = valid_part_counts(info.duration, rule.min_s, rule.max_s, rule.max_parts)
     if not counts:
         check_part_count(info.duration, 1, rule.min_s, rule.max_s, rule.max_parts)  # raises with the right words
-    return wanted if wanted in counts else counts.start
+    return counts.start
 
 
 async def accept_video(context: RiffcutContext, me: Who, incoming: Incoming) -> VideoRef:
@@ -133,13 +137,15 @@ async def accept_video(context: RiffcutContext, me: Who, incoming: Incoming) -> 
     refuse_while_unwritable(svc.db)
     check_size(incoming, config.download_limit)
 
+    parts = 0
+
     async def usable(path: Path, info: VideoInfo) -> None:  # a video no part count fits gets no strip
-        first_parts(info, 1, config.part_rule)
+        nonlocal parts
+        parts = first_parts(info, config.part_rule)
         tag = video_tag(incoming.video.file_unique_id)
         await keep_strip(config.data_dir, me.chat_id, me.user_id, tag, path, info)
 
     info = await fetch_and_probe(context.bot, incoming, config.temporary_directory / "intake", config.limits, usable)
-    parts = first_parts(info, 1, config.part_rule)
     video = incoming.video.probed(info)
     async with svc.locks.hold(me.chat_id, me.user_id):
         await set_current_video(
@@ -156,3 +162,24 @@ async def accept_video(context: RiffcutContext, me: Who, incoming: Incoming) -> 
         info.size_bytes,
     )
     return video
+
+
+async def receive_video(context: RiffcutContext, me: Who, reply_to: Message, video_message: Message) -> Message | None:
+    """Check `video_message`'s attachment and accept it as the member's current video; the "Checking your video…"
+    status message (a reply to `reply_to`), or None when it was refused (the refusal is said already)."""
+    incoming = attachment(video_message)
+    if incoming is None or not is_video(video_message):
+        await reply_to.reply_text(tr(me.lang, "That is not a video: send an MP4, MOV, WebM or another video file."))
+        return None
+    status = await reply_to.reply_text(tr(me.lang, "Checking your video…"))
+    try:
+        await accept_video(context, me, incoming)
+    except BadInput as exc:
+        await status.edit_text(words(me.lang, exc))
+        return None
+    except Exception:  # the error handler apologises; "Checking your video…" must not stay as if still at work
+        with contextlib.suppress(TelegramError):
+            await status.delete()
+        raise
+    context.chat.video_messages[me.user_id] = video_message.message_id
+    return status

@@ -39,6 +39,13 @@ def card_for(svc: Services, me: Who, choice: Choice) -> Card:
     )
 
 
+def split_shown(choice: Choice, card: Card) -> tuple[str, int, int] | None:
+    """What the card's picture shows (video tag, parts, chosen part; as `Picture.shows`); None without a split."""
+    if card.plan is None:
+        return None
+    return video_tag(choice.video.file_unique_id), card.plan.parts, card.plan.chosen
+
+
 async def picture_for(svc: Services, me: Who, choice: Choice, card: Card, text: str) -> Picture | None:
     if card.plan is None or caption_length(text) > CAPTION_LIMIT:
         return None
@@ -99,6 +106,10 @@ async def show_card(
     text = f"{notice}\n\n{card.text}" if notice else card.text
     if edit is not None and not edit.photo:
         await _edit_text(edit, text, card.keyboard)
+        return edit
+    shows = split_shown(choice, card)
+    if edit is not None and shows is not None and context.chat.card_pictures.get(edit.message_id) == shows:
+        await _edit_caption(edit, text, card.keyboard)  # the picture already shows this split: not drawn again
         return edit
     picture = await picture_for(svc, me, choice, card, text)
     if edit is not None:

@@ -11,7 +11,6 @@ answers them.
 from __future__ import annotations
 
 import html
-import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -23,8 +22,6 @@ from bot.texts import tr
 from bot.who import Who
 from engine.errors import BadInput
 from engine.options import SPECS, SettingSpec, UserOptions
-
-log = logging.getLogger(__name__)
 
 # Usual values offered as buttons, each kept only when the spec accepts it.
 PRESETS: dict[str, tuple[Any, ...]] = {
@@ -70,6 +67,17 @@ def value_word(spec: SettingSpec, value: Any) -> str:
     return str(value)
 
 
+def negative_ignored_note(lang: str, options: UserOptions) -> str | None:
+    """The note that the negative prompt is ignored (guidance 1 or less), or None when it is not."""
+    if options.guidance <= 1 and options.negative:
+        return tr(
+            lang,
+            "Note: with guidance {guidance} (1 or less) the negative prompt is ignored.",
+            guidance=f"{options.guidance:g}",
+        )
+    return None
+
+
 def home_screen(me: Who) -> tuple[str, InlineKeyboardMarkup]:
     lines = [tr(me.lang, "<b>Settings</b> (each one also works as <code>/set NAME VALUE</code>)")]
     rows: list[list[InlineKeyboardButton]] = []
@@ -79,15 +87,10 @@ def home_screen(me: Who) -> tuple[str, InlineKeyboardMarkup]:
         lines.append(f"{html.escape(title)}: <b>{html.escape(value)}</b>")
         label = f"{title}: {value}"
         rows.append([button(label[:60], MenuPress(me.user_id, MenuAction.OPEN, spec.name))])
-    if me.options.guidance <= 1 and me.options.negative:
+    note = negative_ignored_note(me.lang, me.options)
+    if note is not None:
         lines.append("")
-        lines.append(
-            tr(
-                me.lang,
-                "Note: with guidance {guidance} (1 or less) the negative prompt is ignored.",
-                guidance=f"{me.options.guidance:g}",
-            )
-        )
+        lines.append(note)
     rows.append([button(tr(me.lang, "Close"), MenuPress(me.user_id, MenuAction.CLOSE))])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
 
-from bot.callbacks import ForgetPress, MenuPress
+from bot.callbacks import CardPress, ForgetPress, MenuPress
 from bot.context import RiffcutContext
 from bot.presses import pressed_message, the_query
-from bot.services import Services
-from bot.texts import language_of, tr
+from bot.texts import N_, language_of, tr
 from engine.options import UserOptions
 from storage.options_repo import get_options
 
@@ -43,20 +42,12 @@ async def who(update: Update, context: RiffcutContext) -> Who:
     )
 
 
-async def who_again(svc: Services, me: Who) -> Who:
-    """The same person after a settings change (their language may have changed)."""
-    options = await get_options(svc.db, me.user_id)
-    return Who(
-        me.chat_id,
-        me.user_id,
-        language_of(options.language, me.telegram_language),
-        options,
-        me.in_group,
-        me.telegram_language,
-    )
+def who_again(me: Who, options: UserOptions) -> Who:
+    """The same person after a settings change, with the options it returned (their language may have changed)."""
+    return replace(me, options=options, lang=language_of(options.language, me.telegram_language))
 
 
-Owned = TypeVar("Owned", MenuPress, ForgetPress)
+Owned = TypeVar("Owned", MenuPress, ForgetPress, CardPress)
 
 
 @dataclass(frozen=True)
@@ -69,15 +60,18 @@ class OwnPress(Generic[Owned]):
     me: Who
 
 
-async def own_press(update: Update, context: RiffcutContext, kind: type[Owned]) -> OwnPress[Owned] | None:
-    """The press, or None (after telling the presser whose menu it is) when someone else's menu was pressed."""
+MENU_NOT_YOURS = N_("This menu belongs to the member who opened it; send /settings for your own.")
+
+
+async def own_press(
+    update: Update, context: RiffcutContext, kind: type[Owned], *, not_yours: str = MENU_NOT_YOURS
+) -> OwnPress[Owned] | None:
+    """The press, or None (after telling the presser `not_yours`, an N_() message) when someone else's was pressed."""
     query = the_query(update)
     press = kind.decode(query.data)
     message = pressed_message(query)
     me = await who(update, context)
     if press.owner != me.user_id:
-        await query.answer(
-            tr(me.lang, "This menu belongs to the member who opened it; send /settings for your own."), show_alert=True
-        )
+        await query.answer(tr(me.lang, not_yours), show_alert=True)
         return None
     return OwnPress(query, message, press, me)

@@ -4,29 +4,25 @@ and the status card's buttons (parts, chosen part, set the prompt, Split-n-Gener
 from __future__ import annotations
 
 import html
-import logging
 from collections.abc import Awaitable, Callable
 from typing import assert_never
 
-from telegram import Update
+from telegram import Message, Update
 
 from bot import refusals
 from bot.callbacks import CardAction, CardPress, video_tag
 from bot.command_args import command_text, whole_number
 from bot.context import RiffcutContext
 from bot.job_control import unfinished_summary
-from bot.presses import pressed_message, the_query
 from bot.prompting import ask_prompt, is_prompt_answer, store_prompt
 from bot.refusals import words
 from bot.screens import current_choice, show_card
 from bot.submission import submit, submitted_text
 from bot.texts import N_, tr
-from bot.who import Who, who
+from bot.who import Who, own_press, who
 from engine.errors import BadInput, Refusal
 from engine.parts import check_part_count
 from storage.videos_repo import set_part, set_split
-
-log = logging.getLogger(__name__)
 
 
 async def prompt_command(update: Update, context: RiffcutContext) -> None:
@@ -35,11 +31,15 @@ async def prompt_command(update: Update, context: RiffcutContext) -> None:
     me = await who(update, context)
     text = command_text(message)
     if await current_choice(context.services, me) is None:
-        await message.reply_text(tr(me.lang, "Send me a video first."))
+        await message.reply_text(words(me.lang, BadInput(refusals.NO_VIDEO)))
         return
     if not text:
         await ask_prompt(context, me, message)
         return
+    await _set_prompt(context, me, message, text)
+
+
+async def _set_prompt(context: RiffcutContext, me: Who, message: Message, text: str) -> None:
     await store_prompt(context, me, text)
     await show_card(context, me, reply_to=message, notice=tr(me.lang, "Prompt set."))
 
@@ -58,10 +58,9 @@ async def prompt_text(update: Update, context: RiffcutContext) -> None:
     assert message is not None
     me = await who(update, context)
     if await current_choice(context.services, me) is None:
-        await message.reply_text(tr(me.lang, "Send me a video first."))
+        await message.reply_text(words(me.lang, BadInput(refusals.NO_VIDEO)))
         return
-    await store_prompt(context, me, (message.text or "").strip())
-    await show_card(context, me, reply_to=message, notice=tr(me.lang, "Prompt set."))
+    await _set_prompt(context, me, message, (message.text or "").strip())
 
 
 async def change_parts(context: RiffcutContext, me: Who, parts: int) -> None:
@@ -120,13 +119,12 @@ async def part_command(update: Update, context: RiffcutContext) -> None:
 
 async def card_button(update: Update, context: RiffcutContext) -> None:
     """A press on the status card (bot.callbacks.CardPress)."""
-    query = the_query(update)
-    press = CardPress.decode(query.data)
-    card = pressed_message(query)
-    me = await who(update, context)
-    if press.owner != me.user_id:
-        await query.answer(tr(me.lang, "These buttons belong to the member who sent the video."), show_alert=True)
+    own = await own_press(
+        update, context, CardPress, not_yours=N_("These buttons belong to the member who sent the video.")
+    )
+    if own is None:
         return
+    query, card, press, me = own.query, own.message, own.press, own.me
     choice = await current_choice(context.services, me)
     if choice is None or video_tag(choice.video.file_unique_id) != press.tag:
         if choice is None:

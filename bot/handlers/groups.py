@@ -8,15 +8,13 @@ in the group, and only the job's starter or a chat admin can cancel it (see bot.
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Message, Update
 from telegram.constants import ParseMode
 
 from bot import refusals
 from bot.command_args import command_text
 from bot.context import RiffcutContext
-from bot.intake import accept_video, attachment, is_video
+from bot.intake import attachment, receive_video
 from bot.prompting import store_prompt
 from bot.refusals import words
 from bot.screens import current_choice
@@ -25,19 +23,13 @@ from bot.texts import tr
 from bot.who import Who, who
 from engine.errors import BadInput
 
-log = logging.getLogger(__name__)
-
 
 async def riff(context: RiffcutContext, me: Who, command: Message, video_message: Message, prompt: str) -> None:
     """Take the video, set the prompt, start the job; every refusal is said in the status message."""
-    incoming = attachment(video_message)
-    if incoming is None or not is_video(video_message):
-        await command.reply_text(tr(me.lang, "That is not a video: send an MP4, MOV, WebM or another video file."))
+    status = await receive_video(context, me, command, video_message)
+    if status is None:
         return
-    status = await command.reply_text(tr(me.lang, "Checking your video…"))
     try:
-        await accept_video(context, me, incoming)
-        context.chat.video_messages[me.user_id] = video_message.message_id
         if prompt:
             await store_prompt(context, me, prompt)
         choice = await current_choice(context.services, me)

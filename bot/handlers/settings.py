@@ -14,7 +14,7 @@ from bot.context import RiffcutContext
 from bot.presses import edit_text
 from bot.refusals import words
 from bot.setting_words import setting_title, shown
-from bot.settings_screens import describe, home_screen, setting_screen
+from bot.settings_screens import describe, home_screen, negative_ignored_note, setting_screen
 from bot.texts import tr
 from bot.who import own_press, who, who_again
 from engine.errors import BadInput
@@ -52,11 +52,11 @@ async def menu_button(update: Update, context: RiffcutContext) -> None:
         case MenuAction.SET:
             spec = spec_for(press.setting)
             try:
-                await set_option(context.services.db, me.user_id, spec.name, press.value)
+                options = await set_option(context.services.db, me.user_id, spec.name, press.value)
             except BadInput as exc:
                 await query.answer(words(me.lang, exc)[:200], show_alert=True)
                 return
-            me = await who_again(context.services, me)
+            me = who_again(me, options)
             value = shown(me.lang, spec, getattr(me.options, spec.name))
             await query.answer(f"{setting_title(me.lang, spec)}: {value}")
             await _edit(message, *home_screen(me))
@@ -84,14 +84,11 @@ async def set_command(update: Update, context: RiffcutContext) -> None:
         )
         return
     spec = spec_for(name)
-    await set_option(context.services.db, me.user_id, spec.name, value.strip())
-    me = await who_again(context.services, me)
+    options = await set_option(context.services.db, me.user_id, spec.name, value.strip())
+    me = who_again(me, options)
     value = shown(me.lang, spec, getattr(me.options, spec.name))
     reply = tr(me.lang, "{title}: {value}.", title=setting_title(me.lang, spec), value=value)
-    if spec.name in ("guidance", "negative") and me.options.guidance <= 1 and me.options.negative:
-        reply += "\n" + tr(
-            me.lang,
-            "Note: with guidance {guidance} (1 or less) the negative prompt is ignored.",
-            guidance=f"{me.options.guidance:g}",
-        )
+    note = negative_ignored_note(me.lang, me.options)
+    if spec.name in ("guidance", "negative") and note is not None:
+        reply += "\n" + note
     await message.reply_text(reply)

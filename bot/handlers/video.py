@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import RiffcutContext
-from bot.intake import accept_video, attachment, is_video
+from bot.intake import receive_video
 from bot.prompting import caption_prompt, store_prompt
 from bot.refusals import words
 from bot.screens import show_card
@@ -17,29 +16,15 @@ from bot.texts import tr
 from bot.who import who
 from engine.errors import BadInput
 
-log = logging.getLogger(__name__)
-
 
 async def on_video(update: Update, context: RiffcutContext) -> None:
     """Private chats: any video-like attachment; a non-video file is refused with one sentence."""
     message = update.effective_message
     assert message is not None
     me = await who(update, context)
-    incoming = attachment(message)
-    if incoming is None or not is_video(message):
-        await message.reply_text(tr(me.lang, "That is not a video: send an MP4, MOV, WebM or another video file."))
+    status = await receive_video(context, me, message, message)
+    if status is None:
         return
-    status = await message.reply_text(tr(me.lang, "Checking your video…"))
-    try:
-        await accept_video(context, me, incoming)
-    except BadInput as exc:
-        await status.edit_text(words(me.lang, exc))
-        return
-    except Exception:  # the error handler apologises; "Checking your video…" must not stay as if still at work
-        with contextlib.suppress(TelegramError):
-            await status.delete()
-        raise
-    context.chat.video_messages[me.user_id] = message.message_id
     notice = None
     prompt = caption_prompt(message)
     if prompt:
